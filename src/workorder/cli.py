@@ -1,0 +1,261 @@
+"""The entry point: the only place that reads the environment and builds real clients.
+
+Commands: ``workorder demo``, ``workorder validate FILE``, ``workorder handle [--dry-run]``,
+``workorder schema NAME``. Heavy imports (PyGithub) happen only in the command that needs them, so
+start-up stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TextIO
+
+from . import __version__
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+class ConsoleReporter:
+    """Prints loop events as lines (templates/console.txt.j2); after each verdict, the findings and
+    corrective prompt read back from the run records under ``runs_root``."""
+
+    def __init__(self, templates: Any, stream: TextIO, runs_root: Path, show_verdicts: bool = True):
+        self.templates = templates
+        self.stream = stream
+        self.runs_root = runs_root
+        self.show_verdicts = show_verdicts
+
+    def __call__(self, event: str, data: dict[str, Any]) -> None:
+        text = self.templates.render("console.txt.j2", event=event, d=data)
+        if text.strip():
+            self.stream.write(text)
+        if event == "verdict" and self.show_verdicts:
+            from .contracts import Verdict
+
+            path = self.runs_root / str(data["issue"]) / f"{data['cycle']}-review" / "verdict.json"
+            verdict = Verdict.model_validate_json(path.read_text(encoding="utf-8"))
+            self.stream.write(self.templates.render("demo_verdict.txt.j2", verdict=verdict, cycle=data["cycle"]))
+        self.stream.flush()
+
+
+def _error(templates: Any, message: str, stream: TextIO) -> None:
+    stream.write(templates.render("error.txt.j2", message=message))
+
+
+def cmd_demo(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO) -> int:
+    """Run the offline demo; exit 0 when it ends in PASS."""
+    from .demo import run_demo
+    from .templates import Templates
+
+    templates = Templates()
+    root = Path(args.dir).resolve() if args.dir else Path(tempfile.mkdtemp(prefix="workorder-demo-"))
+    if root.exists() and any(root.iterdir()):
+        _error(templates, f"--dir {root} is not empty; give a new or empty folder", sys.stderr)
+        return EXIT_USAGE
+    reporter = ConsoleReporter(templates, out, root / "runs")
+    result = run_demo(root, sys.executable, dict(environ), reporter)
+    out.write(
+        templates.render(
+            "demo_end.txt.j2", outcome=result.outcome, audit_path=result.audit_path, runs_path=root / "runs",
+            forge_path=result.forge_path, root=root,
+        )
+    )
+    state = result.outcome.state
+    return EXIT_OK if state is not None and state.verdict == "PASS" else EXIT_INVALID
+
+
+def cmd_validate(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO) -> int:
+    """Validate a work order file (or ``--config`` a repo config); exit 1 listing every problem."""
+    from .problems import InvalidInput
+    from .templates import Templates
+
+    templates = Templates()
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        _error(templates, f"cannot read {path}: {exc}", sys.stderr)
+        return EXIT_USAGE
+    if args.config:
+        from .config import parse_repo_config as parse
+
+        what = "repo config"
+    else:
+        from .workorder import parse_work_order_body as parse
+
+        what = "work order"
+    try:
+        parse(text)
+    except InvalidInput as exc:
+        out.write(templates.render("problems.txt.j2", source=str(path), what=what, problems=exc.problems))
+        return EXIT_INVALID
+    out.write(templates.render("problems.txt.j2", source=str(path), what=what, problems=[]))
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO) -> int:
+    """Print the JSON Schema of a contract."""
+    from .config import RepoConfig
+    from .contracts import DoDPacket, Verdict
+    from .workorder import WorkOrder
+
+    models = {"work-order": WorkOrder, "config": RepoConfig, "dod-packet": DoDPacket, "verdict": Verdict}
+    out.write(json.dumps(models[args.name].model_json_schema(), indent=2) + "\n")
+    return EXIT_OK
+
+
+def _write_github_file(path: str | None, text: str) -> None:
+    if path:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(text)
+
+
+def cmd_handle(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO) -> int:
+    """Handle the event of this workflow run (``$GITHUB_EVENT_NAME``, ``$GITHUB_EVENT_PATH``)."""
+    from .defaultbranch import read_default_branch
+    from .gitops import Git, basic_auth_header
+    from .handlers.context import HandlerContext
+    from .outcome import Outcome
+    from .router import dispatch
+    from .runner import redact
+    from .templates import Templates
+
+    templates = Templates()
+    event_name = args.event_name or environ.get("GITHUB_EVENT_NAME")
+    event_path = args.event_path or environ.get("GITHUB_EVENT_PATH")
+    if not event_name or not event_path:
+        _error(templates, "no event: set GITHUB_EVENT_NAME and GITHUB_EVENT_PATH (or --event-name/--event-path)", sys.stderr)
+        return EXIT_USAGE
+    try:
+        payload = json.loads(Path(event_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        _error(templates, f"cannot read the event payload {event_path}: {exc}", sys.stderr)
+        return EXIT_USAGE
+
+    token = environ.get("WORKORDER_GITHUB_TOKEN") or environ.get("GITHUB_TOKEN") or ""
+    reviewer_token = environ.get("WORKORDER_REVIEWER_TOKEN") or ""
+    secrets = tuple(t for t in (token, reviewer_token) if t)
+    if environ.get("GITHUB_ACTIONS") == "true":
+        for secret in secrets:
+            out.write(f"::add-mask::{secret}\n")
+    workspace = Path(environ.get("GITHUB_WORKSPACE") or os.getcwd())
+    repo_info = payload.get("repository") if isinstance(payload, dict) else None
+    default_branch = (repo_info or {}).get("default_branch") or "main"
+    repository = environ.get("GITHUB_REPOSITORY") or (repo_info or {}).get("full_name") or ""
+    server = environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+    git = Git(repo=workspace, env=dict(environ), auth_header=basic_auth_header(token) if token else None,
+              auth_url=f"{server}/")
+    is_repo = git.rev("HEAD") is not None
+    if is_repo:
+        trusted = read_default_branch(git, default_branch)
+        config, templates, problems, base_ref = trusted.config, trusted.templates, trusted.problems, trusted.ref
+    else:
+        from .config import RepoConfig
+
+        config, problems, base_ref = RepoConfig(), [], "HEAD"
+    bot_login = environ.get("WORKORDER_BOT_LOGIN") or "github-actions[bot]"
+
+    if args.dry_run:
+        ctx = HandlerContext(templates=templates, config=config, bot_login=bot_login, config_problems=problems,
+                             dry_run=True)
+        outcome = dispatch(event_name, payload, ctx)
+        out.write(outcome.model_dump_json(indent=2, exclude_none=True) + "\n")
+        return EXIT_OK
+
+    if not token:
+        _error(templates, "no GitHub token: pass the action input github-token (WORKORDER_GITHUB_TOKEN)", sys.stderr)
+        return EXIT_USAGE
+    if not repository or not is_repo:
+        _error(templates, "run in a checkout of the repository (GITHUB_WORKSPACE) with GITHUB_REPOSITORY set", sys.stderr)
+        return EXIT_USAGE
+
+    from .audit import Journal
+    from .github import GitHubForge
+    from .loop import LoopDeps
+    from .runner import RunnerSpec, scrub_environment
+
+    api_url = environ.get("GITHUB_API_URL", "https://api.github.com")
+    throttle = {} if environ.get("WORKORDER_NO_THROTTLE") != "1" else {
+        "seconds_between_requests": None, "seconds_between_writes": None}
+    forge = GitHubForge(token, repository, api_url, **throttle)
+    review_forge = GitHubForge(reviewer_token, repository, api_url, **throttle) if reviewer_token else None
+    state_dir = Path(environ.get("WORKORDER_STATE_DIR") or Path(environ.get("RUNNER_TEMP") or workspace / ".workorder") / "workorder")
+    run_url = None
+    if environ.get("GITHUB_RUN_ID"):
+        run_url = f"{server}/{repository}/actions/runs/{environ['GITHUB_RUN_ID']}"
+    runner_command = environ.get("WORKORDER_RUNNER_COMMAND") or config.runner.command
+    base_env = dict(environ)
+
+    def loop_deps() -> LoopDeps:
+        runner_env = scrub_environment(base_env, config.runner.env, config.runner.pass_github_token)
+        if config.runner.pass_github_token and token:
+            runner_env["GITHUB_TOKEN"] = token
+        reporter = ConsoleReporter(templates, out, state_dir / "runs", show_verdicts=False)
+        return LoopDeps(
+            forge=forge, git=git, config=config, templates=templates,
+            runner=RunnerSpec(command=runner_command or "", timeout_s=config.runner.timeout, env=runner_env),
+            verify_env=scrub_environment(base_env), journal=Journal(state_dir / "runs", reporter=reporter),
+            worktrees=state_dir / "worktrees", default_branch=default_branch, base_ref=base_ref,
+            review_forge=review_forge, run_url=run_url, secrets=secrets,
+        )
+
+    ctx = HandlerContext(templates=templates, config=config, bot_login=bot_login, forge=forge,
+                         config_problems=problems, loop_deps=loop_deps if runner_command else None)
+    try:
+        outcome = dispatch(event_name, payload, ctx)
+    except Exception as exc:  # the last line of defence: a clear message, never a traceback
+        outcome = Outcome(event=event_name, decision="error", reason_code="error",
+                          reason=redact(f"{type(exc).__name__}: {exc}", secrets))
+    out.write(redact(outcome.model_dump_json(indent=2, exclude_none=True, exclude={"state"}), secrets) + "\n")
+    _write_github_file(environ.get("GITHUB_STEP_SUMMARY"), templates.render(
+        "step_summary.md.j2", decision=outcome.decision, reason=outcome.reason, state=outcome.state))
+    state = outcome.state
+    outputs = {
+        "decision": outcome.decision,
+        "verdict": (state.verdict if state else None) or "",
+        "state": state.state.value if state else "",
+        "pr-number": str(state.pr_number) if state and state.pr_number else "",
+        "runs-dir": str(state_dir / "runs"),
+    }
+    _write_github_file(environ.get("GITHUB_OUTPUT"), "".join(f"{k}={v}\n" for k, v in outputs.items()))
+    failed = outcome.decision == "error" or (state is not None and state.failure is not None and state.failure.kind == "error")
+    return EXIT_INVALID if failed else EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``workorder`` command."""
+    parser = argparse.ArgumentParser(prog="workorder", description="Run an AI coding agent under a strict PO loop.")
+    parser.add_argument("--version", action="version", version=f"workorder {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="run the whole loop offline: FAIL, corrective cycle, PASS")
+    demo.add_argument("--dir", help="folder to run in (new or empty; default: a new temp folder)")
+    demo.set_defaults(func=cmd_demo)
+    validate = sub.add_parser("validate", help="check a work order file (exit 1 listing every problem)")
+    validate.add_argument("file")
+    validate.add_argument("--config", action="store_true", help="the file is a repo config (.github/workorder.yml)")
+    validate.set_defaults(func=cmd_validate)
+    handle = sub.add_parser("handle", help="handle this GitHub Actions event (reads GITHUB_* variables)")
+    handle.add_argument("--dry-run", action="store_true", help="print the plan as JSON; write nothing, run nothing")
+    handle.add_argument("--event-name", help="override GITHUB_EVENT_NAME")
+    handle.add_argument("--event-path", help="override GITHUB_EVENT_PATH")
+    handle.set_defaults(func=cmd_handle)
+    schema = sub.add_parser("schema", help="print the JSON Schema of a contract")
+    schema.add_argument("name", choices=["work-order", "config", "dod-packet", "verdict"])
+    schema.set_defaults(func=cmd_schema)
+    return parser
+
+
+def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None, out: TextIO | None = None) -> int:
+    """Run the CLI; returns the exit code (0 ok, 1 invalid or failed, 2 usage)."""
+    args = build_parser().parse_args(argv)
+    return args.func(args, os.environ if environ is None else environ, out or sys.stdout)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

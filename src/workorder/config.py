@@ -1,0 +1,174 @@
+"""Repo config ``.github/workorder.yml``: model, defaults and loading.
+
+Read from the default branch only, never from what the agent changed. Every key is optional: with no
+file at all the defaults below apply. Unknown keys and bad values are errors that name the key.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .globs import check_glob
+from .problems import InvalidInput, Problem, problems_from_validation_error
+
+CONFIG_PATH = ".github/workorder.yml"
+
+Permission = Literal["read", "triage", "write", "maintain", "admin"]
+
+DEFAULT_DEPENDENCY_MANIFESTS = [
+    "pyproject.toml", "setup.py", "setup.cfg", "requirements*.txt", "requirements/*.txt", "Pipfile",
+    "Pipfile.lock", "poetry.lock", "uv.lock", "package.json", "package-lock.json", "yarn.lock",
+    "pnpm-lock.yaml", "bun.lockb", "go.mod", "go.sum", "Cargo.toml", "Cargo.lock", "Gemfile", "Gemfile.lock",
+    "composer.json", "composer.lock", "pom.xml", "build.gradle", "build.gradle.kts", "*.csproj",
+    "packages.lock.json", "mix.exs", "mix.lock", "Package.swift", "Package.resolved",
+]
+
+DEFAULT_TEST_PATTERNS = [
+    "tests/**", "test/**", "spec/**", "__tests__/**", "test_*.py", "*_test.py", "*_test.go",
+    "*.test.*", "*.spec.*", "*Test.java", "*Tests.cs",
+]
+
+
+class PlaceholderPattern(BaseModel):
+    """One placeholder rule: a Python regular expression searched in each added line of the diff."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    regex: str = Field(description="a Python regular expression, e.g. '\\bTODO\\b'")
+    paths: list[str] = Field(default_factory=lambda: ["*"], description="globs of files the rule applies to")
+    name: str = Field(description="short name shown in the finding, e.g. TODO")
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        import re
+
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"'{value}' is not a valid regular expression ({exc})") from None
+        return value
+
+    @field_validator("paths")
+    @classmethod
+    def _globs(cls, value: list[str]) -> list[str]:
+        return [check_glob(p) for p in value]
+
+
+DEFAULT_PLACEHOLDERS = [
+    PlaceholderPattern(name="TODO", regex=r"\bTODO\b"),
+    PlaceholderPattern(name="FIXME", regex=r"\bFIXME\b"),
+    PlaceholderPattern(name="XXX", regex=r"\bXXX\b"),
+    PlaceholderPattern(name="NotImplementedError", regex=r"raise\s+NotImplementedError\b"),
+    PlaceholderPattern(name="unimplemented!", regex=r"\bunimplemented!\s*\(", paths=["*.rs"]),
+    PlaceholderPattern(name=".unwrap()", regex=r"\.unwrap\(\)", paths=["*.rs"]),
+    PlaceholderPattern(name="pass  # placeholder", regex=r"\bpass\s*#\s*placeholder", paths=["*.py"]),
+    PlaceholderPattern(name="lorem ipsum", regex=r"(?i)lorem\s+ipsum"),
+]
+
+
+class RunnerConfig(BaseModel):
+    """How the SE runner (the coding agent) is started. See docs: the SE runner contract."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    command: str | None = Field(
+        default=None,
+        description="shell command run in the work tree; it reads $WORKORDER_PROMPT_FILE and writes "
+        "the DoD packet to $WORKORDER_RESULT_FILE",
+    )
+    timeout: int = Field(default=1800, ge=1, le=6 * 3600, description="seconds, 1 to 21600 (default 1800)")
+    env: list[str] = Field(
+        default_factory=list,
+        description="names of extra environment variables passed to the runner, e.g. OPENAI_API_KEY",
+    )
+    pass_github_token: bool = Field(default=False, description="true to give the runner GITHUB_TOKEN")
+
+
+class GitConfig(BaseModel):
+    """Identity of the commits the action makes for the agent's work."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    author_name: str = Field(default="github-actions[bot]", description="commit author name")
+    author_email: str = Field(
+        default="41898282+github-actions[bot]@users.noreply.github.com", description="commit author e-mail"
+    )
+
+
+class RepoConfig(BaseModel):
+    """The repo config. Every key has a default; unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label_prefix: str = Field(default="wo:", min_length=1, max_length=20, description="prefix of state labels")
+    trigger_label: str | None = Field(
+        default=None, description="label that starts a work order (default: <label_prefix>ready)"
+    )
+    branch_prefix: str = Field(default="wo/", min_length=1, description="prefix of work branches, e.g. wo/")
+    protected_paths: list[str] = Field(
+        default_factory=lambda: [".github/**"],
+        description="globs the agent must never change; the config file itself is always protected",
+    )
+    dependency_manifests: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_DEPENDENCY_MANIFESTS),
+        description="globs of dependency manifests and lock files",
+    )
+    placeholder_patterns: list[PlaceholderPattern] = Field(
+        default_factory=lambda: list(DEFAULT_PLACEHOLDERS),
+        description="list of {name, regex, paths}; replaces the default list",
+    )
+    test_patterns: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_TEST_PATTERNS), description="globs that mark a test file"
+    )
+    max_cycles: int = Field(default=2, ge=1, le=10, description="dev + fix cycles per run, 1 to 10 (default 2)")
+    min_permission: Permission = Field(
+        default="write", description="one of: read, triage, write, maintain, admin (default write)"
+    )
+    verify: list[str] = Field(
+        default_factory=list, description="shell commands run before the work order's own verify commands"
+    )
+    verify_timeout: int = Field(default=600, ge=1, le=6 * 3600, description="seconds per verify command")
+    runner: RunnerConfig = Field(default_factory=RunnerConfig, description="SE runner settings")
+    git: GitConfig = Field(default_factory=GitConfig, description="commit identity")
+
+    @field_validator("protected_paths", "dependency_manifests", "test_patterns")
+    @classmethod
+    def _globs(cls, value: list[str]) -> list[str]:
+        return [check_glob(p) for p in value]
+
+    @property
+    def trigger(self) -> str:
+        """The label name that starts a work order."""
+        return self.trigger_label or f"{self.label_prefix}ready"
+
+    @property
+    def protected(self) -> list[str]:
+        """Protected globs, always including the config file itself."""
+        return [*self.protected_paths, CONFIG_PATH]
+
+
+def parse_repo_config(text: str | None, source: str = CONFIG_PATH) -> RepoConfig:
+    """Parse the YAML text of a repo config; None or empty text gives the defaults.
+
+    Raises :class:`InvalidInput` naming each bad key and what is expected.
+    """
+    if text is None or not text.strip():
+        return RepoConfig()
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise InvalidInput(source, [Problem(field="(file)", message=f"is not valid YAML{where}")]) from None
+    if data is None:
+        return RepoConfig()
+    if not isinstance(data, dict):
+        raise InvalidInput(source, [Problem(field="(file)", message="is not a mapping", expected="key: value lines")])
+    try:
+        return RepoConfig.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(source, problems_from_validation_error(exc, RepoConfig)) from None

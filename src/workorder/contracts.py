@@ -1,0 +1,118 @@
+"""The DoD packet (what the SE runner hands back) and the PO verdict (what the review posts).
+
+Formats are the project's contract (docs/contracts.md); JSON Schemas come from
+``DoDPacket.model_json_schema()`` and ``Verdict.model_json_schema()``.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .problems import InvalidInput, Problem, problems_from_validation_error
+
+
+class CommandRun(BaseModel):
+    """A command the runner says it ran, with its exit code."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cmd: str = Field(min_length=1, description="the command line")
+    exit_code: int = Field(description="its exit code")
+
+
+class RunnerQuestion(BaseModel):
+    """A question the runner asks a person instead of guessing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(min_length=1, description="the question")
+    context: str | None = Field(default=None, description="what the runner saw")
+    options: list[str] = Field(default_factory=list, description="possible answers")
+    recommended: str | None = Field(default=None, description="the runner's suggestion")
+
+
+class DoDPacket(BaseModel):
+    """The Definition-of-Done packet, written by the SE runner to ``$WORKORDER_RESULT_FILE``.
+
+    These are claims, never evidence: the PO gates compare them with what the action saw.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["done", "blocked", "question"] = Field(description="one of: done, blocked, question")
+    summary: str = Field(min_length=1, description="what was done, in a few sentences")
+    files_changed: list[str] = Field(default_factory=list, description="repo-relative paths the runner changed")
+    commands_run: list[CommandRun] = Field(default_factory=list, description="list of {cmd, exit_code}")
+    tests_run: list[str] = Field(default_factory=list, description="test files or test ids the runner ran")
+    assumptions: list[str] = Field(default_factory=list, description="assumptions made")
+    limitations: list[str] = Field(default_factory=list, description="known limitations")
+    question: RunnerQuestion | None = Field(default=None, description="required when status is question")
+    reported_by: Literal["runner", "action"] = Field(
+        default="runner", description="runner, or action when the action built the packet from the diff"
+    )
+
+    @model_validator(mode="after")
+    def _question_present(self) -> DoDPacket:
+        if self.status == "question" and self.question is None:
+            raise ValueError("status is question but the question field is missing")
+        return self
+
+
+def parse_dod_packet(text: str) -> DoDPacket:
+    """Parse the JSON text of a DoD packet.
+
+    Raises :class:`InvalidInput` naming each bad field, or the JSON error with its line and column.
+    """
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(
+            "DoD packet",
+            [Problem(field="(file)", message=f"is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})")],
+        ) from None
+    if not isinstance(data, dict):
+        raise InvalidInput("DoD packet", [Problem(field="(file)", message="is not a JSON object")])
+    try:
+        return DoDPacket.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput("DoD packet", problems_from_validation_error(exc, DoDPacket)) from None
+
+
+class Severity(StrEnum):
+    """Finding severities. BLOCKER and MAJOR fail the verdict; MINOR does not."""
+
+    BLOCKER = "BLOCKER"
+    MAJOR = "MAJOR"
+    MINOR = "MINOR"
+
+
+class Finding(BaseModel):
+    """One problem a PO gate found, with the evidence the action itself gathered."""
+
+    severity: Severity
+    rule: str = Field(description="rule id, e.g. scope.outside, verify.failed")
+    message: str
+    path: str | None = None
+    line: int | None = Field(default=None, description="1-based line in the new version of path")
+    evidence: str | None = Field(default=None, description="what the action saw (command output, diff line)")
+
+
+class Verdict(BaseModel):
+    """The PO verdict: FAIL if any finding is a BLOCKER or MAJOR, else PASS."""
+
+    verdict: Literal["PASS", "FAIL"]
+    findings: list[Finding] = Field(default_factory=list)
+    corrective_prompt: str | None = Field(default=None, description="pasteable prompt for a fix cycle; FAIL only")
+
+    def count(self, severity: Severity) -> int:
+        """Number of findings of ``severity``."""
+        return sum(1 for f in self.findings if f.severity == severity)
+
+
+def verdict_for(findings: list[Finding]) -> Literal["PASS", "FAIL"]:
+    """FAIL if any finding is a BLOCKER or MAJOR, else PASS."""
+    return "FAIL" if any(f.severity in (Severity.BLOCKER, Severity.MAJOR) for f in findings) else "PASS"

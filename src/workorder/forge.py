@@ -1,0 +1,132 @@
+"""The narrow interface the loop needs from a forge (GitHub, local files, or a fake in tests).
+
+Implementations: :class:`workorder.github.GitHubForge` (REST through PyGithub) and
+:class:`workorder.local.LocalForge` (a JSON file, for the CLI loop and the demo).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+PERMISSION_ORDER = ("none", "read", "triage", "write", "maintain", "admin")
+
+
+def permission_at_least(actual: str, minimum: str) -> bool:
+    """True when collaborator permission ``actual`` is at least ``minimum`` (none < read < triage <
+    write < maintain < admin). An unknown value counts as none."""
+    rank = {name: i for i, name in enumerate(PERMISSION_ORDER)}
+    return rank.get(actual, 0) >= rank[minimum]
+
+
+@dataclass(frozen=True)
+class Issue:
+    """An issue as it is now: number, title, body (None if empty), label names, author login, state."""
+
+    number: int
+    title: str
+    body: str | None
+    labels: tuple[str, ...]
+    author: str
+    state: str = "open"
+    html_url: str = ""
+
+
+@dataclass(frozen=True)
+class Comment:
+    """An issue comment: its id, author login and body."""
+
+    id: int
+    author: str
+    body: str
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    """A pull request: number, head branch, base branch, web URL, whether it is a draft."""
+
+    number: int
+    head: str
+    base: str
+    html_url: str = ""
+    draft: bool = True
+
+
+@dataclass(frozen=True)
+class ReviewComment:
+    """An inline review comment on the new side of the diff at ``path``:``line``."""
+
+    path: str
+    line: int
+    body: str
+
+
+@dataclass(frozen=True)
+class LabelSpec:
+    """A label to create when missing: name, colour (6 hex digits), description (≤ 100 chars)."""
+
+    name: str
+    color: str
+    description: str = ""
+
+
+ReviewEvent = Literal["COMMENT", "REQUEST_CHANGES"]
+StatusState = Literal["pending", "success", "failure", "error"]
+
+
+class Forge(Protocol):
+    """What the loop and the handlers may do on the forge. Every method may raise
+    :class:`ForgeError` when the forge refuses or fails."""
+
+    def get_issue(self, number: int) -> Issue:
+        """The issue as it is now."""
+
+    def collaborator_permission(self, login: str) -> str:
+        """The login's permission on the repository: admin, maintain, write, triage, read or none."""
+
+    def list_repo_labels(self) -> list[str]:
+        """Names of all labels defined in the repository."""
+
+    def create_label(self, spec: LabelSpec) -> None:
+        """Create a repository label (no error if it already exists)."""
+
+    def add_label(self, number: int, name: str) -> None:
+        """Add one label to an issue or pull request."""
+
+    def remove_label(self, number: int, name: str) -> None:
+        """Remove one label (no error if it is not there)."""
+
+    def list_comments(self, number: int) -> list[Comment]:
+        """All comments of an issue, oldest first."""
+
+    def create_comment(self, number: int, body: str) -> Comment:
+        """Post a comment; returns it."""
+
+    def edit_comment(self, number: int, comment_id: int, body: str) -> None:
+        """Replace a comment's body."""
+
+    def find_pull_request(self, head: str) -> PullRequest | None:
+        """The pull request (any state) whose head is branch ``head`` of this repository, if any."""
+
+    def create_pull_request(self, head: str, base: str, title: str, body: str, draft: bool) -> PullRequest:
+        """Open a pull request; returns it."""
+
+    def update_pull_request(self, number: int, body: str) -> None:
+        """Replace a pull request's body."""
+
+    def create_review(
+        self, number: int, commit_sha: str, event: ReviewEvent, body: str, comments: list[ReviewComment]
+    ) -> None:
+        """Post a review on a pull request at ``commit_sha``, with inline comments."""
+
+    def set_commit_status(self, sha: str, state: StatusState, context: str, description: str, target_url: str | None) -> None:
+        """Set a commit status on ``sha``."""
+
+
+class ForgeError(Exception):
+    """The forge refused or failed a request. ``status`` is the HTTP status when there was one."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+

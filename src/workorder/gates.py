@@ -1,0 +1,228 @@
+"""The deterministic PO gates. Each gate is a small function: evidence in, findings out.
+
+Evidence is what the action itself gathered: the real diff, the verify commands it ran, the files in
+the work tree. The DoD packet is only ever compared against that evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import RepoConfig
+from .contracts import DoDPacket, Finding, Severity
+from .diff import Diff
+from .globs import compile_globs
+from .verify import VerifyRun
+from .workorder import WorkOrder
+
+
+@dataclass(frozen=True)
+class GateContext:
+    """Everything a gate may look at: the order, the config, and the action's own evidence."""
+
+    work_order: WorkOrder
+    config: RepoConfig
+    diff: Diff
+    verify_runs: list[VerifyRun]
+    packet: DoDPacket
+    worktree: Path
+
+
+Gate = Callable[[GateContext], list[Finding]]
+
+
+def _last_lines(text: str, count: int = 15) -> str:
+    return "\n".join(text.rstrip().splitlines()[-count:])
+
+
+def gate_scope(ctx: GateContext) -> list[Finding]:
+    """BLOCKER for each touched path that is protected (scope.protected), inside out_of_scope
+    (scope.excluded), or outside in_scope (scope.outside). One finding per path, the strictest."""
+    protected = compile_globs(ctx.config.protected)
+    excluded = compile_globs(ctx.work_order.out_of_scope)
+    allowed = compile_globs(ctx.work_order.in_scope)
+    findings = []
+    for path in ctx.diff.touched_paths:
+        if protected.match_file(path):
+            rule, message = "scope.protected", f"`{path}` is a protected path; the agent must never change it"
+        elif excluded.match_file(path):
+            rule, message = "scope.excluded", f"`{path}` is out of scope for this work order"
+        elif not allowed.match_file(path):
+            rule, message = "scope.outside", f"`{path}` is outside the work order's in_scope paths"
+        else:
+            continue
+        findings.append(Finding(severity=Severity.BLOCKER, rule=rule, message=message, path=path))
+    return findings
+
+
+def gate_verify(ctx: GateContext) -> list[Finding]:
+    """BLOCKER (verify.failed) for each verify command that exited non-zero or timed out, when the
+    action ran it; the evidence is the end of its output."""
+    findings = []
+    for run in ctx.verify_runs:
+        if run.passed:
+            continue
+        outcome = "timed out" if run.timed_out else f"exited with code {run.exit_code}"
+        findings.append(
+            Finding(
+                severity=Severity.BLOCKER,
+                rule="verify.failed",
+                message=f"verify command `{run.cmd}` {outcome}",
+                evidence=_last_lines(run.output_tail),
+            )
+        )
+    return findings
+
+
+def gate_dependencies(ctx: GateContext) -> list[Finding]:
+    """BLOCKER (deps.manifest) for each changed dependency manifest or lock file, unless the work
+    order sets allow_dependencies."""
+    if ctx.work_order.allow_dependencies:
+        return []
+    manifests = compile_globs(ctx.config.dependency_manifests)
+    return [
+        Finding(
+            severity=Severity.BLOCKER,
+            rule="deps.manifest",
+            message=f"`{path}` is a dependency manifest and the work order does not allow new dependencies",
+            path=path,
+        )
+        for path in ctx.diff.touched_paths
+        if manifests.match_file(path)
+    ]
+
+
+def gate_empty_diff(ctx: GateContext) -> list[Finding]:
+    """BLOCKER (diff.empty) when the runner reports done but the branch changes nothing."""
+    if ctx.packet.status == "done" and ctx.diff.is_empty:
+        return [
+            Finding(
+                severity=Severity.BLOCKER,
+                rule="diff.empty",
+                message="the runner reported done but the branch has no changes",
+            )
+        ]
+    return []
+
+
+def gate_placeholders(ctx: GateContext) -> list[Finding]:
+    """MAJOR (placeholder) for each added line matching a configured placeholder pattern, at path:line."""
+    rules = [(p.name, re.compile(p.regex), compile_globs(p.paths)) for p in ctx.config.placeholder_patterns]
+    findings = []
+    for added in ctx.diff.added_lines:
+        for name, regex, paths in rules:
+            if paths.match_file(added.path) and regex.search(added.text):
+                findings.append(
+                    Finding(
+                        severity=Severity.MAJOR,
+                        rule="placeholder",
+                        message=f"placeholder `{name}` added",
+                        path=added.path,
+                        line=added.line,
+                        evidence=added.text.strip()[:200],
+                    )
+                )
+                break
+    return findings
+
+
+def _normalise_path(path: str) -> str:
+    path = path.strip().replace("\\", "/")
+    while path.startswith("./"):
+        path = path[2:]
+    return path
+
+
+def _normalise_cmd(cmd: str) -> str:
+    return " ".join(cmd.split())
+
+
+def gate_dod_claims(ctx: GateContext) -> list[Finding]:
+    """MAJOR when the DoD packet disagrees with the evidence: files claimed but not changed or changed
+    but not claimed (dod.files); a command claimed to pass that failed when the action ran it
+    (dod.commands); a test file claimed as run that does not exist (dod.tests)."""
+    findings = []
+    touched = set(ctx.diff.touched_paths)
+    claimed = {_normalise_path(p) for p in ctx.packet.files_changed if p.strip()}
+    for path in sorted(claimed - touched):
+        findings.append(
+            Finding(
+                severity=Severity.MAJOR,
+                rule="dod.files",
+                message=f"the DoD packet claims `{path}` changed, but the diff does not touch it",
+                path=path,
+            )
+        )
+    for path in sorted(touched - claimed):
+        findings.append(
+            Finding(
+                severity=Severity.MAJOR,
+                rule="dod.files",
+                message=f"`{path}` changed but the DoD packet does not list it",
+                path=path,
+            )
+        )
+    claims = {_normalise_cmd(c.cmd): c.exit_code for c in ctx.packet.commands_run}
+    for run in ctx.verify_runs:
+        claimed_exit = claims.get(_normalise_cmd(run.cmd))
+        if claimed_exit == 0 and not run.passed:
+            seen = "timed out" if run.timed_out else f"exited with code {run.exit_code}"
+            findings.append(
+                Finding(
+                    severity=Severity.MAJOR,
+                    rule="dod.commands",
+                    message=f"the DoD packet claims `{run.cmd}` passed, but it {seen} when the action ran it",
+                    evidence=_last_lines(run.output_tail, 5),
+                )
+            )
+    for test in ctx.packet.tests_run:
+        path = _normalise_path(test.split("::", 1)[0])
+        looks_like_file = "/" in path or path.endswith((".py", ".js", ".ts", ".go", ".rs", ".rb", ".java"))
+        if looks_like_file and " " not in path and not (ctx.worktree / path).is_file():
+            findings.append(
+                Finding(
+                    severity=Severity.MAJOR,
+                    rule="dod.tests",
+                    message=f"the DoD packet claims tests in `{path}` ran, but no such file exists",
+                    path=path,
+                )
+            )
+    return findings
+
+
+def gate_tests_changed(ctx: GateContext) -> list[Finding]:
+    """MINOR (tests.missing) when risk is medium or high and no test file changed."""
+    if ctx.work_order.risk == "low":
+        return []
+    tests = compile_globs(ctx.config.test_patterns)
+    if any(tests.match_file(p) for p in ctx.diff.touched_paths):
+        return []
+    return [
+        Finding(
+            severity=Severity.MINOR,
+            rule="tests.missing",
+            message=f"risk is {ctx.work_order.risk} but no test file changed",
+        )
+    ]
+
+
+# The gates, in the order their findings are reported.
+GATES: tuple[Gate, ...] = (
+    gate_scope,
+    gate_verify,
+    gate_dependencies,
+    gate_empty_diff,
+    gate_placeholders,
+    gate_dod_claims,
+    gate_tests_changed,
+)
+
+
+def run_gates(ctx: GateContext, gates: tuple[Gate, ...] = GATES) -> list[Finding]:
+    """Run every gate on ``ctx``; returns all findings, BLOCKERs first, then MAJOR, then MINOR."""
+    order = {Severity.BLOCKER: 0, Severity.MAJOR: 1, Severity.MINOR: 2}
+    findings = [f for gate in gates for f in gate(ctx)]
+    return sorted(findings, key=lambda f: order[f.severity])

@@ -1,0 +1,1 @@
+"""Event handlers: one small module per reaction, registered in :mod:`workorder.router`."""

@@ -1,0 +1,342 @@
+"""The work-order loop: dev → PO gates → (FAIL, cycles left) fix → PO gates … → PASS, cap or blocked.
+
+It knows nothing of GitHub: it talks to a :class:`workorder.forge.Forge`, git, the SE runner and the
+gates. Every phase boundary updates the state label and the tracking comment, so a run that dies
+anywhere can be resumed from the hidden state by the next run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .audit import Journal
+from .config import RepoConfig
+from .contracts import DoDPacket, Finding, Severity, Verdict, verdict_for
+from .diff import Diff, read_diff, read_patch
+from .forge import Forge, ForgeError, Issue, ReviewComment
+from .gates import GateContext, run_gates
+from .gitops import Git, GitError, slugify
+from .runner import RunnerOutcome, RunnerSpec, redact, run_se_runner
+from .state import INTERRUPTED, Failure, Handoff, PhaseRecord, State, TrackingState
+from .templates import Templates
+from .tracking import Tracker
+from .verify import VerifyRun, run_verify_commands
+from .workorder import WorkOrder
+
+STATUS_CONTEXT = "workorder/verdict"
+MAX_INLINE_COMMENTS = 30
+
+
+@dataclass(frozen=True)
+class LoopDeps:
+    """What the loop runs with. Built by the entry point (Action, CLI or demo).
+
+    forge: where labels, comments, PRs, reviews and statuses go. review_forge: a second identity for
+    reviews (a distinct PO account may request changes); None posts reviews through ``forge`` as
+    COMMENT. git: the checkout of the default branch, whose ``base_ref`` (default HEAD) is where
+    new work branches start; default_branch is the pull request base. worktrees: folder for the per-issue work trees.
+    verify_env: the scrubbed environment of verify commands. secrets: strings redacted from anything
+    posted. run_url: link to this workflow run, if any.
+    """
+
+    forge: Forge
+    git: Git
+    config: RepoConfig
+    templates: Templates
+    runner: RunnerSpec
+    verify_env: dict[str, str]
+    journal: Journal
+    worktrees: Path
+    default_branch: str = "main"
+    base_ref: str = "HEAD"
+    review_forge: Forge | None = None
+    run_url: str | None = None
+    secrets: tuple[str, ...] = field(default=(), repr=False)
+
+
+def branch_name(prefix: str, issue: Issue) -> str:
+    """The work branch of an issue: ``<prefix><number>-<slug of title>``, e.g. ``wo/12-add-subtract``."""
+    return f"{prefix}{issue.number}-{slugify(issue.title)}"
+
+
+class WorkOrderLoop:
+    """Runs one work order's loop for ``issue`` with ``order``, reporting through ``tracker``."""
+
+    def __init__(self, deps: LoopDeps, issue: Issue, order: WorkOrder, tracker: Tracker):
+        self.deps = deps
+        self.issue = issue
+        self.order = order
+        self.tracker = tracker
+        self.base_ref = deps.base_ref
+        self.n = issue.number
+
+    # -- entry -------------------------------------------------------------------------------
+    def run(self, previous: TrackingState | None) -> TrackingState:
+        """Run the loop to PASS, the cycle cap, a blocked runner or a question; returns the final state.
+
+        ``previous`` is the hidden state found in the tracking comment (None for a first run). An
+        interrupted run of the same work order resumes at its cycle on the branch as it was pushed.
+        Git and forge errors end the loop as ``blocked`` with the error recorded (never a traceback).
+        """
+        s = self._initial_state(previous)
+        try:
+            return self._run(s)
+        except (GitError, ForgeError, OSError) as exc:
+            s.failure = Failure(kind="error", detail=redact(str(exc), self.deps.secrets))
+            s.handoff = Handoff(reason="error")
+            self._event(s, "loop.error", error=type(exc).__name__)
+            try:
+                self.tracker.set_state(s, State.BLOCKED, check=False)
+                self._publish(s)
+            except (GitError, ForgeError):
+                pass
+            return s
+
+    def _initial_state(self, previous: TrackingState | None) -> TrackingState:
+        order_hash = self.order.content_hash()
+        cfg = self.deps.config
+        if previous and previous.state in INTERRUPTED and previous.work_order_hash == order_hash and previous.branch:
+            previous.max_cycles = max(previous.max_cycles, previous.cycle)
+            return previous
+        current = self.tracker.current_state() or State.READY
+        return TrackingState(
+            issue=self.n,
+            state=current,
+            cycle=1,
+            max_cycles=cfg.max_cycles,
+            branch=branch_name(cfg.branch_prefix, self.issue),
+            work_order_hash=order_hash,
+            pr_number=previous.pr_number if previous else None,
+        )
+
+    def _run(self, s: TrackingState) -> TrackingState:
+        wt = self._prepare_worktree(s)
+        resumed = bool(s.history)
+        self._event(s, "loop.resume" if resumed else "loop.start", branch=s.branch, max_cycles=s.max_cycles)
+        s.failure = s.handoff = s.question = None
+        self.tracker.set_state(s, State.RUNNING)
+        while True:
+            phase = "fix" if s.cycle > 1 or s.corrective_prompt else "dev"
+            s.phase = phase
+            self._publish(s)
+            packet = self._develop(s, wt, phase)
+            if packet is None:
+                return s
+            verdict = self._review(s, wt, packet)
+            if verdict.verdict == "PASS":
+                s.corrective_prompt = None
+                self.tracker.set_state(s, State.PASSED)
+                self._publish(s)
+                self._event(s, "loop.end", state=s.state.value, verdict="PASS")
+                return s
+            if s.cycle >= s.max_cycles:
+                s.handoff = self._handoff("cap", packet, verdict)
+                self.tracker.set_state(s, State.BLOCKED)
+                self._publish(s)
+                self._event(s, "loop.end", state=s.state.value, verdict="FAIL", reason="cap")
+                return s
+            self.tracker.set_state(s, State.CHANGES_REQUESTED)
+            s.corrective_prompt = verdict.corrective_prompt
+            s.cycle += 1
+            self.tracker.set_state(s, State.RUNNING)
+
+    # -- work tree ---------------------------------------------------------------------------
+    def _prepare_worktree(self, s: TrackingState) -> Git:
+        git = self.deps.git
+        assert s.branch is not None
+        remote_sha = git.remote_branch_sha(s.branch)
+        if remote_sha:
+            start = git.fetch_branch(s.branch)
+            if not s.base_sha:
+                s.base_sha = git.run("merge-base", self.base_ref, start).strip()
+        else:
+            start = git.rev(self.base_ref)
+            if start is None:
+                raise GitError(f"cannot resolve {self.base_ref} in the checkout")
+            s.base_sha = start
+        self._event(s, "worktree", branch=s.branch, existing_branch=bool(remote_sha))
+        return git.add_worktree(self.deps.worktrees / str(self.n), s.branch, start)
+
+    # -- SE runner ---------------------------------------------------------------------------
+    def _develop(self, s: TrackingState, wt: Git, phase: str) -> DoDPacket | None:
+        deps = self.deps
+        pdir = deps.journal.phase_dir(self.n, s.cycle, phase)
+        prompt = deps.templates.render(
+            "prompt.md.j2",
+            order=self.order,
+            issue=self.issue,
+            cycle=s.cycle,
+            max_cycles=s.max_cycles,
+            phase=phase,
+            corrective_prompt=s.corrective_prompt,
+            protected=deps.config.protected,
+            verify=[*deps.config.verify, *self.order.verify],
+        )
+        self._event(s, "runner.start")
+        outcome = run_se_runner(
+            deps.runner,
+            wt.repo,
+            prompt,
+            pdir,
+            {"WORKORDER_ISSUE": str(self.n), "WORKORDER_CYCLE": str(s.cycle), "WORKORDER_PHASE": phase},
+        )
+        deps.journal.write_json(pdir / "runner.json", _outcome_record(outcome))
+        commit_message = deps.templates.render(
+            "commit_message.txt.j2", issue=self.issue, cycle=s.cycle, phase=phase,
+            packet=outcome.packet,
+        )
+        sha = wt.commit_all(commit_message, deps.config.git.author_name, deps.config.git.author_email)
+        if sha:
+            self._event(s, "commit", sha=sha)
+        if outcome.failure or outcome.packet is None:
+            self._event(s, "runner.failed", kind=outcome.failure, exit_code=outcome.exit_code)
+            s.failure = Failure(
+                kind=outcome.failure or "bad_packet",
+                detail=outcome.detail,
+                output_tail=redact(outcome.output_tail, deps.secrets)[-3000:],
+            )
+            return self._stop(s, wt, phase, State.BLOCKED, Handoff(reason="runner_failed"))
+        packet = outcome.packet
+        self._event(s, "runner.done", status=packet.status)
+        if packet.status == "blocked":
+            s.failure = Failure(kind="runner_blocked", detail=redact(packet.summary, deps.secrets))
+            return self._stop(s, wt, phase, State.BLOCKED, self._handoff("runner_blocked", packet, None))
+        if packet.status == "question":
+            s.question = packet.question
+            return self._stop(s, wt, phase, State.NEEDS_ANSWER, None)
+        s.history.append(PhaseRecord(cycle=s.cycle, phase=phase, outcome="done", detail=packet.summary[:300]))
+        return packet
+
+    def _stop(self, s: TrackingState, wt: Git, phase: str, new: State, handoff: Handoff | None) -> None:
+        """End the loop early: keep whatever the runner made on the branch, record, publish."""
+        s.history.append(
+            PhaseRecord(cycle=s.cycle, phase=phase, outcome=new.value, detail=(s.failure.detail if s.failure else ""))
+        )
+        head = wt.rev("HEAD")
+        if head and head != s.base_sha:
+            self._push(s, wt)
+        s.handoff = handoff
+        self.tracker.set_state(s, new)
+        self._publish(s)
+        self._event(s, "loop.end", state=new.value, reason=s.failure.kind if s.failure else "question")
+        return None
+
+    # -- PO review ---------------------------------------------------------------------------
+    def _review(self, s: TrackingState, wt: Git, packet: DoDPacket) -> Verdict:
+        deps = self.deps
+        s.phase = "review"
+        self.tracker.set_state(s, State.REVIEW)
+        self._publish(s)
+        pdir = deps.journal.phase_dir(self.n, s.cycle, "review")
+        assert s.base_sha is not None
+        diff = read_diff(wt, s.base_sha, "HEAD")
+        (pdir / "diff.patch").write_text(read_patch(wt, s.base_sha, "HEAD"), encoding="utf-8")
+        runs = run_verify_commands(
+            [*deps.config.verify, *self.order.verify], wt.repo, deps.verify_env, deps.config.verify_timeout, pdir
+        )
+        wt.discard_changes()  # what verify wrote is not the agent's work
+        deps.journal.write_json(pdir / "verify.json", [r.model_dump() for r in runs])
+        for run in runs:
+            self._event(s, "verify", command=run.cmd, exit_code=run.exit_code, timed_out=run.timed_out)
+        findings = run_gates(GateContext(self.order, deps.config, diff, runs, packet, wt.repo))
+        findings = [f.model_copy(update={"evidence": redact(f.evidence, deps.secrets)}) if f.evidence else f for f in findings]
+        outcome = verdict_for(findings)
+        corrective = None
+        if outcome == "FAIL":
+            corrective = deps.templates.render(
+                "corrective_prompt.md.j2", order=self.order, findings=findings, cycle=s.cycle, packet=packet
+            )
+        verdict = Verdict(verdict=outcome, findings=findings, corrective_prompt=corrective)
+        deps.journal.write_json(pdir / "verdict.json", verdict.model_dump(mode="json"))
+        self._event(
+            s, "verdict", verdict=outcome, rules=[f.rule for f in findings],
+            blocker=verdict.count(Severity.BLOCKER), major=verdict.count(Severity.MAJOR), minor=verdict.count(Severity.MINOR),
+        )
+        s.verdict = outcome
+        s.findings = findings
+        s.head_sha = wt.rev("HEAD")
+        s.history.append(
+            PhaseRecord(cycle=s.cycle, phase="review", outcome=outcome, detail=f"{len(findings)} findings")
+        )
+        if not diff.is_empty:
+            self._push(s, wt)
+            self._publish_verdict(s, packet, verdict, diff, runs)
+        return verdict
+
+    def _publish_verdict(self, s: TrackingState, packet: DoDPacket, verdict: Verdict, diff: Diff, runs: list[VerifyRun]) -> None:
+        deps = self.deps
+        forge = deps.forge
+        pr_body = deps.templates.render(
+            "pull_request.md.j2", issue=self.issue, order=self.order, packet=packet, s=s, verify_runs=runs
+        )
+        if s.pr_number is None:
+            assert s.branch is not None
+            existing = forge.find_pull_request(s.branch)
+            if existing is None:
+                title = deps.templates.render_line("pull_request_title.txt.j2", issue=self.issue)
+                pr = forge.create_pull_request(s.branch, deps.default_branch, title, pr_body, draft=True)
+                self._event(s, "pull_request", number=pr.number, created=True)
+            else:
+                pr = existing
+                forge.update_pull_request(pr.number, pr_body)
+                self._event(s, "pull_request", number=pr.number, created=False)
+            s.pr_number = pr.number
+        else:
+            forge.update_pull_request(s.pr_number, pr_body)
+        added = {(a.path, a.line) for a in diff.added_lines}
+        inline = [
+            ReviewComment(path=f.path, line=f.line, body=deps.templates.render("review_comment.md.j2", f=f))
+            for f in verdict.findings
+            if f.path and f.line and (f.path, f.line) in added
+        ][:MAX_INLINE_COMMENTS]
+        body = deps.templates.render("review.md.j2", verdict=verdict, s=s, order=self.order, run_url=deps.run_url)
+        reviewer = deps.review_forge or forge
+        event = "REQUEST_CHANGES" if verdict.verdict == "FAIL" and deps.review_forge is not None else "COMMENT"
+        assert s.head_sha is not None
+        try:
+            reviewer.create_review(s.pr_number, s.head_sha, event, body, inline)
+        except ForgeError as exc:
+            if exc.status != 422 or event == "COMMENT":
+                raise
+            event = "COMMENT"  # GitHub refuses REQUEST_CHANGES on the reviewer's own PR
+            reviewer.create_review(s.pr_number, s.head_sha, event, body, inline)
+        self._event(s, "review", review_event=event, inline_comments=len(inline))
+        state = "success" if verdict.verdict == "PASS" else "failure"
+        description = deps.templates.render_line("status_description.txt.j2", verdict=verdict, s=s)[:140]
+        forge.set_commit_status(s.head_sha, state, STATUS_CONTEXT, description, deps.run_url)
+        self._event(s, "commit_status", state=state, context=STATUS_CONTEXT)
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _push(self, s: TrackingState, wt: Git) -> None:
+        assert s.branch is not None
+        wt.push(s.branch)
+        s.head_sha = wt.rev("HEAD")
+        self._event(s, "push", branch=s.branch, sha=s.head_sha)
+
+    def _publish(self, s: TrackingState) -> None:
+        self.tracker.publish(s, order=self.order, issue=self.issue, run_url=self.deps.run_url)
+
+    def _event(self, s: TrackingState, event: str, **data: object) -> None:
+        self.deps.journal.event(self.n, s.cycle, s.phase or "start", event, **data)
+
+    @staticmethod
+    def _handoff(reason: str, packet: DoDPacket | None, verdict: Verdict | None) -> Handoff:
+        findings: list[Finding] = verdict.findings if verdict else []
+        return Handoff(
+            reason=reason,
+            completed=[packet.summary] if packet else [],
+            pending=[f for f in findings if f.severity != Severity.MINOR],
+            risks=[*(packet.limitations if packet else []), *(packet.assumptions if packet else []),
+                   *[f.message for f in findings if f.severity == Severity.MINOR]],
+        )
+
+
+def _outcome_record(outcome: RunnerOutcome) -> dict:
+    return {
+        "failure": outcome.failure,
+        "detail": outcome.detail,
+        "exit_code": outcome.exit_code,
+        "duration_s": outcome.duration_s,
+        "packet": outcome.packet.model_dump(mode="json") if outcome.packet else None,
+    }
