@@ -210,6 +210,8 @@ def cmd_handle(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO
     try:
         outcome = dispatch(event_name, payload, ctx)
     except Exception as exc:  # the last line of defence: a clear message, never a traceback
+        if environ.get("WORKORDER_DEBUG") == "1":
+            raise
         outcome = Outcome(event=event_name, decision="error", reason_code="error",
                           reason=redact(f"{type(exc).__name__}: {exc}", secrets))
     out.write(redact(outcome.model_dump_json(indent=2, exclude_none=True, exclude={"state"}), secrets) + "\n")

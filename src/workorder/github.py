@@ -104,7 +104,7 @@ class GitHubForge:
             seconds_between_requests=seconds_between_requests,
             seconds_between_writes=seconds_between_writes,
         )
-        self._repo = self._gh.get_repo(repository, lazy=True)
+        self._repo = self._gh.get_repo(repository)
         self.repository = repository
 
     def _call(self, what: str, fn: Callable[[], Any]) -> Any:

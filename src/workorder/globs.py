@@ -14,7 +14,7 @@ def compile_globs(patterns: Iterable[str]) -> pathspec.PathSpec:
     Returns a ``pathspec.PathSpec``; ``spec.match_file("src/a.py")`` is True when the repo-relative
     POSIX path matches. Raises ``ValueError`` for a pattern pathspec cannot parse.
     """
-    return pathspec.PathSpec.from_lines("gitwildmatch", list(patterns))
+    return pathspec.PathSpec.from_lines("gitignore", list(patterns))
 
 
 def check_glob(pattern: str) -> str:

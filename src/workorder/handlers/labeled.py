@@ -54,11 +54,11 @@ def handle_issue_labeled(event: IssuesEvent, ctx: HandlerContext) -> Outcome:
     current = previous.state if previous else tracker.current_state()
     interrupted = current in INTERRUPTED
     if cfg.trigger not in issue.labels and not interrupted:
-        return out("ignored", "label_gone", trigger=cfg.trigger, state=current.value if current else "none")
+        return out("ignored", "label_gone", trigger=cfg.trigger, state_name=current.value if current else "none")
     if current not in STARTABLE and current is not State.NEEDS_ANSWER and not interrupted:
         if cfg.trigger in issue.labels:
             forge.remove_label(n, cfg.trigger)
-        return out("ignored", "already_done", state=current.value if current else "none")
+        return out("ignored", "already_done", state_name=current.value if current else "none")
 
     state = previous or TrackingState(issue=n, state=current or State.READY, max_cycles=cfg.max_cycles)
     if ctx.config_problems:
@@ -82,7 +82,7 @@ def handle_issue_labeled(event: IssuesEvent, ctx: HandlerContext) -> Outcome:
     final = WorkOrderLoop(deps, issue, order, tracker).run(previous)
     return Outcome(
         event=EVENT, action=event.action, decision="done", reason_code="ran",
-        reason=ctx.reason("ran", state=final.state.value), issue=n, state=final,
+        reason=ctx.reason("ran", state_name=final.state.value), issue=n, state=final,
     )
 
 

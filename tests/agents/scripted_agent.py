@@ -1,0 +1,76 @@
+"""A scripted SE runner for tests: ``python scripted_agent.py SCENARIO [ARG]``.
+
+Scenarios: pass, always-fail, crash, sleep, bad-json, bad-packet, no-packet, blocked, question,
+env-dump ARG (write the environment as JSON to ARG, then behave as pass), protected, deps.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+VERIFY = "python -m unittest discover -s tests -t ."
+RIGHT = '\n\ndef subtract(a: int, b: int) -> int:\n    """Return a minus b."""\n    return a - b\n'
+WRONG = '\n\ndef subtract(a: int, b: int) -> int:\n    """Return a minus b."""\n    return a + b\n'
+TEST = (
+    "import unittest\n\nfrom calc.ops import subtract\n\n\nclass SubtractTest(unittest.TestCase):\n"
+    "    def test_subtract(self):\n        self.assertEqual(subtract(5, 3), 2)\n"
+)
+
+
+def packet(**extra):
+    data = {"status": "done", "summary": "Added subtract with a test.",
+            "files_changed": ["calc/ops.py", "tests/test_subtract.py"],
+            "commands_run": [{"cmd": VERIFY, "exit_code": 0}], "tests_run": ["tests/test_subtract.py"]}
+    data.update(extra)
+    Path(os.environ["WORKORDER_RESULT_FILE"]).write_text(json.dumps(data), encoding="utf-8")
+
+
+def write_subtract(body):
+    ops = Path("calc/ops.py")
+    base = ops.read_text().split("\n\ndef subtract", 1)[0].rstrip("\n") + "\n"
+    ops.write_text(base + body)
+    Path("tests/test_subtract.py").write_text(TEST)
+
+
+def main():
+    scenario = sys.argv[1]
+    if scenario == "env-dump":
+        Path(sys.argv[2]).write_text(json.dumps(dict(os.environ)))
+        scenario = "pass"
+    if scenario == "pass":
+        write_subtract(RIGHT)
+        packet()
+    elif scenario == "always-fail":
+        write_subtract(WRONG)
+        packet()
+    elif scenario == "protected":
+        write_subtract(RIGHT)
+        Path(".github/workflows").mkdir(parents=True, exist_ok=True)
+        Path(".github/workflows/evil.yml").write_text("on: push\n")
+        packet(files_changed=["calc/ops.py", "tests/test_subtract.py", ".github/workflows/evil.yml"])
+    elif scenario == "crash":
+        write_subtract(WRONG)
+        print("agent: something went badly wrong")
+        sys.exit(3)
+    elif scenario == "sleep":
+        subprocess.run(["sleep", "30"])
+    elif scenario == "bad-json":
+        write_subtract(RIGHT)
+        Path(os.environ["WORKORDER_RESULT_FILE"]).write_text("{not json")
+    elif scenario == "bad-packet":
+        Path(os.environ["WORKORDER_RESULT_FILE"]).write_text(json.dumps({"status": "finished", "files_changed": "x"}))
+    elif scenario == "no-packet":
+        write_subtract(RIGHT)
+    elif scenario == "blocked":
+        packet(status="blocked", summary="The calc package is missing a module I need.", files_changed=[])
+    elif scenario == "question":
+        packet(status="question", summary="Need a decision.", files_changed=[],
+               question={"question": "Integers or floats?", "context": "add() takes ints",
+                         "options": ["ints", "floats"], "recommended": "ints"})
+    else:
+        sys.exit(f"unknown scenario {scenario}")
+
+
+main()

@@ -1,0 +1,134 @@
+"""Shared fixtures: real git repositories in temp dirs, a scripted SE runner, GitHub faked with responses."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import responses
+
+from fakegithub import FakeGitHub
+from workorder.cli import main as cli_main
+from workorder.demo import build_demo_repo, git_env
+
+FIXTURES = Path(__file__).parent / "fixtures"
+AGENT = Path(__file__).parent / "agents" / "scripted_agent.py"
+TOKEN = "ghs_" + "A1b2C3d4E5f6G7h8I9j0" * 2  # shaped like a GitHub App installation token
+
+WORK_ORDER = """---
+objective: Add a subtract(a, b) function to calc.ops, with tests.
+in_scope:
+  - calc/**
+  - tests/**
+out_of_scope:
+  - README.md
+done_when:
+  - subtract(5, 3) == 2
+verify:
+  - python -m unittest discover -s tests -t .
+risk: medium
+---
+"""
+
+
+def agent_command(scenario: str, *args: str) -> str:
+    """The runner command line of the scripted agent for ``scenario``."""
+    return " ".join(shlex.quote(p) for p in [sys.executable, str(AGENT), scenario, *args])
+
+
+def load_payload(name: str) -> dict:
+    """A copy of a stored GitHub example payload, e.g. ``issues/labeled.1``."""
+    return copy.deepcopy(json.loads((FIXTURES / "webhooks" / f"{name}.json").read_text()))
+
+
+def labeled_payload(body: str = WORK_ORDER, label: str = "wo:ready", sender: str = "Codertocat",
+                    sender_type: str = "User") -> dict:
+    """GitHub's example ``issues`` ``labeled`` payload, adapted: our label, body and default branch."""
+    payload = load_payload("issues/labeled.1")
+    payload["label"]["name"] = label
+    payload["issue"]["body"] = body
+    payload["issue"]["title"] = "Add subtract to calc"
+    payload["repository"]["default_branch"] = "main"
+    payload["sender"]["login"] = sender
+    payload["sender"]["type"] = sender_type
+    return payload
+
+
+@pytest.fixture
+def base_env() -> dict[str, str]:
+    """A minimal environment for git and the runner, with `python` on PATH being this interpreter."""
+    return {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"), "LANG": "C.UTF-8"}
+
+
+@pytest.fixture
+def python_bin(tmp_path: Path) -> Path:
+    """A folder whose `python` is this interpreter (the verify commands say `python`)."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    (folder / "python").symlink_to(sys.executable)
+    return folder
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, base_env: dict[str, str], python_bin: Path) -> Path:
+    """A fresh clone (like actions/checkout) of a bare origin holding the calc project on main."""
+    env = git_env(base_env)
+    build_demo_repo(tmp_path / "seed", sys.executable, env)
+    ws = tmp_path / "workspace"
+    subprocess.run(["git", "clone", "-q", str(tmp_path / "seed" / "origin.git"), str(ws)], check=True, env=env)
+    return ws
+
+
+class ActionRun:
+    """Runs `workorder handle` like the Action does, against a FakeGitHub."""
+
+    def __init__(self, tmp_path: Path, workspace: Path, base_env: dict[str, str], python_bin: Path):
+        self.tmp_path = tmp_path
+        self.workspace = workspace
+        self.env = {
+            **git_env(base_env),
+            "PATH": f"{python_bin}:{base_env['PATH']}",
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_EVENT_NAME": "issues",
+            "GITHUB_REPOSITORY": "Codertocat/Hello-World",
+            "GITHUB_WORKSPACE": str(workspace),
+            "GITHUB_RUN_ID": "4242",
+            "WORKORDER_GITHUB_TOKEN": TOKEN,
+            "GITHUB_TOKEN": TOKEN,
+            "WORKORDER_STATE_DIR": str(tmp_path / "state"),
+            "WORKORDER_NO_THROTTLE": "1",
+            "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+            "GITHUB_OUTPUT": str(tmp_path / "output.txt"),
+            "WORKORDER_RUNNER_COMMAND": agent_command("pass"),
+        }
+        self.fake = FakeGitHub(permissions={"Codertocat": "admin"})
+
+    def handle(self, payload: dict, *args: str, event: str = "issues") -> tuple[int, str]:
+        path = self.tmp_path / "event.json"
+        path.write_text(json.dumps(payload))
+        env = {**self.env, "GITHUB_EVENT_PATH": str(path), "GITHUB_EVENT_NAME": event}
+        out = io.StringIO()
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+            self.fake.install(rsps)
+            code = cli_main(["handle", *args], environ=env, out=out)
+        return code, out.getvalue()
+
+    def outputs(self) -> dict[str, str]:
+        path = self.tmp_path / "output.txt"
+        lines = path.read_text().splitlines() if path.exists() else []
+        return dict(line.split("=", 1) for line in lines)
+
+
+@pytest.fixture
+def action(tmp_path: Path, workspace: Path, base_env: dict[str, str], python_bin: Path) -> ActionRun:
+    """An Action run environment with a fake GitHub; issue #1 is the work order labelled wo:ready."""
+    run = ActionRun(tmp_path, workspace, base_env, python_bin)
+    run.fake.add_issue(1, "Add subtract to calc", WORK_ORDER, ["wo:ready"])
+    return run

@@ -1,0 +1,218 @@
+"""A stateful fake of the GitHub REST API endpoints workorder uses, on top of ``responses``.
+
+Shapes follow docs.github.com/en/rest (issues, labels, comments, pulls, reviews, statuses,
+collaborator permission). Every request is recorded in ``calls`` as (METHOD, path) so tests can
+count API requests.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlparse
+
+import responses
+
+API = "https://api.github.com"
+
+
+@dataclass
+class FakeGitHub:
+    repo: str = "Codertocat/Hello-World"
+    bot_login: str = "github-actions[bot]"
+    permissions: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, dict] = field(default_factory=dict)
+    issues: dict[int, dict] = field(default_factory=dict)
+    comments: dict[int, dict] = field(default_factory=dict)
+    pulls: dict[int, dict] = field(default_factory=dict)
+    reviews: list[dict] = field(default_factory=list)
+    statuses: list[dict] = field(default_factory=list)
+    calls: list[tuple[str, str]] = field(default_factory=list)
+    next_number: int = 100
+    next_id: int = 5000
+    fail: dict[tuple[str, str], list[tuple[int, dict, dict]]] = field(default_factory=dict)
+    review_author: str | None = None
+
+    # -- helpers for tests -------------------------------------------------------------------
+    def add_issue(self, number: int, title: str, body: str, labels: list[str], author: str = "Codertocat") -> None:
+        self.issues[number] = {"number": number, "title": title, "body": body, "labels": list(labels),
+                               "user": author, "state": "open"}
+        self.next_number = max(self.next_number, number + 1)
+
+    def issue_comments(self, number: int) -> list[dict]:
+        return [c for c in self.comments.values() if c["issue"] == number]
+
+    def count(self, method: str | None = None, pattern: str = "") -> int:
+        return sum(1 for m, p in self.calls if (method is None or m == method) and re.search(pattern, p))
+
+    def fail_next(self, method: str, path_regex: str, status: int, body: dict | None = None, headers: dict | None = None) -> None:
+        """Make the next matching request answer ``status`` (queue several by calling again)."""
+        self.fail.setdefault((method, path_regex), []).append((status, body or {"message": "fake failure"}, headers or {}))
+
+    # -- JSON shapes -------------------------------------------------------------------------
+    def _user(self, login: str) -> dict:
+        return {"login": login, "id": abs(hash(login)) % 10**6, "type": "Bot" if login.endswith("[bot]") else "User",
+                "url": f"{API}/users/{login}"}
+
+    def _label(self, name: str) -> dict:
+        spec = self.labels.get(name, {"color": "ededed", "description": ""})
+        return {"name": name, "color": spec["color"], "description": spec["description"],
+                "url": f"{API}/repos/{self.repo}/labels/{name}"}
+
+    def _issue(self, n: int) -> dict:
+        issue = self.issues[n]
+        return {"number": n, "title": issue["title"], "body": issue["body"], "state": issue["state"],
+                "labels": [self._label(x) for x in issue["labels"]], "user": self._user(issue["user"]),
+                "url": f"{API}/repos/{self.repo}/issues/{n}", "html_url": f"https://github.com/{self.repo}/issues/{n}"}
+
+    def _comment(self, c: dict) -> dict:
+        return {"id": c["id"], "body": c["body"], "user": self._user(c["user"]),
+                "url": f"{API}/repos/{self.repo}/issues/comments/{c['id']}"}
+
+    def _pull(self, n: int) -> dict:
+        pr = self.pulls[n]
+        return {"number": n, "title": pr["title"], "body": pr["body"], "draft": pr["draft"], "state": pr["state"],
+                "head": {"ref": pr["head"], "sha": pr.get("sha", "0" * 40)}, "base": {"ref": pr["base"]},
+                "url": f"{API}/repos/{self.repo}/pulls/{n}", "html_url": f"https://github.com/{self.repo}/pull/{n}",
+                "issue_url": f"{API}/repos/{self.repo}/issues/{n}", "user": self._user(self.bot_login)}
+
+    # -- routing -----------------------------------------------------------------------------
+    def install(self, rsps: responses.RequestsMock) -> None:
+        for method in ("GET", "POST", "PATCH", "DELETE", "PUT"):
+            rsps.add_callback(method, re.compile(re.escape(API) + r"(:443)?/.*"), callback=self._dispatch)
+
+    def _dispatch(self, request: Any) -> tuple[int, dict, str]:
+        url = urlparse(request.url)
+        path = unquote(url.path)
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        self.calls.append((request.method, path))
+        for (method, regex), queue in list(self.fail.items()):
+            if method == request.method and re.search(regex, path) and queue:
+                status, body, headers = queue.pop(0)
+                return status, {"Content-Type": "application/json", **headers}, json.dumps(body)
+        body = json.loads(request.body) if request.body else {}
+        prefix = f"/repos/{self.repo}"
+        if not path.startswith(prefix):
+            return self._json(404, {"message": "Not Found"})
+        rest = path[len(prefix):]
+        for method, pattern, handler in self._routes():
+            match = re.fullmatch(pattern, rest)
+            if method == request.method and match:
+                return handler(body, query, *match.groups())
+        return self._json(404, {"message": f"fake has no route for {request.method} {path}"})
+
+    def _routes(self):
+        return [
+            ("GET", r"/collaborators/([^/]+)/permission", self.get_permission),
+            ("GET", r"/issues/(\d+)", self.get_issue),
+            ("GET", r"/labels", self.list_labels),
+            ("POST", r"/labels", self.create_label),
+            ("POST", r"/issues/(\d+)/labels", self.add_labels),
+            ("DELETE", r"/issues/(\d+)/labels/(.+)", self.remove_label),
+            ("GET", r"/issues/(\d+)/comments", self.list_comments),
+            ("POST", r"/issues/(\d+)/comments", self.create_comment),
+            ("PATCH", r"/issues/comments/(\d+)", self.edit_comment),
+            ("GET", r"/pulls", self.list_pulls),
+            ("POST", r"/pulls", self.create_pull),
+            ("GET", r"/pulls/(\d+)", self.get_pull),
+            ("PATCH", r"/pulls/(\d+)", self.edit_pull),
+            ("POST", r"/pulls/(\d+)/reviews", self.create_review),
+            ("POST", r"/statuses/([0-9a-f]{40})", self.create_status),
+        ]
+
+    @staticmethod
+    def _json(status: int, data: Any) -> tuple[int, dict, str]:
+        return status, {"Content-Type": "application/json"}, json.dumps(data)
+
+    # -- endpoints ---------------------------------------------------------------------------
+    def get_permission(self, body, query, login):
+        role = self.permissions.get(login)
+        if role is None:
+            return self._json(404, {"message": "Not Found"})
+        legacy = {"maintain": "write", "triage": "read"}.get(role, role)
+        return self._json(200, {"permission": legacy, "role_name": role, "user": self._user(login)})
+
+    def get_issue(self, body, query, n):
+        if int(n) not in self.issues:
+            return self._json(404, {"message": "Not Found"})
+        return self._json(200, self._issue(int(n)))
+
+    def list_labels(self, body, query):
+        assert query.get("per_page") == "100", "lists must ask for per_page=100"
+        return self._json(200, [self._label(name) for name in self.labels])
+
+    def create_label(self, body, query):
+        if body["name"] in self.labels:
+            return self._json(422, {"message": "Validation Failed", "errors": [{"code": "already_exists"}]})
+        self.labels[body["name"]] = {"color": body["color"], "description": body.get("description", "")}
+        return self._json(201, self._label(body["name"]))
+
+    def add_labels(self, body, query, n):
+        issue = self.issues[int(n)]
+        names = body["labels"] if isinstance(body, dict) else body  # GitHub accepts both forms
+        for name in names:
+            self.labels.setdefault(name, {"color": "ededed", "description": ""})
+            if name not in issue["labels"]:
+                issue["labels"].append(name)
+        return self._json(200, [self._label(x) for x in issue["labels"]])
+
+    def remove_label(self, body, query, n, name):
+        issue = self.issues[int(n)]
+        if name not in issue["labels"]:
+            return self._json(404, {"message": "Label does not exist"})
+        issue["labels"].remove(name)
+        return self._json(200, [self._label(x) for x in issue["labels"]])
+
+    def list_comments(self, body, query, n):
+        assert query.get("per_page") == "100", "lists must ask for per_page=100"
+        return self._json(200, [self._comment(c) for c in self.issue_comments(int(n))])
+
+    def create_comment(self, body, query, n):
+        self.next_id += 1
+        comment = {"id": self.next_id, "issue": int(n), "body": body["body"], "user": self.bot_login}
+        self.comments[self.next_id] = comment
+        return self._json(201, self._comment(comment))
+
+    def edit_comment(self, body, query, cid):
+        comment = self.comments[int(cid)]
+        comment["body"] = body["body"]
+        return self._json(200, self._comment(comment))
+
+    def list_pulls(self, body, query):
+        head = query.get("head", "")
+        branch = head.split(":", 1)[-1]
+        found = [self._pull(n) for n, pr in self.pulls.items() if not head or pr["head"] == branch]
+        return self._json(200, found)
+
+    def create_pull(self, body, query):
+        if any(pr["head"] == body["head"] for pr in self.pulls.values()):
+            return self._json(422, {"message": "Validation Failed",
+                                    "errors": [{"message": f"A pull request already exists for {body['head']}."}]})
+        n = self.next_number
+        self.next_number += 1
+        self.pulls[n] = {"title": body["title"], "body": body["body"], "head": body["head"], "base": body["base"],
+                         "draft": body.get("draft", False), "state": "open"}
+        return self._json(201, self._pull(n))
+
+    def get_pull(self, body, query, n):
+        return self._json(200, self._pull(int(n)))
+
+    def edit_pull(self, body, query, n):
+        self.pulls[int(n)].update({k: v for k, v in body.items() if k in ("body", "title")})
+        return self._json(200, self._pull(int(n)))
+
+    def create_review(self, body, query, n):
+        author = self.review_author or self.bot_login
+        if body.get("event") == "REQUEST_CHANGES" and author == self.bot_login:
+            return self._json(422, {"message": "Unprocessable Entity",
+                                    "errors": ["Review Can not request changes on your own pull request"]})
+        review = {"pull": int(n), **body, "user": author}
+        self.reviews.append(review)
+        return self._json(200, {"id": len(self.reviews), "state": body.get("event"), "body": body.get("body"),
+                                "commit_id": body.get("commit_id"), "user": self._user(author)})
+
+    def create_status(self, body, query, sha):
+        self.statuses.append({"sha": sha, **body})
+        return self._json(201, {"id": len(self.statuses), **body})
