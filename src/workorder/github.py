@@ -152,10 +152,9 @@ class GitHubForge:
     def remove_label(self, number: int, name: str) -> None:
         try:
             self._repo.get_issue(number).remove_from_labels(name)
-        except UnknownObjectException:
-            pass
         except GithubException as exc:
-            raise _error(exc, f"removing label {name}") from None
+            if exc.status != 404:  # 404: the label is not on the issue (any more)
+                raise _error(exc, f"removing label {name}") from None
 
     def list_comments(self, number: int) -> list[Comment]:
         def fetch() -> list[Comment]:

@@ -43,5 +43,5 @@ class HandlerContext:
         extra = {k: values.pop(k) for k in ("steps", "problems", "state") if k in values}
         return Outcome(
             event=event, action=action, decision=decision, reason_code=code,
-            reason=self.reason(code, event=event, action=action, **values), issue=issue, **extra,
+            reason=self.reason(code, event=event, action=action, issue=issue, **values), issue=issue, **extra,
         )

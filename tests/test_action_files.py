@@ -1,0 +1,50 @@
+"""The shipped action and workflows follow the security rules."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).parent.parent
+WORKFLOWS = [ROOT / "action.yml", ROOT / "examples" / "workflow.yml", *sorted((ROOT / ".github" / "workflows").glob("*.yml"))]
+
+
+def run_scripts(doc) -> list[str]:
+    found = []
+    if isinstance(doc, dict):
+        for key, value in doc.items():
+            if key == "run" and isinstance(value, str):
+                found.append(value)
+            else:
+                found += run_scripts(value)
+    elif isinstance(doc, list):
+        for item in doc:
+            found += run_scripts(item)
+    return found
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_no_event_or_input_text_is_spliced_into_a_run_script(path):
+    scripts = run_scripts(yaml.safe_load(path.read_text()))
+    for script in scripts:
+        assert not re.search(r"\$\{\{[^}]*(github\.event|inputs\.)", script), script
+
+
+def test_action_is_composite_and_passes_inputs_through_env():
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    assert action["runs"]["using"] == "composite"
+    assert len(run_scripts(action)) == 2
+    handle = next(s for s in action["runs"]["steps"] if s.get("id") == "handle")
+    assert handle["env"]["WORKORDER_GITHUB_TOKEN"] == "${{ inputs.github-token }}"
+    assert set(action["outputs"]) >= {"verdict", "state", "pr-number"}
+
+
+def test_example_workflow_is_minimal_and_safe():
+    flow = yaml.safe_load((ROOT / "examples" / "workflow.yml").read_text())
+    assert set(flow["permissions"]) == {"contents", "issues", "pull-requests", "statuses"}
+    assert "issue.number" in flow["concurrency"]["group"]
+    checkout = next(s for s in flow["jobs"]["workorder"]["steps"] if s.get("uses", "").startswith("actions/checkout"))
+    assert checkout["with"]["persist-credentials"] is False

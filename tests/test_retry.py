@@ -1,0 +1,108 @@
+"""Retries: rate limits wait (capped), 5xx backs off, but a create is never blindly repeated."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import responses
+
+from fakegithub import FakeGitHub
+from workorder.forge import ForgeError, LabelSpec
+from workorder.github import GitHubForge, WorkorderRetry
+
+
+def forge(max_wait_s: float = 60) -> tuple[GitHubForge, list[float]]:
+    slept: list[float] = []
+    retry = WorkorderRetry(max_wait_s=max_wait_s, sleep=slept.append)
+    return GitHubForge("t", "Codertocat/Hello-World", retry=retry, seconds_between_requests=None,
+                       seconds_between_writes=None), slept
+
+
+@pytest.fixture
+def fake():
+    gh = FakeGitHub(permissions={"octocat": "maintain"})
+    gh.add_issue(1, "t", "b", [])
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        gh.install(rsps)
+        yield gh
+
+
+def test_get_is_retried_after_a_server_error(fake):
+    fake.fail_next("GET", r"/issues/1$", 502)
+    f, _ = forge()
+    assert f.get_issue(1).number == 1
+    assert fake.count("GET", r"/issues/1$") == 2
+
+
+def test_rate_limit_429_is_retried_after_retry_after(fake):
+    fake.fail_next("GET", r"/permission$", 429, {"message": "rate"}, {"Retry-After": "3"})
+    f, _ = forge()
+    assert f.collaborator_permission("octocat") == "maintain"
+    assert fake.count("GET", r"/permission$") == 2
+
+
+def test_secondary_rate_limit_403_on_a_create_is_retried(fake):
+    fake.fail_next("POST", r"/issues/1/comments$", 403,
+                   {"message": "You have exceeded a secondary rate limit."}, {"Retry-After": "2"})
+    f, _ = forge()
+    f.create_comment(1, "hello")
+    assert fake.count("POST", r"/comments$") == 2 and len(fake.issue_comments(1)) == 1
+
+
+def test_a_wait_beyond_the_cap_fails_instead_of_sleeping(fake):
+    fake.fail_next("GET", r"/issues/1$", 429, {"message": "rate"}, {"Retry-After": "3600"})
+    f, slept = forge(max_wait_s=60)
+    with pytest.raises(ForgeError):
+        f.get_issue(1)
+    assert slept == [] and fake.count("GET", r"/issues/1$") == 1
+
+
+def test_create_failing_with_5xx_is_not_repeated(fake):
+    fake.fail_next("POST", r"/issues/1/comments$", 502)
+    f, _ = forge()
+    with pytest.raises(ForgeError) as info:
+        f.create_comment(1, "hello")
+    assert info.value.status == 502 and fake.count("POST", r"/comments$") == 1
+
+
+def test_pull_request_create_that_failed_but_happened_is_found(fake):
+    fake.pulls[7] = {"title": "t", "body": "b", "head": "wo/1-x", "base": "main", "draft": True, "state": "open"}
+    fake.fail_next("POST", r"/pulls$", 502)
+    f, _ = forge()
+    pr = f.create_pull_request("wo/1-x", "main", "t", "b", draft=True)
+    assert pr.number == 7 and fake.count("POST", r"/pulls$") == 1
+
+
+def test_draft_refused_falls_back_to_a_ready_pull_request(fake):
+    fake.fail_next("POST", r"/pulls$", 422, {"message": "Draft pull requests are not supported in this repository."})
+    f, _ = forge()
+    pr = f.create_pull_request("wo/1-x", "main", "t", "b", draft=True)
+    assert pr.draft is False and fake.pulls[pr.number]["draft"] is False
+
+
+def test_existing_label_is_not_an_error(fake):
+    fake.labels["wo:running"] = {"color": "fbca04", "description": ""}
+    f, _ = forge()
+    f.create_label(LabelSpec("wo:running", "fbca04", "d"))
+    assert fake.count("POST", r"/labels$") == 1
+
+
+def test_removing_a_label_that_is_gone_is_not_an_error(fake):
+    f, _ = forge()
+    f.remove_label(1, "wo:ready")
+    assert fake.count("DELETE", r"/labels/wo:ready$") == 1
+
+
+def test_pagination_asks_for_100_per_page(fake):
+    f, _ = forge()
+    assert f.list_repo_labels() == [] and f.list_comments(1) == []  # the fake asserts per_page=100
+
+
+def test_github_enterprise_api_url_is_used():
+    with responses.RequestsMock() as rsps:
+        rsps.get(re.compile(r"https://ghe\.example\.com(:443)?/api/v3/repos/o/r/collaborators/u/permission"),
+                 json={"permission": "admin", "role_name": "admin"})
+        f = GitHubForge("t", "o/r", "https://ghe.example.com/api/v3", seconds_between_requests=None,
+                        seconds_between_writes=None)
+        assert f.collaborator_permission("u") == "admin"

@@ -1,0 +1,93 @@
+"""The SE runner contract: prompt file in, DoD packet out; failures are phase failures, never crashes."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+
+from workorder.runner import RunnerSpec, redact, run_se_runner, scrub_environment
+
+
+def run(tmp_path, script: str, timeout: float = 20, env=None):
+    (tmp_path / "wt").mkdir(exist_ok=True)
+    agent = tmp_path / "agent.py"
+    agent.write_text(script)
+    spec = RunnerSpec(command=f"{sys.executable} {agent}", timeout_s=timeout, env=env or {"PATH": "/usr/bin:/bin"})
+    return run_se_runner(spec, tmp_path / "wt", "the prompt", tmp_path / "phase", {"WORKORDER_CYCLE": "1"})
+
+
+GOOD = 'import json, os\njson.dump({"status": "done", "summary": "ok"}, open(os.environ["WORKORDER_RESULT_FILE"], "w"))\n'
+
+
+def test_good_packet_is_parsed_and_prompt_is_given(tmp_path):
+    script = 'import os\nassert open(os.environ["WORKORDER_PROMPT_FILE"]).read() == "the prompt"\nprint("hello")\n' + GOOD
+    outcome = run(tmp_path, script)
+    assert outcome.failure is None and outcome.packet.summary == "ok" and outcome.exit_code == 0
+    assert "hello" in (tmp_path / "phase" / "output.log").read_text()
+    assert (tmp_path / "phase" / "prompt.md").read_text() == "the prompt"
+
+
+def test_crash_is_a_failure_with_output_tail(tmp_path):
+    outcome = run(tmp_path, 'import sys\nprint("it broke")\nsys.exit(4)\n')
+    assert (outcome.failure, outcome.exit_code) == ("crash", 4) and "it broke" in outcome.output_tail
+
+
+def test_timeout_kills_the_runner_and_its_children(tmp_path):
+    script = 'import subprocess\nprint("working", flush=True)\nsubprocess.run(["sleep", "60"])\n'
+    outcome = run(tmp_path, script, timeout=1)
+    assert outcome.failure == "timeout" and outcome.exit_code is None and outcome.duration_s < 30
+    assert "working" in outcome.output_tail
+
+
+def test_missing_packet(tmp_path):
+    assert run(tmp_path, "print('done, trust me')\n").failure == "no_packet"
+
+
+def test_bad_json_names_line_and_column(tmp_path):
+    outcome = run(tmp_path, 'import os\nopen(os.environ["WORKORDER_RESULT_FILE"], "w").write("{not json")\n')
+    assert outcome.failure == "bad_packet" and "not valid JSON (line 1, column 2" in outcome.detail
+
+
+def test_invalid_packet_names_the_fields(tmp_path):
+    script = 'import os, json\njson.dump({"status": "finished", "files_changed": "x"}, open(os.environ["WORKORDER_RESULT_FILE"], "w"))\n'
+    outcome = run(tmp_path, script)
+    assert outcome.failure == "bad_packet"
+    for field in ("status", "summary", "files_changed"):
+        assert field in outcome.detail
+
+
+def test_question_needs_its_question(tmp_path):
+    script = 'import os, json\njson.dump({"status": "question", "summary": "?"}, open(os.environ["WORKORDER_RESULT_FILE"], "w"))\n'
+    outcome = run(tmp_path, script)
+    assert outcome.failure == "bad_packet" and "question" in outcome.detail
+
+
+def test_stale_packet_from_an_earlier_run_is_not_reused(tmp_path):
+    assert run(tmp_path, GOOD).failure is None
+    assert run(tmp_path, "pass\n").failure == "no_packet"
+
+
+def test_environment_is_scrubbed():
+    base = {"PATH": "/bin", "HOME": "/h", "GITHUB_TOKEN": "t", "GH_TOKEN": "t", "INPUT_GITHUB-TOKEN": "t",
+            "ACTIONS_RUNTIME_TOKEN": "t", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "t", "AWS_SECRET_ACCESS_KEY": "s",
+            "OPENAI_API_KEY": "k", "LC_ALL": "C"}
+    assert scrub_environment(base) == {"PATH": "/bin", "HOME": "/h", "LC_ALL": "C"}
+    assert scrub_environment(base, ["OPENAI_API_KEY"])["OPENAI_API_KEY"] == "k"
+    assert "GITHUB_TOKEN" not in scrub_environment(base, ["GITHUB_TOKEN"])
+    assert scrub_environment(base, pass_github_token=True)["GITHUB_TOKEN"] == "t"
+
+
+def test_runner_sees_only_the_environment_it_is_given(tmp_path):
+    script = 'import os, json\njson.dump({"status": "done", "summary": json.dumps(sorted(os.environ))}, open(os.environ["WORKORDER_RESULT_FILE"], "w"))\n'
+    outcome = run(tmp_path, script, env={"PATH": "/usr/bin:/bin"})
+    names = set(json.loads(outcome.packet.summary)) - {"PWD", "SHLVL", "_", "LC_CTYPE"}
+    assert names == {"PATH", "WORKORDER_PROMPT_FILE", "WORKORDER_RESULT_FILE", "WORKORDER_CYCLE"}
+
+
+@pytest.mark.parametrize("token", ["ghs_" + "a" * 36, "ghp_" + "B" * 36, "github_pat_" + "c" * 40,
+                                   "ghs_" + "x" * 200])
+def test_redact_hides_github_tokens(token):
+    assert redact(f"push failed with {token} in url") == "push failed with *** in url"
+    assert redact("secret-value here", ["secret-value"]) == "*** here"
