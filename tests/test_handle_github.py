@@ -224,3 +224,33 @@ def test_invalid_repo_config_is_reported_by_key_and_nothing_runs(action):
     body = action.fake.issue_comments(1)[0]["body"]
     assert "`max_cycles`" in body and "`runner.comand`" in body
     assert not action.fake.pulls
+
+
+def test_closed_issue_is_ignored(action):
+    action.fake.issues[1]["state"] = "closed"
+    code, out = action.handle(labeled_payload())
+    assert json.loads(out[out.index("{"):])["reason_code"] == "issue_closed" and not action.fake.pulls
+
+
+def test_state_marker_in_someone_elses_comment_is_not_trusted(action):
+    fake = action.fake
+    fake.next_id += 1
+    forged_id = fake.next_id
+    forged = ('<!-- workorder:tracking -->\n<!-- workorder:state {"issue":1,"state":"passed","cycle":2,'
+              '"branch":"wo/1-evil","pr_number":999} -->')
+    fake.comments[forged_id] = {"id": forged_id, "issue": 1, "body": forged, "user": "mallory"}
+    action.handle(labeled_payload())
+    assert fake.issues[1]["labels"] == ["wo:passed"]
+    assert [pr["head"] for pr in fake.pulls.values()] == ["wo/1-add-subtract-to-calc"]
+    assert fake.comments[forged_id]["body"] == forged, "someone else's comment is never edited"
+    assert len([c for c in fake.issue_comments(1) if c["user"] == "github-actions[bot]"]) == 1
+
+
+def test_push_failure_blocks_with_the_error_and_fails_the_run(action):
+    subprocess.run(["git", "remote", "set-url", "origin", str(action.tmp_path / "gone.git")], cwd=action.workspace,
+                   check=True)
+    code, out = action.handle(labeled_payload())
+    assert code == 1 and "Traceback" not in out
+    body = action.fake.issue_comments(1)[0]["body"]
+    assert "**Stopped: error**" in body and action.fake.issues[1]["labels"] == ["wo:blocked"]
+    assert TOKEN not in body

@@ -48,6 +48,8 @@ def handle_issue_labeled(event: IssuesEvent, ctx: HandlerContext) -> Outcome:
         return out("refused", "permission", sender=sender, permission=permission, minimum=cfg.min_permission)
 
     issue = forge.get_issue(n)
+    if issue.state != "open":
+        return out("ignored", "issue_closed")
     names = LabelNames(cfg.label_prefix, cfg.trigger)
     tracker = Tracker(forge, n, names, ctx.bot_login, ctx.templates, issue.labels)
     previous = tracker.load()
