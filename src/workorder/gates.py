@@ -147,24 +147,10 @@ def gate_dod_claims(ctx: GateContext) -> list[Finding]:
     findings = []
     touched = set(ctx.diff.touched_paths)
     claimed = {_normalise_path(p) for p in ctx.packet.files_changed if p.strip()}
-    for path in sorted(claimed - touched):
-        findings.append(
-            Finding(
-                severity=Severity.MAJOR,
-                rule="dod.files",
-                message=f"the DoD packet claims `{path}` changed, but the diff does not touch it",
-                path=path,
-            )
-        )
-    for path in sorted(touched - claimed):
-        findings.append(
-            Finding(
-                severity=Severity.MAJOR,
-                rule="dod.files",
-                message=f"`{path}` changed but the DoD packet does not list it",
-                path=path,
-            )
-        )
+    mismatches = [(p, f"the DoD packet claims `{p}` changed, but the diff does not touch it") for p in sorted(claimed - touched)]
+    mismatches += [(p, f"`{p}` changed but the DoD packet does not list it") for p in sorted(touched - claimed)]
+    for path, message in mismatches:
+        findings.append(Finding(severity=Severity.MAJOR, rule="dod.files", message=message, path=path))
     claims = {_normalise_cmd(c.cmd): c.exit_code for c in ctx.packet.commands_run}
     for run in ctx.verify_runs:
         claimed_exit = claims.get(_normalise_cmd(run.cmd))
