@@ -120,6 +120,13 @@ class ActionRun:
             code = cli_main(["handle", *args], environ=env, out=out)
         return code, out.getvalue()
 
+    def commit_config(self, text: str) -> None:
+        """Replace .github/workorder.yml on the default branch (origin/main) with ``text``."""
+        ws = self.workspace
+        (ws / ".github" / "workorder.yml").write_text(text)
+        for args in (["commit", "-qam", "config"], ["push", "-q", "origin", "HEAD:main"], ["fetch", "-q", "origin"]):
+            subprocess.run(["git", *args], cwd=ws, check=True, env=self.env)
+
     def outputs(self) -> dict[str, str]:
         path = self.tmp_path / "output.txt"
         lines = path.read_text().splitlines() if path.exists() else []

@@ -120,6 +120,8 @@ class FakeGitHub:
             ("PATCH", r"/pulls/(\d+)", self.edit_pull),
             ("POST", r"/pulls/(\d+)/reviews", self.create_review),
             ("POST", r"/statuses/([0-9a-f]{40})", self.create_status),
+            ("POST", r"/issues/comments/(\d+)/reactions", self.create_reaction),
+            ("GET", r"/pulls/(\d+)/reviews/(\d+)/comments", self.list_review_comments),
         ]
 
     @staticmethod
@@ -212,6 +214,22 @@ class FakeGitHub:
         self.reviews.append(review)
         return self._json(200, {"id": len(self.reviews), "state": body.get("event"), "body": body.get("body"),
                                 "commit_id": body.get("commit_id"), "user": self._user(author)})
+
+    def create_reaction(self, body, query, cid):
+        self.comments[int(cid)].setdefault("reactions", []).append(body["content"])
+        return self._json(201, {"id": 1, "content": body["content"], "user": self._user(self.bot_login)})
+
+    def list_review_comments(self, body, query, n, review_id):
+        review = self.reviews[int(review_id) - 1]
+        return self._json(200, [{"id": i, "path": c["path"], "line": c["line"], "body": c["body"],
+                                 "url": f"{API}/repos/{self.repo}/pulls/comments/{i}", "user": self._user(review["user"])}
+                                for i, c in enumerate(review.get("comments", []), start=1)])
+
+    def add_comment(self, number: int, author: str, body: str) -> int:
+        """A person's comment on an issue or PR; returns its id."""
+        self.next_id += 1
+        self.comments[self.next_id] = {"id": self.next_id, "issue": number, "body": body, "user": author}
+        return self.next_id
 
     def create_status(self, body, query, sha):
         self.statuses.append({"sha": sha, **body})

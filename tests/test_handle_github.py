@@ -21,8 +21,8 @@ def test_first_cycle_pass_opens_draft_pr_with_review_labels_comment_and_status(a
     [review] = fake.reviews
     assert review["event"] == "COMMENT" and "PASS" in review["body"]
     [status] = fake.statuses
-    assert status["context"] == "workorder/verdict" and status["state"] == "success"
-    assert status["sha"] == review["commit_id"]
+    assert status["context"] == "workorder/verdict" and status["state"] == "pending"
+    assert "waiting for /wo approve" in status["description"] and status["sha"] == review["commit_id"]
     head = subprocess.run(["git", "ls-remote", "origin", "refs/heads/wo/1-add-subtract-to-calc"],
                           cwd=action.workspace, capture_output=True, text=True).stdout.split()[0]
     assert status["sha"] == head
@@ -55,8 +55,14 @@ def test_fail_then_fix_then_pass_posts_two_reviews(action):
     first = fake.reviews[0]
     assert first["event"] == "COMMENT", "one token: FAIL goes out as a COMMENT review"
     assert {c["path"] for c in first["comments"]} == {"calc/ops.py"} and first["comments"][0]["side"] == "RIGHT"
-    assert [s["state"] for s in fake.statuses] == ["failure", "success"]
+    assert [s["state"] for s in fake.statuses] == ["failure", "pending"]
     assert fake.issues[1]["labels"] == ["wo:passed"] and len(fake.pulls) == 1
+
+
+def test_without_required_approval_a_pass_sets_the_status_to_success(action):
+    action.commit_config("require_human_approval: false\n")
+    action.handle(labeled_payload())
+    assert [s["state"] for s in action.fake.statuses] == ["success"]
 
 
 def test_separate_reviewer_token_requests_changes_on_fail(action):
@@ -214,11 +220,7 @@ def test_config_is_read_from_the_default_branch_not_the_work_tree(action):
 
 
 def test_invalid_repo_config_is_reported_by_key_and_nothing_runs(action):
-    ws = action.workspace
-    (ws / ".github" / "workorder.yml").write_text("max_cycles: 0\nrunner:\n  comand: x\n")
-    subprocess.run(["git", "commit", "-qam", "bad config"], cwd=ws, check=True, env=action.env)
-    subprocess.run(["git", "push", "-q", "origin", "HEAD:main"], cwd=ws, check=True, env=action.env)
-    subprocess.run(["git", "fetch", "-q", "origin"], cwd=ws, check=True, env=action.env)
+    action.commit_config("max_cycles: 0\nrunner:\n  comand: x\n")
     code, out = action.handle(labeled_payload())
     assert json.loads(out[out.index("{"):])["decision"] == "invalid"
     body = action.fake.issue_comments(1)[0]["body"]

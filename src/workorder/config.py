@@ -132,6 +132,17 @@ class RepoConfig(BaseModel):
         default_factory=list, description="shell commands run before the work order's own verify commands"
     )
     verify_timeout: int = Field(default=600, ge=1, le=6 * 3600, description="seconds per verify command")
+    command_prefix: str = Field(default="/wo", min_length=2, pattern=r"^\S+$",
+                                description="prefix of slash-commands in comments, e.g. /wo")
+    require_human_approval: bool = Field(
+        default=True, description="true: the commit status turns success only after /wo approve of the head commit"
+    )
+    max_human_cycles: int = Field(
+        default=3, ge=0, le=20, description="fix cycles started by people (/wo fix, change-request reviews), 0 to 20"
+    )
+    allowed_bots: list[str] = Field(
+        default_factory=list, description="bot logins whose labels, comments and reviews are acted on"
+    )
     runner: RunnerConfig = Field(default_factory=RunnerConfig, description="SE runner settings")
     git: GitConfig = Field(default_factory=GitConfig, description="commit identity")
 

@@ -45,15 +45,98 @@ class RepositoryRef(_Payload):
 
 
 class IssuesEvent(_Payload):
-    """An ``issues`` event payload (actions: labeled, edited, closed, …)."""
+    """An ``issues`` event payload (actions: labeled, unlabeled, edited, closed, …)."""
 
     action: str
     issue: IssuePayload
     label: LabelRef | None = None
+    changes: dict | None = None
     repository: RepositoryRef
     sender: User
 
 
-def is_bot(user: User, bot_login: str) -> bool:
-    """True for the action's own account and any bot (type Bot or a login ending in ``[bot]``)."""
-    return user.type == "Bot" or user.login.endswith("[bot]") or user.login == bot_login
+def is_bot(user: User, bot_login: str, allowed_bots: list[str] | tuple[str, ...] = ()) -> bool:
+    """True for the action's own account, and for any other bot (type Bot or a login ending in
+    ``[bot]``) not listed in ``allowed_bots``. The action's own account is ignored even if listed."""
+    if user.login == bot_login:
+        return True
+    return (user.type == "Bot" or user.login.endswith("[bot]")) and user.login not in allowed_bots
+
+
+class CommentPayload(_Payload):
+    """The ``comment`` object of an ``issue_comment`` event."""
+
+    id: int
+    body: str | None = None
+    user: User
+
+
+class IssueRef(_Payload):
+    """The ``issue`` object of an ``issue_comment`` event (a pull request carries ``pull_request``)."""
+
+    number: int = Field(ge=1)
+    title: str = ""
+    body: str | None = None
+    labels: list[LabelRef] = Field(default_factory=list)
+    state: str = "open"
+    pull_request: dict | None = None
+
+
+class IssueCommentEvent(_Payload):
+    """An ``issue_comment`` event payload (created, edited, deleted), on an issue or a pull request."""
+
+    action: str
+    issue: IssueRef
+    comment: CommentPayload
+    repository: RepositoryRef
+    sender: User
+
+
+class BranchRef(_Payload):
+    """``head`` or ``base`` of a pull request: branch name and commit SHA."""
+
+    ref: str
+    sha: str = ""
+
+
+class PullRequestPayload(_Payload):
+    """The ``pull_request`` object of pull request events."""
+
+    number: int = Field(ge=1)
+    head: BranchRef
+    base: BranchRef
+    body: str | None = None
+    state: str = "open"
+
+
+class ReviewPayload(_Payload):
+    """The ``review`` object of a ``pull_request_review`` event."""
+
+    id: int
+    body: str | None = None
+    state: str
+    user: User
+    commit_id: str | None = None
+
+
+class PullRequestReviewEvent(_Payload):
+    """A ``pull_request_review`` event payload (submitted, edited, dismissed)."""
+
+    action: str
+    review: ReviewPayload
+    pull_request: PullRequestPayload
+    repository: RepositoryRef
+    sender: User
+
+
+class PullRequestEvent(_Payload):
+    """A ``pull_request`` event payload (synchronize: someone pushed to the head branch)."""
+
+    action: str
+    pull_request: PullRequestPayload
+    before: str | None = None
+    after: str | None = None
+    repository: RepositoryRef
+    sender: User
+
+

@@ -50,6 +50,7 @@ class PullRequest:
     base: str
     html_url: str = ""
     draft: bool = True
+    head_sha: str | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,15 @@ class Forge(Protocol):
 
     def edit_comment(self, number: int, comment_id: int, body: str) -> None:
         """Replace a comment's body."""
+
+    def add_reaction(self, number: int, comment_id: int, content: str) -> None:
+        """Add a reaction (e.g. ``eyes``) to an issue comment."""
+
+    def get_pull_request(self, number: int) -> PullRequest:
+        """A pull request as it is now, with its head commit SHA."""
+
+    def list_review_comments(self, number: int, review_id: int) -> list[ReviewComment]:
+        """The inline comments of one review of a pull request."""
 
     def find_pull_request(self, head: str) -> PullRequest | None:
         """The pull request (any state) whose head is branch ``head`` of this repository, if any."""

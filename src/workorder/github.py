@@ -172,12 +172,34 @@ class GitHubForge:
     def edit_comment(self, number: int, comment_id: int, body: str) -> None:
         self._call(f"editing comment {comment_id}", lambda: self._repo.get_issue(number).get_comment(comment_id).edit(body))
 
+    def add_reaction(self, number: int, comment_id: int, content: str) -> None:
+        self._call(f"reacting to comment {comment_id}",
+                   lambda: self._repo.get_issue(number).get_comment(comment_id).create_reaction(content))
+
+    def get_pull_request(self, number: int) -> PullRequest:
+        def fetch() -> PullRequest:
+            pr = self._repo.get_pull(number)
+            return PullRequest(number=pr.number, head=pr.head.ref, base=pr.base.ref, html_url=pr.html_url,
+                               draft=bool(pr.draft), head_sha=pr.head.sha)
+
+        return self._call(f"reading pull request #{number}", fetch)
+
+    def list_review_comments(self, number: int, review_id: int) -> list[ReviewComment]:
+        def fetch() -> list[ReviewComment]:
+            return [
+                ReviewComment(path=c.path, line=c.line or c.original_line or 0, body=c.body or "")
+                for c in self._repo.get_pull(number).get_single_review_comments(review_id)
+            ]
+
+        return self._call(f"reading the comments of review {review_id}", fetch)
+
     def find_pull_request(self, head: str) -> PullRequest | None:
         owner = self.repository.split("/", 1)[0]
 
         def fetch() -> PullRequest | None:
             for pr in self._repo.get_pulls(state="all", head=f"{owner}:{head}"):
-                return PullRequest(number=pr.number, head=pr.head.ref, base=pr.base.ref, html_url=pr.html_url, draft=bool(pr.draft))
+                return PullRequest(number=pr.number, head=pr.head.ref, base=pr.base.ref, html_url=pr.html_url,
+                                   draft=bool(pr.draft), head_sha=pr.head.sha)
             return None
 
         return self._call(f"looking up the pull request of {head}", fetch)

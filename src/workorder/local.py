@@ -113,6 +113,35 @@ class LocalForge:
                 return
         raise ForgeError(f"comment {comment_id} not found", status=404)
 
+    def add_reaction(self, number: int, comment_id: int, content: str) -> None:
+        data = self._load()
+        for comment in self._issue(data, number)["comments"]:
+            if comment["id"] == comment_id:
+                comment.setdefault("reactions", []).append(content)
+                self._save(data)
+                return
+        raise ForgeError(f"comment {comment_id} not found", status=404)
+
+    def get_pull_request(self, number: int) -> PullRequest:
+        pr = self._load()["pulls"].get(str(number))
+        if pr is None:
+            raise ForgeError(f"pull request #{number} not found", status=404)
+        return PullRequest(number=number, head=pr["head"], base=pr["base"], draft=pr["draft"], head_sha=pr.get("head_sha"))
+
+    def list_review_comments(self, number: int, review_id: int) -> list[ReviewComment]:
+        reviews = self._load()["pulls"][str(number)]["reviews"]
+        review = reviews[review_id - 1] if 0 < review_id <= len(reviews) else {"comments": []}
+        return [ReviewComment(path=c["path"], line=c["line"], body=c["body"]) for c in review["comments"]]
+
+    def add_comment_as(self, number: int, author: str, body: str) -> Comment:
+        """Post a comment as ``author`` (a person, in the demo and tests); returns it."""
+        data = self._load()
+        comment = {"id": data["next_id"], "author": author, "body": body}
+        data["next_id"] += 1
+        self._issue(data, number)["comments"].append(comment)
+        self._save(data)
+        return Comment(id=comment["id"], author=author, body=body)
+
     def find_pull_request(self, head: str) -> PullRequest | None:
         for number, pr in self._load()["pulls"].items():
             if pr["head"] == head:

@@ -15,14 +15,15 @@ from .config import RepoConfig
 from .contracts import DoDPacket, Finding, Severity, Verdict, verdict_for
 from .diff import Diff, read_diff, read_patch
 from .forge import Forge, ForgeError, Issue, ReviewComment
-from .gates import GateContext, run_gates
+from .gates import GATES, GateContext, gate_dod_claims, gate_empty_diff, run_gates
 from .gitops import Git, GitError, slugify
 from .runner import RunnerOutcome, RunnerSpec, redact, run_se_runner
+from .problems import InvalidInput
 from .state import INTERRUPTED, Failure, Handoff, PhaseRecord, State, TrackingState
 from .templates import Templates
 from .tracking import Tracker
 from .verify import VerifyRun, run_verify_commands
-from .workorder import WorkOrder
+from .workorder import WorkOrder, parse_work_order_body
 
 STATUS_CONTEXT = "workorder/verdict"
 MAX_INLINE_COMMENTS = 30
@@ -72,16 +73,23 @@ class WorkOrderLoop:
         self.n = issue.number
 
     # -- entry -------------------------------------------------------------------------------
-    def run(self, previous: TrackingState | None) -> TrackingState:
-        """Run the loop to PASS, the cycle cap, a blocked runner or a question; returns the final state.
+    def run(self, previous: TrackingState | None, mode: str = "start", notes: str | None = None) -> TrackingState:
+        """Run the loop; returns the final state. Modes:
 
-        ``previous`` is the hidden state found in the tracking comment (None for a first run). An
-        interrupted run of the same work order resumes at its cycle on the branch as it was pushed.
-        Git and forge errors end the loop as ``blocked`` with the error recorded (never a traceback).
+        * ``start``: a fresh loop (the trigger label, ``/wo start``, ``/wo unlock``). An interrupted run
+          of the same work order (hidden state running/review/changes-requested, same hash) resumes at
+          its cycle on the branch as it was pushed.
+        * ``retry``: run the failed phase of ``previous`` again, same cycle.
+        * ``answer``: resume after a question, with ``notes`` as the answer in the prompt.
+        * ``fix``: one human-driven corrective cycle with ``notes`` (``/wo fix``, a change-request review).
+
+        It ends at PASS, at the cycle cap, at a blocked runner or a question, when the work order was
+        edited, or when a person set ``blocked`` meanwhile. Git and forge errors end the loop as
+        ``blocked`` with the error recorded (never a traceback).
         """
-        s = self._initial_state(previous)
+        s = self._initial_state(previous, mode, notes)
         try:
-            return self._run(s)
+            return self._run(s, human=mode == "fix")
         except (GitError, ForgeError, OSError) as exc:
             s.failure = Failure(kind="error", detail=redact(str(exc), self.deps.secrets))
             s.handoff = Handoff(reason="error")
@@ -93,9 +101,23 @@ class WorkOrderLoop:
                 pass
             return s
 
-    def _initial_state(self, previous: TrackingState | None) -> TrackingState:
+    def _initial_state(self, previous: TrackingState | None, mode: str, notes: str | None) -> TrackingState:
         order_hash = self.order.content_hash()
         cfg = self.deps.config
+        if previous is not None and mode in ("retry", "answer", "fix"):
+            s = previous.model_copy(deep=True)
+            s.failure = s.handoff = None
+            if mode == "answer":
+                s.answer = notes
+            if mode == "fix":
+                s.cycle += 1
+                s.human_cycles += 1
+                s.max_cycles = s.cycle
+                s.corrective_prompt = self.deps.templates.render(
+                    "human_corrective_prompt.md.j2", notes=notes or "",
+                    previous=previous.corrective_prompt if previous.verdict == "FAIL" else None,
+                )
+            return s
         if previous and previous.state in INTERRUPTED and previous.work_order_hash == order_hash and previous.branch:
             previous.max_cycles = max(previous.max_cycles, previous.cycle)
             return previous
@@ -105,41 +127,95 @@ class WorkOrderLoop:
             state=current,
             cycle=1,
             max_cycles=cfg.max_cycles,
-            branch=branch_name(cfg.branch_prefix, self.issue),
+            branch=previous.branch if previous and previous.branch else branch_name(cfg.branch_prefix, self.issue),
             work_order_hash=order_hash,
             pr_number=previous.pr_number if previous else None,
+            last_command_id=previous.last_command_id if previous else 0,
+            human_cycles=previous.human_cycles if previous else 0,
         )
 
-    def _run(self, s: TrackingState) -> TrackingState:
+    def _run(self, s: TrackingState, human: bool = False) -> TrackingState:
         wt = self._prepare_worktree(s)
         resumed = bool(s.history)
         self._event(s, "loop.resume" if resumed else "loop.start", branch=s.branch, max_cycles=s.max_cycles)
-        s.failure = s.handoff = s.question = None
         self.tracker.set_state(s, State.RUNNING)
         while True:
             phase = "fix" if s.cycle > 1 or s.corrective_prompt else "dev"
             s.phase = phase
             self._publish(s)
             packet = self._develop(s, wt, phase)
-            if packet is None:
+            if packet is None or self._stopped_at_boundary(s):
                 return s
             verdict = self._review(s, wt, packet)
             if verdict.verdict == "PASS":
-                s.corrective_prompt = None
+                s.corrective_prompt = s.answer = None
                 self.tracker.set_state(s, State.PASSED)
                 self._publish(s)
                 self._event(s, "loop.end", state=s.state.value, verdict="PASS")
                 return s
             if s.cycle >= s.max_cycles:
-                s.handoff = self._handoff("cap", packet, verdict)
-                self.tracker.set_state(s, State.BLOCKED)
+                waiting = human and s.human_cycles < self.deps.config.max_human_cycles
+                s.handoff = None if waiting else self._handoff("cap", packet, verdict)
+                s.corrective_prompt = verdict.corrective_prompt
+                self.tracker.set_state(s, State.CHANGES_REQUESTED if waiting else State.BLOCKED)
                 self._publish(s)
-                self._event(s, "loop.end", state=s.state.value, verdict="FAIL", reason="cap")
+                self._event(s, "loop.end", state=s.state.value, verdict="FAIL", reason="human" if waiting else "cap")
                 return s
             self.tracker.set_state(s, State.CHANGES_REQUESTED)
             s.corrective_prompt = verdict.corrective_prompt
             s.cycle += 1
+            if self._stopped_at_boundary(s):
+                return s
             self.tracker.set_state(s, State.RUNNING)
+
+    def _stopped_at_boundary(self, s: TrackingState) -> bool:
+        """At a phase boundary: stop when the work order was edited (lock) or a person set blocked."""
+        issue = self.deps.forge.get_issue(self.n)
+        self.tracker.issue_labels = set(issue.labels)
+        try:
+            edited = parse_work_order_body(issue.body).content_hash() != s.work_order_hash
+        except InvalidInput:
+            edited = True
+        aborted = self.tracker.names.label(State.BLOCKED) in issue.labels
+        if not edited and not aborted:
+            return False
+        if edited:
+            s.lock_broken = True
+            s.failure = Failure(kind="work_order_edited", detail="the work order was edited while the loop ran")
+        else:
+            s.failure = Failure(kind="aborted", detail="a person stopped the loop")
+        s.handoff = Handoff(reason=s.failure.kind, pending=[f for f in s.findings if f.severity != Severity.MINOR])
+        self.tracker.set_state(s, State.BLOCKED, check=False)
+        self._publish(s)
+        self._event(s, "loop.end", state=s.state.value, reason=s.failure.kind)
+        return True
+
+    def review_head(self, s: TrackingState) -> TrackingState:
+        """Someone pushed to the work branch: re-run the gates (not the agent) on the new head and
+        post a new verdict. Approvals of the old head no longer count. Returns the new state."""
+        try:
+            s.approved_sha = s.approved_by = None
+            s.failure = s.handoff = None
+            wt = self._prepare_worktree(s)
+            s.head_sha = wt.rev("HEAD")
+            assert s.head_sha is not None
+            self.deps.forge.set_commit_status(
+                s.head_sha, "pending", STATUS_CONTEXT,
+                self.deps.templates.render_line("status_description.txt.j2", verdict=None, s=s, awaiting=False), self.deps.run_url)
+            diff = read_diff(wt, s.base_sha or "HEAD", "HEAD")
+            packet = DoDPacket(status="done", summary="commits pushed by a person", files_changed=diff.touched_paths,
+                               reported_by="action")
+            gates = tuple(g for g in GATES if g not in (gate_dod_claims, gate_empty_diff))
+            verdict = self._review(s, wt, packet, gates=gates, push=False)
+            s.corrective_prompt = verdict.corrective_prompt
+            self.tracker.set_state(s, State.PASSED if verdict.verdict == "PASS" else State.CHANGES_REQUESTED)
+            self._publish(s)
+            return s
+        except (GitError, ForgeError, OSError) as exc:
+            s.failure = Failure(kind="error", detail=redact(str(exc), self.deps.secrets))
+            self.tracker.set_state(s, State.BLOCKED, check=False)
+            self._publish(s)
+            return s
 
     # -- work tree ---------------------------------------------------------------------------
     def _prepare_worktree(self, s: TrackingState) -> Git:
@@ -162,6 +238,7 @@ class WorkOrderLoop:
     def _develop(self, s: TrackingState, wt: Git, phase: str) -> DoDPacket | None:
         deps = self.deps
         pdir = deps.journal.phase_dir(self.n, s.cycle, phase)
+        asked, s.question = s.question, None
         prompt = deps.templates.render(
             "prompt.md.j2",
             order=self.order,
@@ -170,6 +247,8 @@ class WorkOrderLoop:
             max_cycles=s.max_cycles,
             phase=phase,
             corrective_prompt=s.corrective_prompt,
+            answer=s.answer,
+            question=asked,
             protected=deps.config.protected,
             verify=[*deps.config.verify, *self.order.verify],
         )
@@ -223,7 +302,7 @@ class WorkOrderLoop:
         return None
 
     # -- PO review ---------------------------------------------------------------------------
-    def _review(self, s: TrackingState, wt: Git, packet: DoDPacket) -> Verdict:
+    def _review(self, s: TrackingState, wt: Git, packet: DoDPacket, gates=GATES, push: bool = True) -> Verdict:
         deps = self.deps
         s.phase = "review"
         self.tracker.set_state(s, State.REVIEW)
@@ -239,7 +318,7 @@ class WorkOrderLoop:
         deps.journal.write_json(pdir / "verify.json", [r.model_dump() for r in runs])
         for run in runs:
             self._event(s, "verify", command=run.cmd, exit_code=run.exit_code, timed_out=run.timed_out)
-        findings = run_gates(GateContext(self.order, deps.config, diff, runs, packet, wt.repo))
+        findings = run_gates(GateContext(self.order, deps.config, diff, runs, packet, wt.repo), gates)
         findings = [f.model_copy(update={"evidence": redact(f.evidence, deps.secrets)}) if f.evidence else f for f in findings]
         outcome = verdict_for(findings)
         corrective = None
@@ -260,7 +339,8 @@ class WorkOrderLoop:
             PhaseRecord(cycle=s.cycle, phase="review", outcome=outcome, detail=f"{len(findings)} findings")
         )
         if not diff.is_empty:
-            self._push(s, wt)
+            if push:
+                self._push(s, wt)
             self._publish_verdict(s, packet, verdict, diff, runs)
         return verdict
 
@@ -302,8 +382,9 @@ class WorkOrderLoop:
             event = "COMMENT"  # GitHub refuses REQUEST_CHANGES on the reviewer's own PR
             reviewer.create_review(s.pr_number, s.head_sha, event, body, inline)
         self._event(s, "review", review_event=event, inline_comments=len(inline))
-        state = "success" if verdict.verdict == "PASS" else "failure"
-        description = deps.templates.render_line("status_description.txt.j2", verdict=verdict, s=s)[:140]
+        awaiting = verdict.verdict == "PASS" and deps.config.require_human_approval and s.approved_sha != s.head_sha
+        state = "failure" if verdict.verdict == "FAIL" else ("pending" if awaiting else "success")
+        description = deps.templates.render_line("status_description.txt.j2", verdict=verdict, s=s, awaiting=awaiting)[:140]
         forge.set_commit_status(s.head_sha, state, STATUS_CONTEXT, description, deps.run_url)
         self._event(s, "commit_status", state=state, context=STATUS_CONTEXT)
 
@@ -315,7 +396,8 @@ class WorkOrderLoop:
         self._event(s, "push", branch=s.branch, sha=s.head_sha)
 
     def _publish(self, s: TrackingState) -> None:
-        self.tracker.publish(s, order=self.order, issue=self.issue, run_url=self.deps.run_url)
+        s.run_url = self.deps.run_url
+        self.tracker.publish(s)
 
     def _event(self, s: TrackingState, event: str, **data: object) -> None:
         self.deps.journal.event(self.n, s.cycle, s.phase or "start", event, **data)

@@ -148,6 +148,13 @@ class TrackingState(BaseModel):
     handoff: Handoff | None = None
     question: RunnerQuestion | None = None
     problems: list[dict] = Field(default_factory=list)
+    last_command_id: int = 0
+    human_cycles: int = 0
+    answer: str | None = None
+    approved_sha: str | None = None
+    approved_by: str | None = None
+    lock_broken: bool = False
+    run_url: str | None = None
 
 
 TRACKING_MARKER = "<!-- workorder:tracking -->"

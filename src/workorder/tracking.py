@@ -44,33 +44,36 @@ class Tracker:
         self.templates = templates
         self.issue_labels = set(issue_labels)
         self.comment_id: int | None = None
+        self._body: str | None = None
         self._repo_labels: set[str] | None = None
 
     # -- tracking comment ------------------------------------------------------------------
-    def find_comment(self) -> Comment | None:
-        """The tracking comment: the first comment by the bot that carries the marker, or None."""
-        for comment in self.forge.list_comments(self.number):
-            if comment.author == self.bot_login and TRACKING_MARKER in comment.body:
-                self.comment_id = comment.id
-                return comment
-        return None
-
     def load(self) -> TrackingState | None:
         """The hidden state of the tracking comment, or None when there is no (valid) one."""
-        comment = self.find_comment()
-        return decode_state(comment.body) if comment else None
+        return self.load_from(self.forge.list_comments(self.number))
+
+    def load_from(self, comments: list[Comment]) -> TrackingState | None:
+        """Like :meth:`load`, from an already listed set of the issue's comments. Only the first
+        comment by the bot that carries the marker counts: anyone else's is never trusted."""
+        for comment in comments:
+            if comment.author == self.bot_login and TRACKING_MARKER in comment.body:
+                self.comment_id = comment.id
+                self._body = comment.body
+                return decode_state(comment.body)
+        return None
 
     def publish(self, state: TrackingState, **view: Any) -> None:
         """Render the tracking comment for ``state`` (plus ``view`` values for the template) and create
-        it or edit it in place."""
+        it, or edit it in place when its text changed (an unchanged comment costs no request)."""
         body = self.templates.render("tracking_comment.md.j2", s=state, marker=TRACKING_MARKER, **view)
         if len(body) > MAX_COMMENT_CHARS:
             body = body[: MAX_COMMENT_CHARS - 200] + "\n\n…(truncated)\n"
         body = body + "\n" + encode_state(state) + "\n"
         if self.comment_id is None:
             self.comment_id = self.forge.create_comment(self.number, body).id
-        else:
+        elif body != self._body:
             self.forge.edit_comment(self.number, self.comment_id, body)
+        self._body = body
 
     # -- state label -----------------------------------------------------------------------
     def current_state(self) -> State | None:

@@ -1,27 +1,28 @@
-"""``issues`` ``labeled`` with the trigger label: check the sender, validate the work order, run the loop."""
+"""``issues`` ``labeled`` / ``unlabeled``: the trigger label starts a work order; state labels are
+guarded so that only permitted people make changes the transition table allows."""
 
 from __future__ import annotations
 
 from ..events import IssuesEvent, is_bot
 from ..forge import ForgeError, Issue, permission_at_least
-from ..loop import WorkOrderLoop, branch_name
+from ..loop import branch_name
 from ..outcome import Outcome
 from ..problems import InvalidInput
-from ..state import INTERRUPTED, STARTABLE, LabelNames, State, TrackingState
-from ..tracking import Tracker
+from ..state import INTERRUPTED, STARTABLE, IllegalTransition, LabelNames, State, check_transition
 from ..workorder import parse_work_order_body
 from .context import HandlerContext
+from .session import Session, run_work_order
 
 EVENT = "issues"
 
 
 def handle_issue_labeled(event: IssuesEvent, ctx: HandlerContext) -> Outcome:
-    """React to a label added to an issue. Returns what was decided (a plan in a dry run).
+    """React to a label added to or removed from an issue. Returns what was decided (a plan in a dry run).
 
-    Order: ignore bots and other labels; refuse senders below the configured permission (fail closed
-    on an API error); re-read the issue (a re-run must see the labels as they are now); an invalid
-    work order gets the tracking comment listing every problem and ``invalid``; else the loop runs
-    (or resumes an interrupted run).
+    The trigger label: ignore bots; refuse senders below the configured permission (fail closed on an
+    API error); re-read the issue (a re-run must see the labels as they are now); an invalid work
+    order gets the tracking comment listing every problem and ``invalid``; else the loop runs (or
+    resumes an interrupted run). A state label: see :func:`guard_state_label`.
     """
     cfg = ctx.config
     n = event.issue.number
@@ -30,11 +31,16 @@ def handle_issue_labeled(event: IssuesEvent, ctx: HandlerContext) -> Outcome:
     def out(decision: str, code: str, **values: object) -> Outcome:
         return ctx.outcome(EVENT, event.action, decision, code, issue_number=n, **values)
 
-    if is_bot(event.sender, ctx.bot_login):
+    if is_bot(event.sender, ctx.bot_login, cfg.allowed_bots):
         return out("ignored", "bot_sender", sender=sender)
     label = event.label.name if event.label else ""
-    if label != cfg.trigger:
-        return out("ignored", "not_trigger_label", label=label, trigger=cfg.trigger)
+    names = LabelNames(cfg.label_prefix, cfg.trigger)
+    if event.action == "unlabeled" or label != cfg.trigger:
+        if names.state_of(label) is None or label == cfg.trigger:
+            return out("ignored", "not_trigger_label", label=label, trigger=cfg.trigger)
+        if ctx.dry_run or ctx.forge is None:
+            return out("plan", "guard_label", label=label, steps=[{"step": "check_state_label", "label": label}])
+        return guard_state_label(event, ctx, label)
     if ctx.dry_run or ctx.forge is None:
         return _plan(event, ctx)
     forge = ctx.forge
@@ -50,10 +56,8 @@ def handle_issue_labeled(event: IssuesEvent, ctx: HandlerContext) -> Outcome:
     issue = forge.get_issue(n)
     if issue.state != "open":
         return out("ignored", "issue_closed")
-    names = LabelNames(cfg.label_prefix, cfg.trigger)
-    tracker = Tracker(forge, n, names, ctx.bot_login, ctx.templates, issue.labels)
-    previous = tracker.load()
-    current = previous.state if previous else tracker.current_state()
+    session = Session.load(ctx, n, issue.labels)
+    current = session.current
     interrupted = current in INTERRUPTED
     if cfg.trigger not in issue.labels and not interrupted:
         return out("ignored", "label_gone", trigger=cfg.trigger, state_name=current.value if current else "none")
@@ -61,31 +65,53 @@ def handle_issue_labeled(event: IssuesEvent, ctx: HandlerContext) -> Outcome:
         if cfg.trigger in issue.labels:
             forge.remove_label(n, cfg.trigger)
         return out("ignored", "already_done", state_name=current.value if current else "none")
-
-    state = previous or TrackingState(issue=n, state=current or State.READY, max_cycles=cfg.max_cycles)
-    if ctx.config_problems:
-        state.problems = [p.model_dump() for p in ctx.config_problems]
-        state.failure = None
-        tracker.set_state(state, State.BLOCKED, check=False)
-        tracker.publish(state, order=None, issue=issue, run_url=None, config_source=ctx.config_source)
-        return out("invalid", "invalid_config", source=ctx.config_source, count=len(ctx.config_problems),
-                   problems=state.problems)
-    try:
-        order = parse_work_order_body(issue.body)
-    except InvalidInput as exc:
-        state.problems = [p.model_dump() for p in exc.problems]
-        tracker.set_state(state, State.INVALID, check=False)
-        tracker.publish(state, order=None, issue=issue, run_url=None)
-        return out("invalid", "invalid_work_order", count=len(exc.problems), problems=state.problems)
-    state.problems = []
-    if ctx.loop_deps is None:
+    if ctx.loop_deps is None and not ctx.config_problems:
         return out("error", "no_runner")
-    deps = ctx.loop_deps()
-    final = WorkOrderLoop(deps, issue, order, tracker).run(previous)
-    return Outcome(
-        event=EVENT, action=event.action, decision="done", reason_code="ran",
-        reason=ctx.reason("ran", state_name=final.state.value), issue=n, state=final,
-    )
+    result = run_work_order(session, issue)
+    if result.decision == "invalid":
+        return out("invalid", result.code, source=ctx.config_source, count=len(result.problems), problems=result.problems)
+    return Outcome(event=EVENT, action=event.action, decision="done", reason_code="ran",
+                   reason=ctx.reason("ran", state_name=result.state.state.value), issue=n, state=result.state)
+
+
+def guard_state_label(event: IssuesEvent, ctx: HandlerContext, label: str) -> Outcome:
+    """A person added or removed a state label. Accept an added label when the sender has the
+    configured permission and the transition table allows the move from the hidden state; otherwise,
+    and for any removal of the current state label, put the labels back and say so in a comment."""
+    cfg = ctx.config
+    n = event.issue.number
+    session = Session.load(ctx, n, tuple(x.name for x in event.issue.labels))
+    state = session.state
+    names = session.tracker.names
+    if state is None:
+        return ctx.outcome(EVENT, event.action, "ignored", "not_started", issue_number=n)
+    target = names.state_of(label)
+    assert target is not None
+    permitted = session.may(event.sender.login, cfg.min_permission)
+    if event.action == "labeled" and target is state.state:
+        return ctx.outcome(EVENT, event.action, "ignored", "label_matches", issue_number=n)
+    if event.action == "labeled" and permitted:
+        try:
+            check_transition(state.state, target)
+        except IllegalTransition:
+            pass
+        else:
+            session.tracker.set_state(state, target)
+            if target is State.BLOCKED:
+                from ..state import Handoff
+
+                state.handoff = Handoff(reason="aborted")
+            session.publish(state)
+            return ctx.outcome(EVENT, event.action, "done", "label_accepted", issue_number=n, label=label)
+    forge = session.forge
+    if event.action == "labeled":
+        forge.remove_label(n, label)
+    else:
+        forge.add_label(n, names.label(state.state))
+    forge.create_comment(n, ctx.templates.render(
+        "label_reverted.md.j2", sender=event.sender.login, label=label, action=event.action,
+        state=state.state.value, permitted=permitted, minimum=cfg.min_permission))
+    return ctx.outcome(EVENT, event.action, "refused", "label_reverted", issue_number=n, label=label)
 
 
 def _plan(event: IssuesEvent, ctx: HandlerContext) -> Outcome:

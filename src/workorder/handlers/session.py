@@ -1,0 +1,136 @@
+"""One work order's state as handlers see it: its tracking comment, hidden state and labels."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..forge import Comment, Forge, Issue, permission_at_least
+from ..loop import WorkOrderLoop
+from ..state import LabelNames, State, TrackingState
+from ..tracking import Tracker
+from ..workorder import WorkOrder
+from .context import HandlerContext
+
+_ISSUE_MARKER = re.compile(r"<!-- workorder:issue (\d+) -->")
+
+
+def issue_of_pull_request(head_ref: str | None, body: str | None, branch_prefix: str) -> int | None:
+    """The work order issue a pull request belongs to: from its head branch ``<prefix><n>-…`` or,
+    when only the body is known (``issue_comment`` payloads), from the hidden marker the action puts in
+    the PR body. The caller must still check the issue's hidden state names this PR."""
+    if head_ref and head_ref.startswith(branch_prefix):
+        match = re.match(r"(\d+)-", head_ref[len(branch_prefix):])
+        if match:
+            return int(match.group(1))
+        return None
+    match = _ISSUE_MARKER.search(body or "")
+    return int(match.group(1)) if match else None
+
+
+@dataclass
+class Session:
+    """Loaded state of issue ``number``: the tracker (labels + tracking comment), the hidden state
+    (None before the first run), and every comment of the issue (listed once)."""
+
+    ctx: HandlerContext
+    number: int
+    tracker: Tracker
+    state: TrackingState | None
+    comments: list[Comment]
+    permissions: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, ctx: HandlerContext, number: int, labels: tuple[str, ...] | None) -> Session:
+        """Load issue ``number``'s state with one API request (its comments). ``labels`` are the
+        issue's labels when the payload has them; otherwise the hidden state's label stands in."""
+        assert ctx.forge is not None
+        cfg = ctx.config
+        names = LabelNames(cfg.label_prefix, cfg.trigger)
+        tracker = Tracker(ctx.forge, number, names, ctx.bot_login, ctx.templates, labels or ())
+        comments = ctx.forge.list_comments(number)
+        state = tracker.load_from(comments)
+        if labels is None and state is not None:
+            tracker.issue_labels = {names.label(state.state)}
+        return cls(ctx=ctx, number=number, tracker=tracker, state=state, comments=comments)
+
+    @property
+    def forge(self) -> Forge:
+        assert self.ctx.forge is not None
+        return self.ctx.forge
+
+    @property
+    def current(self) -> State | None:
+        """The state now: the hidden state's, else what the labels show."""
+        return self.state.state if self.state else self.tracker.current_state()
+
+    def permission(self, login: str) -> str:
+        """The login's collaborator permission (asked once per login per run). Raises ForgeError."""
+        if login not in self.permissions:
+            self.permissions[login] = self.forge.collaborator_permission(login)
+        return self.permissions[login]
+
+    def may(self, login: str, minimum: str) -> bool:
+        """True when ``login`` has at least ``minimum`` permission. An API error fails closed (False)."""
+        from ..forge import ForgeError
+
+        try:
+            return permission_at_least(self.permission(login), minimum)
+        except ForgeError:
+            return False
+
+    def publish(self, state: TrackingState) -> None:
+        """Write the tracking comment for ``state`` (edited only if its text changes)."""
+        self.state = state
+        self.tracker.publish(state, config_source=self.ctx.config_source)
+
+    def loop(self, issue: Issue, order: WorkOrder) -> WorkOrderLoop:
+        """The engine for this issue (builds the loop's dependencies)."""
+        assert self.ctx.loop_deps is not None
+        return WorkOrderLoop(self.ctx.loop_deps(), issue, order, self.tracker)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What :meth:`Session.run` did: decision done or invalid, a reason code, the problems when
+    invalid, and the final state."""
+
+    decision: str
+    code: str
+    state: TrackingState
+    problems: list[dict] = field(default_factory=list)
+
+
+def run_work_order(session: Session, issue: Issue, mode: str = "start", notes: str | None = None,
+                   command_id: int | None = None) -> RunResult:
+    """Validate the repo config and the work order of ``issue``, then run the loop in ``mode``.
+
+    An invalid config blocks with its problems; an invalid work order gets ``invalid`` and the
+    tracking comment lists every problem; nothing runs in either case. ``command_id`` (the comment
+    that asked for this) is recorded before the loop starts, so a run that dies never repeats it.
+    """
+    from ..problems import InvalidInput
+    from ..workorder import parse_work_order_body
+
+    ctx = session.ctx
+    state = session.state or TrackingState(issue=session.number, state=session.current or State.READY,
+                                           max_cycles=ctx.config.max_cycles)
+    if command_id:
+        state.last_command_id = max(state.last_command_id, command_id)
+    if ctx.config_problems:
+        state.problems = [p.model_dump() for p in ctx.config_problems]
+        session.tracker.set_state(state, State.BLOCKED, check=False)
+        session.publish(state)
+        return RunResult("invalid", "invalid_config", state, state.problems)
+    try:
+        order = parse_work_order_body(issue.body)
+    except InvalidInput as exc:
+        state.problems = [p.model_dump() for p in exc.problems]
+        session.tracker.set_state(state, State.INVALID, check=False)
+        session.publish(state)
+        return RunResult("invalid", "invalid_work_order", state, state.problems)
+    state.problems = []
+    state.lock_broken = False
+    final = session.loop(issue, order).run(state if session.state or command_id else None, mode=mode, notes=notes)
+    session.state = final
+    return RunResult("done", "ran", final)
