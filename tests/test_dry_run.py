@@ -37,7 +37,7 @@ def test_every_issues_example_payload_gives_a_plan_or_ignored(tmp_path, path):
     code, result = dry_run(tmp_path, "issues", payload)
     assert code == 0
     assert result["decision"] == "ignored" and result["reason"]
-    expected = "not_trigger_label" if payload["action"] == "labeled" else "no_handler"
+    expected = "not_trigger_label" if payload["action"] in ("labeled", "unlabeled") else "no_handler"
     assert result["reason_code"] == expected
 
 
@@ -57,7 +57,8 @@ def test_every_issues_example_relabelled_as_a_work_order_gives_a_plan(tmp_path, 
 def test_other_events_are_ignored(tmp_path, path):
     event = path.stem.split(".")[0]
     code, result = dry_run(tmp_path, event, json.loads(path.read_text()))
-    assert (code, result["decision"], result["reason_code"]) == (0, "ignored", "no_handler")
+    expected = {"issue_comment": "no_command"}.get(event, "no_handler")
+    assert (code, result["decision"], result["reason_code"]) == (0, "ignored", expected)
 
 
 def test_plan_for_an_invalid_work_order_lists_the_problems(tmp_path):

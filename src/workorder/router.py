@@ -8,7 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .events import IssuesEvent
+from .events import IssueCommentEvent, IssuesEvent
+from .handlers.comment import handle_issue_comment
 from .handlers.context import HandlerContext
 from .handlers.labeled import handle_issue_labeled
 from .outcome import Outcome
@@ -26,7 +27,8 @@ class Route:
 
 
 ROUTES: tuple[Route, ...] = (
-    Route("issues", frozenset({"labeled"}), IssuesEvent, handle_issue_labeled),
+    Route("issues", frozenset({"labeled", "unlabeled"}), IssuesEvent, handle_issue_labeled),
+    Route("issue_comment", frozenset({"created", "edited"}), IssueCommentEvent, handle_issue_comment),
 )
 
 

@@ -1,0 +1,235 @@
+"""The slash-commands. Each command's metadata (usage, who may use it, examples) sits next to its
+function, in the one list :data:`COMMANDS`; ``/wo help`` is generated from that list.
+
+Legality comes from the transition table (``target``) plus each command's own precondition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..commands import ParsedCommand
+from ..contracts import Verdict
+from ..forge import Comment, Issue
+from ..state import STARTABLE, TRANSITIONS, Handoff, State
+from ..loop import STATUS_CONTEXT
+from .session import Session, run_work_order
+
+RETRYABLE = frozenset({"crash", "timeout", "no_packet", "bad_packet", "error", "budget"})
+
+
+@dataclass
+class CommandCall:
+    """One command to run: the loaded session, the parsed command, the comment it came from and the
+    number of the thread (issue or PR) it was posted on."""
+
+    session: Session
+    command: ParsedCommand
+    comment: Comment
+    thread: int
+    issue: Issue | None = None
+
+    def get_issue(self) -> Issue:
+        """The work order issue as it is now (asked once)."""
+        if self.issue is None:
+            self.issue = self.session.forge.get_issue(self.session.number)
+        return self.issue
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What a command did: ``accepted`` or refused, a result ``code`` (templates/command_reply.md.j2)
+    and the values the text needs."""
+
+    accepted: bool
+    code: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Command:
+    """A slash-command: ``verb``, ``usage``, one-line ``summary``, ``examples``; ``permission`` is
+    "read" or "config" (the repo's ``min_permission``); ``target`` is the state it moves to (None: no
+    move); ``lane`` "now" runs at once, "loop" waits for the issue's running loop; ``handler`` runs it."""
+
+    verb: str
+    usage: str
+    summary: str
+    examples: tuple[str, ...]
+    permission: str
+    target: State | None
+    lane: str
+    handler: Callable[[CommandCall], CommandResult]
+    precondition: Callable[[Session], str | None] = lambda session: None
+
+    def minimum(self, config_minimum: str) -> str:
+        """The permission this command needs."""
+        return "read" if self.permission == "read" else config_minimum
+
+    def refusal(self, session: Session) -> str | None:
+        """Why the command is illegal now (a reason code), or None when it is legal."""
+        current = session.current
+        if self.target is not None and self.target not in TRANSITIONS[current]:
+            return "illegal_state"
+        return self.precondition(session)
+
+
+def _summary(session: Session) -> dict[str, Any]:
+    s = session.state
+    return {"state": s.state.value if s else "not started", "s": s}
+
+
+# -- help ------------------------------------------------------------------------------------------
+def cmd_help(call: CommandCall) -> CommandResult:
+    session = call.session
+    legal = [c for c in COMMANDS if c.verb != "help" and c.refusal(session) is None]
+    return CommandResult(True, "help", {"commands": COMMANDS, "legal": legal, **_summary(session),
+                                        "prefix": session.ctx.config.command_prefix})
+
+
+# -- status ----------------------------------------------------------------------------------------
+def cmd_status(call: CommandCall) -> CommandResult:
+    session = call.session
+    if session.state is not None:
+        session.publish(session.state)  # costs nothing when the comment is up to date
+    legal = [c for c in COMMANDS if c.verb not in ("help", "status") and c.refusal(session) is None]
+    return CommandResult(True, "status", {**_summary(session), "legal": legal,
+                                          "prefix": session.ctx.config.command_prefix})
+
+
+# -- start -----------------------------------------------------------------------------------------
+def _startable(session: Session) -> str | None:
+    if session.current in STARTABLE or session.current is State.NEEDS_ANSWER:
+        return None
+    return "illegal_state"
+
+
+def cmd_start(call: CommandCall) -> CommandResult:
+    return _ran(run_work_order(call.session, call.get_issue(), command_id=call.comment.id))
+
+
+# -- fix -------------------------------------------------------------------------------------------
+def _fixable(session: Session) -> str | None:
+    s = session.state
+    if s is None or not s.pr_number:
+        return "no_work_yet"
+    if s.lock_broken:
+        return "locked"
+    if s.human_cycles >= session.ctx.config.max_human_cycles:
+        return "human_cap"
+    if session.current not in (State.PASSED, State.APPROVED, State.CHANGES_REQUESTED, State.BLOCKED):
+        return "illegal_state"
+    return None
+
+
+def cmd_fix(call: CommandCall) -> CommandResult:
+    return _ran(run_work_order(call.session, call.get_issue(), mode="fix", notes=call.command.args,
+                               command_id=call.comment.id))
+
+
+# -- retry -----------------------------------------------------------------------------------------
+def _retryable(session: Session) -> str | None:
+    s = session.state
+    if s is None or s.failure is None or s.failure.kind not in RETRYABLE or session.current is not State.BLOCKED:
+        return "nothing_to_retry"
+    if s.lock_broken:
+        return "locked"
+    return None
+
+
+def cmd_retry(call: CommandCall) -> CommandResult:
+    return _ran(run_work_order(call.session, call.get_issue(), mode="retry", command_id=call.comment.id))
+
+
+# -- approve ---------------------------------------------------------------------------------------
+def _approvable(session: Session) -> str | None:
+    s = session.state
+    if s is None or s.verdict != "PASS" or not s.pr_number or session.current is not State.PASSED:
+        return "not_passed"
+    return None
+
+
+def cmd_approve(call: CommandCall) -> CommandResult:
+    session = call.session
+    s = session.state
+    assert s is not None and s.pr_number is not None
+    head = session.forge.get_pull_request(s.pr_number).head_sha or ""
+    wanted = call.command.args.split()[0].lower() if call.command.args.split() else ""
+    if wanted and (len(wanted) < 7 or not head.startswith(wanted)):
+        return CommandResult(False, "approve_wrong_sha", {"sha": wanted, "head": head})
+    if head != s.head_sha:
+        return CommandResult(False, "approve_stale", {"head": head, "reviewed": s.head_sha or ""})
+    s.approved_sha, s.approved_by = head, call.comment.author
+    session.tracker.set_state(s, State.APPROVED)
+    templates = session.ctx.templates
+    description = templates.render_line("status_description.txt.j2", verdict=Verdict(verdict="PASS"), s=s, awaiting=False)
+    session.forge.set_commit_status(head, "success", STATUS_CONTEXT, description[:140], s.run_url)
+    session.publish(s)
+    return CommandResult(True, "approved", {"head": head})
+
+
+# -- abort -----------------------------------------------------------------------------------------
+def _abortable(session: Session) -> str | None:
+    return "not_started" if session.state is None else None
+
+
+def cmd_abort(call: CommandCall) -> CommandResult:
+    session = call.session
+    s = session.state
+    assert s is not None
+    s.handoff = Handoff(reason="aborted", pending=[f for f in s.findings if f.severity.value != "MINOR"])
+    session.tracker.set_state(s, State.BLOCKED)
+    session.publish(s)
+    return CommandResult(True, "aborted", {"branch": s.branch})
+
+
+# -- answer ----------------------------------------------------------------------------------------
+def _answerable(session: Session) -> str | None:
+    return None if session.current is State.NEEDS_ANSWER else "no_question"
+
+
+def cmd_answer(call: CommandCall) -> CommandResult:
+    if not call.command.args:
+        return CommandResult(False, "answer_empty")
+    return _ran(run_work_order(call.session, call.get_issue(), mode="answer", notes=call.command.args,
+                               command_id=call.comment.id))
+
+
+# -- unlock ----------------------------------------------------------------------------------------
+def _unlockable(session: Session) -> str | None:
+    return None if session.state is not None and session.state.lock_broken else "not_locked"
+
+
+def cmd_unlock(call: CommandCall) -> CommandResult:
+    return _ran(run_work_order(call.session, call.get_issue(), command_id=call.comment.id))
+
+
+def _ran(result) -> CommandResult:
+    if result.decision == "invalid":
+        return CommandResult(False, result.code, {"problems": result.problems})
+    return CommandResult(True, "ran", {"state": result.state.state.value, "s": result.state})
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("help", "help", "list the commands and what is legal now", ("/wo help",), "read", None, "now", cmd_help),
+    Command("status", "status", "refresh the tracking comment and reply with where the work order stands",
+            ("/wo status",), "read", None, "now", cmd_status),
+    Command("start", "start", "start the work order (the same as adding the trigger label)", ("/wo start",),
+            "config", State.RUNNING, "loop", cmd_start, _startable),
+    Command("fix", "fix <notes>", "run a corrective cycle now, with your notes added to the corrective prompt",
+            ("/wo fix also handle negative numbers",), "config", State.RUNNING, "loop", cmd_fix, _fixable),
+    Command("retry", "retry", "run the failed phase again (after a runner crash or timeout)", ("/wo retry",),
+            "config", State.RUNNING, "loop", cmd_retry, _retryable),
+    Command("approve", "approve [sha]", "approve the PR's head commit: the human final gate",
+            ("/wo approve", "/wo approve 1a2b3c4"), "config", State.APPROVED, "now", cmd_approve, _approvable),
+    Command("abort", "abort", "stop the loop; the branch and PR stay", ("/wo abort",), "config", State.BLOCKED,
+            "now", cmd_abort, _abortable),
+    Command("answer", "answer <text>", "answer the runner's question and resume", ("/wo answer use integers",),
+            "config", State.RUNNING, "loop", cmd_answer, _answerable),
+    Command("unlock", "unlock", "accept the edited work order and restart from it", ("/wo unlock",), "config",
+            State.RUNNING, "loop", cmd_unlock, _unlockable),
+)
+
+BY_VERB = {c.verb: c for c in COMMANDS}
