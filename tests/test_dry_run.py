@@ -35,10 +35,10 @@ def test_all_29_issues_examples_are_stored():
 def test_every_issues_example_payload_gives_a_plan_or_ignored(tmp_path, path):
     payload = json.loads(path.read_text())
     code, result = dry_run(tmp_path, "issues", payload)
-    assert code == 0
-    assert result["decision"] == "ignored" and result["reason"]
-    expected = "not_trigger_label" if payload["action"] in ("labeled", "unlabeled") else "no_handler"
-    assert result["reason_code"] == expected
+    expected = {"labeled": ("ignored", "not_trigger_label"), "unlabeled": ("ignored", "not_trigger_label"),
+                "edited": ("plan", "would_check_lock")}.get(payload["action"], ("ignored", "no_handler"))
+    assert code == 0 and result["reason"]
+    assert (result["decision"], result["reason_code"]) == expected
 
 
 @pytest.mark.parametrize("path", ISSUES_EXAMPLES, ids=lambda p: p.stem)
@@ -57,7 +57,7 @@ def test_every_issues_example_relabelled_as_a_work_order_gives_a_plan(tmp_path, 
 def test_other_events_are_ignored(tmp_path, path):
     event = path.stem.split(".")[0]
     code, result = dry_run(tmp_path, event, json.loads(path.read_text()))
-    expected = {"issue_comment": "no_command"}.get(event, "no_handler")
+    expected = {"issue_comment": "no_command", "pull_request_review": "review_not_changes"}.get(event, "no_handler")
     assert (code, result["decision"], result["reason_code"]) == (0, "ignored", expected)
 
 

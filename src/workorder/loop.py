@@ -182,6 +182,8 @@ class WorkOrderLoop:
         if edited:
             s.lock_broken = True
             s.failure = Failure(kind="work_order_edited", detail="the work order was edited while the loop ran")
+            self.deps.forge.create_comment(self.n, self.deps.templates.render(
+                "lock_broken.md.j2", sender=issue.author, prefix=self.deps.config.command_prefix))
         else:
             s.failure = Failure(kind="aborted", detail="a person stopped the loop")
         s.handoff = Handoff(reason=s.failure.kind, pending=[f for f in s.findings if f.severity != Severity.MINOR])

@@ -8,8 +8,10 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .events import IssueCommentEvent, IssuesEvent
+from .events import IssueCommentEvent, IssuesEvent, PullRequestEvent, PullRequestReviewEvent
 from .handlers.comment import handle_issue_comment
+from .handlers.edited import handle_issue_edited
+from .handlers.pull_request import handle_review_submitted, handle_synchronize
 from .handlers.context import HandlerContext
 from .handlers.labeled import handle_issue_labeled
 from .outcome import Outcome
@@ -28,7 +30,10 @@ class Route:
 
 ROUTES: tuple[Route, ...] = (
     Route("issues", frozenset({"labeled", "unlabeled"}), IssuesEvent, handle_issue_labeled),
+    Route("issues", frozenset({"edited"}), IssuesEvent, handle_issue_edited),
     Route("issue_comment", frozenset({"created", "edited"}), IssueCommentEvent, handle_issue_comment),
+    Route("pull_request_review", frozenset({"submitted"}), PullRequestReviewEvent, handle_review_submitted),
+    Route("pull_request", frozenset({"synchronize"}), PullRequestEvent, handle_synchronize),
 )
 
 

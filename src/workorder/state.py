@@ -49,10 +49,10 @@ TRANSITIONS: dict[State | None, frozenset[State]] = {
     State.INVALID: frozenset({State.RUNNING, State.INVALID, State.BLOCKED}),
     State.RUNNING: frozenset({State.RUNNING, State.REVIEW, State.BLOCKED, State.NEEDS_ANSWER}),
     State.REVIEW: frozenset({State.RUNNING, State.PASSED, State.CHANGES_REQUESTED, State.BLOCKED}),
-    State.CHANGES_REQUESTED: frozenset({State.RUNNING, State.BLOCKED}),
-    State.PASSED: frozenset({State.APPROVED, State.CHANGES_REQUESTED, State.RUNNING, State.BLOCKED}),
-    State.APPROVED: frozenset({State.CHANGES_REQUESTED, State.RUNNING, State.BLOCKED}),
-    State.BLOCKED: frozenset({State.RUNNING, State.INVALID, State.BLOCKED}),
+    State.CHANGES_REQUESTED: frozenset({State.RUNNING, State.REVIEW, State.BLOCKED}),
+    State.PASSED: frozenset({State.APPROVED, State.CHANGES_REQUESTED, State.RUNNING, State.REVIEW, State.BLOCKED}),
+    State.APPROVED: frozenset({State.CHANGES_REQUESTED, State.RUNNING, State.REVIEW, State.BLOCKED}),
+    State.BLOCKED: frozenset({State.RUNNING, State.REVIEW, State.INVALID, State.BLOCKED}),
     State.NEEDS_ANSWER: frozenset({State.RUNNING, State.BLOCKED}),
 }
 
