@@ -109,6 +109,54 @@ class ActionRun:
             "WORKORDER_RUNNER_COMMAND": agent_command("pass"),
         }
         self.fake = FakeGitHub(permissions={"Codertocat": "admin"})
+        self.fake.head_sha = self.remote_sha
+
+    def remote_sha(self, branch: str) -> str:
+        """The SHA of ``branch`` on the origin (what GitHub would report as the PR head)."""
+        out = subprocess.run(["git", "ls-remote", "origin", f"refs/heads/{branch}"], cwd=self.workspace,
+                             capture_output=True, text=True, env=self.env).stdout.split()
+        return out[0] if out else "0" * 40
+
+    def comment(self, body: str, author: str = "Codertocat", on_pr: int | None = None) -> dict:
+        """Post a person's comment on issue #1 (or on PR ``on_pr``) in the fake; returns the
+        ``issue_comment`` ``created`` payload GitHub would send (its own example, adapted)."""
+        number = on_pr or 1
+        cid = self.fake.add_comment(number, author, body)
+        payload = load_payload("other/issue_comment.created")
+        payload["comment"].update({"id": cid, "body": body, "user": {"login": author, "type": "User"}})
+        payload["sender"] = {"login": author, "type": "User"}
+        payload["repository"]["default_branch"] = "main"
+        if on_pr:
+            pr = self.fake.pulls[on_pr]
+            payload["issue"].update({"number": on_pr, "body": pr["body"], "labels": [],
+                                     "pull_request": {"url": f"https://api.github.com/repos/x/pulls/{on_pr}"}})
+        else:
+            issue = self.fake.issues[1]
+            payload["issue"].update({"number": 1, "body": issue["body"], "title": issue["title"],
+                                     "labels": [{"name": x} for x in issue["labels"]]})
+            payload["issue"].pop("pull_request", None)
+        return payload
+
+    def say(self, body: str, author: str = "Codertocat", on_pr: int | None = None) -> tuple[int, dict]:
+        """Post a comment and handle its event; returns (exit code, outcome JSON)."""
+        code, out = self.handle(self.comment(body, author, on_pr), event="issue_comment")
+        return code, json.loads(out[out.index("{"):])
+
+    def replies(self) -> list[str]:
+        """Bodies of the bot's command replies, oldest first."""
+        return [c["body"] for c in sorted(self.fake.comments.values(), key=lambda c: c["id"])
+                if c["user"] == self.fake.bot_login and "workorder:reply-to" in c["body"]]
+
+    def tracking(self) -> str:
+        """Body of the tracking comment on issue #1 (the bot's comment with the marker)."""
+        [body] = [c["body"] for c in self.fake.issue_comments(1)
+                  if c["user"] == self.fake.bot_login and "<!-- workorder:tracking -->" in c["body"]]
+        return body
+
+    @property
+    def pr(self) -> int:
+        [number] = self.fake.pulls
+        return number
 
     def handle(self, payload: dict, *args: str, event: str = "issues") -> tuple[int, str]:
         path = self.tmp_path / "event.json"

@@ -34,6 +34,7 @@ class FakeGitHub:
     next_id: int = 5000
     fail: dict[tuple[str, str], list[tuple[int, dict, dict]]] = field(default_factory=dict)
     review_author: str | None = None
+    head_sha: Any = None  # callable(branch) -> sha of the branch on the real git origin, when set
 
     # -- helpers for tests -------------------------------------------------------------------
     def add_issue(self, number: int, title: str, body: str, labels: list[str], author: str = "Codertocat") -> None:
@@ -73,8 +74,9 @@ class FakeGitHub:
 
     def _pull(self, n: int) -> dict:
         pr = self.pulls[n]
+        sha = self.head_sha(pr["head"]) if self.head_sha else pr.get("sha", "0" * 40)
         return {"number": n, "title": pr["title"], "body": pr["body"], "draft": pr["draft"], "state": pr["state"],
-                "head": {"ref": pr["head"], "sha": pr.get("sha", "0" * 40)}, "base": {"ref": pr["base"]},
+                "head": {"ref": pr["head"], "sha": sha}, "base": {"ref": pr["base"]},
                 "url": f"{API}/repos/{self.repo}/pulls/{n}", "html_url": f"https://github.com/{self.repo}/pull/{n}",
                 "issue_url": f"{API}/repos/{self.repo}/issues/{n}", "user": self._user(self.bot_login)}
 

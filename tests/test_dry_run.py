@@ -57,7 +57,9 @@ def test_every_issues_example_relabelled_as_a_work_order_gives_a_plan(tmp_path, 
 def test_other_events_are_ignored(tmp_path, path):
     event = path.stem.split(".")[0]
     code, result = dry_run(tmp_path, event, json.loads(path.read_text()))
-    expected = {"issue_comment": "no_command", "pull_request_review": "review_not_changes"}.get(event, "no_handler")
+    expected = {"issue_comment.created": "no_command", "issue_comment.edited": "edited_comment",
+                "pull_request_review.submitted": "review_not_changes",
+                "pull_request.synchronize": "not_work_order_pr"}.get(path.stem, "no_handler")
     assert (code, result["decision"], result["reason_code"]) == (0, "ignored", expected)
 
 

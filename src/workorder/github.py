@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import requests
 from github import Auth, Github, GithubException, GithubRetry
 from github.GithubException import RateLimitExceededExceedsMaxWait, UnknownObjectException
 
@@ -112,6 +113,15 @@ class GitHubForge:
             return fn()
         except GithubException as exc:
             raise _error(exc, what) from None
+        except requests.RequestException as exc:  # retries exhausted, connection errors
+            raise ForgeError(f"GitHub did not answer {what}: {type(exc).__name__}") from None
+
+    def _call_raw(self, fn: Callable[[], Any]) -> Any:
+        """Run ``fn``; transport errors become ForgeError, GitHub's refusals stay GithubException."""
+        try:
+            return fn()
+        except requests.RequestException as exc:
+            raise ForgeError(f"GitHub did not answer: {type(exc).__name__}") from None
 
     def get_issue(self, number: int) -> Issue:
         def fetch() -> Issue:
@@ -129,32 +139,39 @@ class GitHubForge:
         return self._call(f"reading issue #{number}", fetch)
 
     def collaborator_permission(self, login: str) -> str:
-        try:
-            return self._repo.get_collaborator_role_name(login) or "none"
-        except UnknownObjectException:
-            return "none"
-        except GithubException as exc:
-            raise _error(exc, f"the permission check of {login}") from None
+        def fetch() -> str:
+            try:
+                return self._repo.get_collaborator_role_name(login) or "none"
+            except UnknownObjectException:
+                return "none"
+
+        return self._call(f"the permission check of {login}", fetch)
 
     def list_repo_labels(self) -> list[str]:
         return self._call("listing labels", lambda: [label.name for label in self._repo.get_labels()])
 
     def create_label(self, spec: LabelSpec) -> None:
-        try:
-            self._repo.create_label(spec.name, spec.color, spec.description[:100])
-        except GithubException as exc:
-            if exc.status != 422:  # 422: it exists already
-                raise _error(exc, f"creating label {spec.name}") from None
+        def create() -> None:
+            try:
+                self._repo.create_label(spec.name, spec.color, spec.description[:100])
+            except GithubException as exc:
+                if exc.status != 422:  # 422: it exists already
+                    raise
+
+        self._call(f"creating label {spec.name}", create)
 
     def add_label(self, number: int, name: str) -> None:
         self._call(f"adding label {name}", lambda: self._repo.get_issue(number).add_to_labels(name))
 
     def remove_label(self, number: int, name: str) -> None:
-        try:
-            self._repo.get_issue(number).remove_from_labels(name)
-        except GithubException as exc:
-            if exc.status != 404:  # 404: the label is not on the issue (any more)
-                raise _error(exc, f"removing label {name}") from None
+        def remove() -> None:
+            try:
+                self._repo.get_issue(number).remove_from_labels(name)
+            except GithubException as exc:
+                if exc.status != 404:  # 404: the label is not on the issue (any more)
+                    raise
+
+        self._call(f"removing label {name}", remove)
 
     def list_comments(self, number: int) -> list[Comment]:
         def fetch() -> list[Comment]:
@@ -206,7 +223,7 @@ class GitHubForge:
 
     def create_pull_request(self, head: str, base: str, title: str, body: str, draft: bool) -> PullRequest:
         try:
-            pr = self._repo.create_pull(base=base, head=head, title=title, body=body, draft=draft)
+            pr = self._call_raw(lambda: self._repo.create_pull(base=base, head=head, title=title, body=body, draft=draft))
         except GithubException as exc:
             existing = self.find_pull_request(head) if exc.status == 422 or (exc.status or 0) >= 500 else None
             if existing:
