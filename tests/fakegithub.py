@@ -35,6 +35,7 @@ class FakeGitHub:
     fail: dict[tuple[str, str], list[tuple[int, dict, dict]]] = field(default_factory=dict)
     review_author: str | None = None
     head_sha: Any = None  # callable(branch) -> sha of the branch on the real git origin, when set
+    before_request: Any = None  # callable(method, path) run before each request (to simulate edits)
 
     # -- helpers for tests -------------------------------------------------------------------
     def add_issue(self, number: int, title: str, body: str, labels: list[str], author: str = "Codertocat") -> None:
@@ -90,6 +91,8 @@ class FakeGitHub:
         path = unquote(url.path)
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
         self.calls.append((request.method, path))
+        if self.before_request:
+            self.before_request(request.method, path)
         for (method, regex), queue in list(self.fail.items()):
             if method == request.method and re.search(regex, path) and queue:
                 status, body, headers = queue.pop(0)

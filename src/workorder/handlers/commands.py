@@ -151,23 +151,32 @@ def _approvable(session: Session) -> str | None:
     return None
 
 
-def cmd_approve(call: CommandCall) -> CommandResult:
-    session = call.session
+def approve(session: Session, login: str, sha: str = "") -> tuple[str | None, str]:
+    """Approve the PR's current head commit for ``login``; ``sha`` (optional, at least 7 characters)
+    must be a prefix of that head. The PO verdict PASS must be for that very head. Sets the commit
+    status success and the state approved. Returns (None when approved else a refusal code, head SHA)."""
     s = session.state
     assert s is not None and s.pr_number is not None
     head = session.forge.get_pull_request(s.pr_number).head_sha or ""
-    wanted = call.command.args.split()[0].lower() if call.command.args.split() else ""
-    if wanted and (len(wanted) < 7 or not head.startswith(wanted)):
-        return CommandResult(False, "approve_wrong_sha", {"sha": wanted, "head": head})
+    if sha and (len(sha) < 7 or not head.startswith(sha)):
+        return "approve_wrong_sha", head
     if head != s.head_sha:
-        return CommandResult(False, "approve_stale", {"head": head, "reviewed": s.head_sha or ""})
-    s.approved_sha, s.approved_by = head, call.comment.author
+        return "approve_stale", head
+    s.approved_sha, s.approved_by = head, login
     session.tracker.set_state(s, State.APPROVED)
-    templates = session.ctx.templates
-    description = templates.render_line("status_description.txt.j2", verdict=Verdict(verdict="PASS"), s=s, awaiting=False)
+    description = session.ctx.templates.render_line(
+        "status_description.txt.j2", verdict=Verdict(verdict="PASS"), s=s, awaiting=False)
     session.forge.set_commit_status(head, "success", STATUS_CONTEXT, description[:140], s.run_url)
     session.publish(s)
-    return CommandResult(True, "approved", {"head": head})
+    return None, head
+
+
+def cmd_approve(call: CommandCall) -> CommandResult:
+    words = call.command.args.split()
+    wanted = words[0].lower() if words else ""
+    refusal, head = approve(call.session, call.comment.author, wanted)
+    reviewed = call.session.state.head_sha if call.session.state else ""
+    return CommandResult(refusal is None, refusal or "approved", {"sha": wanted, "head": head, "reviewed": reviewed or ""})
 
 
 # -- abort -----------------------------------------------------------------------------------------

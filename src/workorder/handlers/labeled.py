@@ -8,7 +8,7 @@ from ..forge import ForgeError, Issue, permission_at_least
 from ..loop import branch_name
 from ..outcome import Outcome
 from ..problems import InvalidInput
-from ..state import INTERRUPTED, STARTABLE, IllegalTransition, LabelNames, State, check_transition
+from ..state import INTERRUPTED, STARTABLE, Handoff, IllegalTransition, LabelNames, State, check_transition
 from ..workorder import parse_work_order_body
 from .context import HandlerContext
 from .session import Session, run_work_order
@@ -74,10 +74,16 @@ def handle_issue_labeled(event: IssuesEvent, ctx: HandlerContext) -> Outcome:
                    reason=ctx.reason("ran", state_name=result.state.state.value), issue=n, state=result.state)
 
 
+# State labels a permitted person may set by hand (when the table allows the move). Others have side
+# effects (running, review, passed need the loop; invalid needs the parser) and are put back.
+MANUAL_TARGETS = frozenset({State.BLOCKED, State.CHANGES_REQUESTED, State.APPROVED})
+
+
 def guard_state_label(event: IssuesEvent, ctx: HandlerContext, label: str) -> Outcome:
-    """A person added or removed a state label. Accept an added label when the sender has the
-    configured permission and the transition table allows the move from the hidden state; otherwise,
-    and for any removal of the current state label, put the labels back and say so in a comment."""
+    """A person added or removed a state label. An added label is kept when the sender has the
+    configured permission, the target is one people may set (:data:`MANUAL_TARGETS`) and the
+    transition table allows the move; ``approved`` must also pass the checks of ``/wo approve``.
+    Anything else, and any removal of the current state label, is put back with a comment."""
     cfg = ctx.config
     n = event.issue.number
     session = Session.load(ctx, n, tuple(x.name for x in event.issue.labels))
@@ -87,30 +93,37 @@ def guard_state_label(event: IssuesEvent, ctx: HandlerContext, label: str) -> Ou
         return ctx.outcome(EVENT, event.action, "ignored", "not_started", issue_number=n)
     target = names.state_of(label)
     assert target is not None
-    permitted = session.may(event.sender.login, cfg.min_permission)
     if event.action == "labeled" and target is state.state:
-        return ctx.outcome(EVENT, event.action, "ignored", "label_matches", issue_number=n)
-    if event.action == "labeled" and permitted:
+        return ctx.outcome(EVENT, event.action, "ignored", "label_matches", issue_number=n, label=label)
+    if event.action == "unlabeled" and target is not state.state:
+        return ctx.outcome(EVENT, event.action, "ignored", "label_matches", issue_number=n, label=label)
+    permitted = session.may(event.sender.login, cfg.min_permission)
+    reason = "permission" if not permitted else "removed" if event.action == "unlabeled" else None
+    if reason is None:
         try:
             check_transition(state.state, target)
+            reason = None if target in MANUAL_TARGETS else "use_command"
         except IllegalTransition:
-            pass
-        else:
+            reason = "illegal"
+    if reason is None and target is State.APPROVED:
+        from .commands import _approvable, approve
+
+        reason = _approvable(session) or approve(session, event.sender.login)[0]
+    if reason is None:
+        if target is not State.APPROVED:
             session.tracker.set_state(state, target)
             if target is State.BLOCKED:
-                from ..state import Handoff
-
-                state.handoff = Handoff(reason="aborted")
+                state.handoff = Handoff(reason="aborted", pending=[f for f in state.findings if f.severity.value != "MINOR"])
             session.publish(state)
-            return ctx.outcome(EVENT, event.action, "done", "label_accepted", issue_number=n, label=label)
+        return ctx.outcome(EVENT, event.action, "done", "label_accepted", issue_number=n, label=label)
     forge = session.forge
     if event.action == "labeled":
         forge.remove_label(n, label)
     else:
         forge.add_label(n, names.label(state.state))
     forge.create_comment(n, ctx.templates.render(
-        "label_reverted.md.j2", sender=event.sender.login, label=label, action=event.action,
-        state=state.state.value, permitted=permitted, minimum=cfg.min_permission))
+        "label_reverted.md.j2", sender=event.sender.login, label=label, action=event.action, reason=reason,
+        state=state.state.value, minimum=cfg.min_permission, prefix=cfg.command_prefix))
     return ctx.outcome(EVENT, event.action, "refused", "label_reverted", issue_number=n, label=label)
 
 
