@@ -45,6 +45,10 @@ def test_action_is_composite_and_passes_inputs_through_env():
 def test_example_workflow_is_minimal_and_safe():
     flow = yaml.safe_load((ROOT / "examples" / "workflow.yml").read_text())
     assert set(flow["permissions"]) == {"contents", "issues", "pull-requests", "statuses"}
-    assert "issue.number" in flow["concurrency"]["group"]
-    checkout = next(s for s in flow["jobs"]["workorder"]["steps"] if s.get("uses", "").startswith("actions/checkout"))
-    assert checkout["with"]["persist-credentials"] is False
+    job = flow["jobs"]["workorder"]
+    assert job["concurrency"]["group"] == "workorder-${{ needs.route.outputs.issue }}-${{ needs.route.outputs.lane }}"
+    for name in ("route", "workorder"):
+        checkout = next(s for s in flow["jobs"][name]["steps"] if s.get("uses", "").startswith("actions/checkout"))
+        assert checkout["with"]["persist-credentials"] is False
+        assert checkout["with"]["ref"] == "${{ github.event.repository.default_branch }}"
+    assert "pull_request" not in flow[True], "pull_request runs the work branch's workflow; use pull_request_target"

@@ -1,7 +1,7 @@
 """The entry point: the only place that reads the environment and builds real clients.
 
 Commands: ``workorder demo``, ``workorder validate FILE``, ``workorder handle [--dry-run]``,
-``workorder schema NAME``. Heavy imports (PyGithub) happen only in the command that needs them, so
+``workorder route``, ``workorder schema NAME``. Heavy imports (PyGithub) happen only in the command that needs them, so
 start-up stays fast.
 """
 
@@ -230,6 +230,32 @@ def cmd_handle(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO
     return EXIT_INVALID if failed else EXIT_OK
 
 
+def cmd_route(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO) -> int:
+    """Print (and write to ``$GITHUB_OUTPUT``) the event's work order issue and lane."""
+    from .defaultbranch import read_default_branch
+    from .gitops import Git
+    from .route import route_event
+    from .templates import Templates
+
+    event_name = environ.get("GITHUB_EVENT_NAME", "")
+    try:
+        payload = json.loads(Path(environ.get("GITHUB_EVENT_PATH", "")).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        _error(Templates(), f"cannot read the event payload: {exc}", sys.stderr)
+        return EXIT_USAGE
+    workspace = Path(environ.get("GITHUB_WORKSPACE") or os.getcwd())
+    git = Git(repo=workspace, env=dict(environ))
+    repo_info = payload.get("repository") if isinstance(payload, dict) and isinstance(payload.get("repository"), dict) else {}
+    from .config import RepoConfig
+
+    config = read_default_branch(git, repo_info.get("default_branch") or "main").config if git.rev("HEAD") else RepoConfig()
+    routed = route_event(event_name, payload, config)
+    text = "".join(f"{k}={v}\n" for k, v in routed.items())
+    out.write(text)
+    _write_github_file(environ.get("GITHUB_OUTPUT"), text)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``workorder`` command."""
     parser = argparse.ArgumentParser(prog="workorder", description="Run an AI coding agent under a strict PO loop.")
@@ -247,6 +273,8 @@ def build_parser() -> argparse.ArgumentParser:
     handle.add_argument("--event-name", help="override GITHUB_EVENT_NAME")
     handle.add_argument("--event-path", help="override GITHUB_EVENT_PATH")
     handle.set_defaults(func=cmd_handle)
+    route = sub.add_parser("route", help="print the event's work order issue and lane (for concurrency groups)")
+    route.set_defaults(func=cmd_route)
     schema = sub.add_parser("schema", help="print the JSON Schema of a contract")
     schema.add_argument("name", choices=["work-order", "config", "dod-packet", "verdict"])
     schema.set_defaults(func=cmd_schema)

@@ -34,6 +34,7 @@ ROUTES: tuple[Route, ...] = (
     Route("issue_comment", frozenset({"created", "edited"}), IssueCommentEvent, handle_issue_comment),
     Route("pull_request_review", frozenset({"submitted"}), PullRequestReviewEvent, handle_review_submitted),
     Route("pull_request", frozenset({"synchronize"}), PullRequestEvent, handle_synchronize),
+    Route("pull_request_target", frozenset({"synchronize"}), PullRequestEvent, handle_synchronize),
 )
 
 
