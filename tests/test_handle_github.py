@@ -256,3 +256,15 @@ def test_push_failure_blocks_with_the_error_and_fails_the_run(action):
     body = action.fake.issue_comments(1)[0]["body"]
     assert "**Stopped: error**" in body and action.fake.issues[1]["labels"] == ["wo:blocked"]
     assert TOKEN not in body
+
+
+def test_protected_changes_are_reverted_before_anything_is_pushed(action):
+    action.env["WORKORDER_RUNNER_COMMAND"] = agent_command("protected")
+    action.handle(labeled_payload())
+    subprocess.run(["git", "fetch", "-q", "origin"], cwd=action.workspace, check=True)
+    files = subprocess.run(["git", "ls-tree", "-r", "--name-only", "origin/wo/1-add-subtract-to-calc"],
+                           cwd=action.workspace, capture_output=True, text=True).stdout.split()
+    assert ".github/workflows/evil.yml" not in files and "calc/ops.py" in files
+    review = action.fake.reviews[0]["body"]
+    assert "scope.protected" in review and "the action reverted the change" in review
+    assert "dod.files" not in review

@@ -29,6 +29,7 @@ class GateContext:
     verify_runs: list[VerifyRun]
     packet: DoDPacket
     worktree: Path
+    reverted: tuple[str, ...] = ()  # protected paths the agent changed and the action reverted before pushing
 
 
 Gate = Callable[[GateContext], list[Finding]]
@@ -44,7 +45,11 @@ def gate_scope(ctx: GateContext) -> list[Finding]:
     protected = compile_globs(ctx.config.protected)
     excluded = compile_globs(ctx.work_order.out_of_scope)
     allowed = compile_globs(ctx.work_order.in_scope)
-    findings = []
+    findings = [
+        Finding(severity=Severity.BLOCKER, rule="scope.protected", path=path,
+                message=f"`{path}` is a protected path; the agent changed it and the action reverted the change")
+        for path in ctx.reverted
+    ]
     for path in ctx.diff.touched_paths:
         if protected.match_file(path):
             rule, message = "scope.protected", f"`{path}` is a protected path; the agent must never change it"
@@ -146,7 +151,7 @@ def gate_dod_claims(ctx: GateContext) -> list[Finding]:
     (dod.commands); a test file claimed as run that does not exist (dod.tests)."""
     findings = []
     touched = set(ctx.diff.touched_paths)
-    claimed = {_normalise_path(p) for p in ctx.packet.files_changed if p.strip()}
+    claimed = {_normalise_path(p) for p in ctx.packet.files_changed if p.strip()} - set(ctx.reverted)
     mismatches = [(p, f"the DoD packet claims `{p}` changed, but the diff does not touch it") for p in sorted(claimed - touched)]
     mismatches += [(p, f"`{p}` changed but the DoD packet does not list it") for p in sorted(touched - claimed)]
     for path, message in mismatches:

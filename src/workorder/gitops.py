@@ -82,6 +82,23 @@ class Git:
         self.run("reset", "-q", "--hard", "HEAD")
         self.run("clean", "-fdq")
 
+    def restore_paths(self, base: str, paths: list[str]) -> None:
+        """Make ``paths`` in the work tree and index as they are at commit ``base`` (deleting those
+        that do not exist there)."""
+        for path in paths:
+            if self._exists_at(base, path):
+                self.run("checkout", "-q", base, "--", path)
+            else:
+                self.run("rm", "-q", "-r", "--cached", "--ignore-unmatch", "--", path)
+                target = self.repo / path
+                if target.is_file() or target.is_symlink():
+                    target.unlink()
+
+    def _exists_at(self, ref: str, path: str) -> bool:
+        proc = subprocess.run(["git", "cat-file", "-e", f"{ref}:{path}"], cwd=self.repo, env=self.env,
+                              capture_output=True)
+        return proc.returncode == 0
+
     def commit_all(self, message: str, author_name: str, author_email: str) -> str | None:
         """Stage everything and commit; returns the new SHA, or None when there was nothing to commit."""
         if not self.has_changes():

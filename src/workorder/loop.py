@@ -15,6 +15,7 @@ from .config import RepoConfig
 from .contracts import DoDPacket, Finding, Severity, Verdict, verdict_for
 from .diff import Diff, read_diff, read_patch
 from .forge import Forge, ForgeError, Issue, ReviewComment
+from .globs import compile_globs
 from .gates import GATES, GateContext, gate_dod_claims, gate_empty_diff, run_gates
 from .gitops import Git, GitError, slugify
 from .runner import RunnerOutcome, RunnerSpec, redact, run_se_runner
@@ -71,6 +72,7 @@ class WorkOrderLoop:
         self.tracker = tracker
         self.base_ref = deps.base_ref
         self.n = issue.number
+        self.reverted: list[str] = []
 
     # -- entry -------------------------------------------------------------------------------
     def run(self, previous: TrackingState | None, mode: str = "start", notes: str | None = None) -> TrackingState:
@@ -270,6 +272,7 @@ class WorkOrderLoop:
         sha = wt.commit_all(commit_message, deps.config.git.author_name, deps.config.git.author_email)
         if sha:
             self._event(s, "commit", sha=sha)
+        self._revert_protected(s, wt)
         if outcome.failure or outcome.packet is None:
             self._event(s, "runner.failed", kind=outcome.failure, exit_code=outcome.exit_code)
             s.failure = Failure(
@@ -288,6 +291,21 @@ class WorkOrderLoop:
             return self._stop(s, wt, phase, State.NEEDS_ANSWER, None)
         s.history.append(PhaseRecord(cycle=s.cycle, phase=phase, outcome="done", detail=packet.summary[:300]))
         return packet
+
+    def _revert_protected(self, s: TrackingState, wt: Git) -> None:
+        """Never push a change to a protected path (workflows, the config): revert it in a commit of
+        the action's own; the review still reports it as a BLOCKER."""
+        assert s.base_sha is not None
+        protected = compile_globs(self.deps.config.protected)
+        changed = [p for p in read_diff(wt, s.base_sha, "HEAD").touched_paths if protected.match_file(p)]
+        if not changed:
+            return
+        wt.restore_paths(s.base_sha, changed)
+        message = self.deps.templates.render("revert_message.txt.j2", paths=changed, issue=self.issue)
+        cfg = self.deps.config.git
+        wt.commit_all(message, cfg.author_name, cfg.author_email)
+        self.reverted = sorted({*self.reverted, *changed})
+        self._event(s, "protected_reverted", paths=changed)
 
     def _stop(self, s: TrackingState, wt: Git, phase: str, new: State, handoff: Handoff | None) -> None:
         """End the loop early: keep whatever the runner made on the branch, record, publish."""
@@ -320,7 +338,9 @@ class WorkOrderLoop:
         deps.journal.write_json(pdir / "verify.json", [r.model_dump() for r in runs])
         for run in runs:
             self._event(s, "verify", command=run.cmd, exit_code=run.exit_code, timed_out=run.timed_out)
-        findings = run_gates(GateContext(self.order, deps.config, diff, runs, packet, wt.repo), gates)
+        reverted = tuple(p for p in self.reverted if p not in diff.touched_paths)
+        findings = run_gates(GateContext(self.order, deps.config, diff, runs, packet, wt.repo, reverted), gates)
+        self.reverted = []
         findings = [f.model_copy(update={"evidence": redact(f.evidence, deps.secrets)}) if f.evidence else f for f in findings]
         outcome = verdict_for(findings)
         corrective = None
