@@ -65,9 +65,12 @@ def test_demo_shows_fail_then_corrective_cycle_then_pass(tmp_path):
         assert rule in out[fail:]
     assert out.index("corrective prompt", fail) < out.index("PO verdict, cycle 2: PASS")
     assert f"audit log       {tmp_path / 'demo' / 'runs' / 'audit.jsonl'}" in out
+    assert out.index("PO verdict, cycle 2: PASS") < out.index("/wo approve")
     forge = json.loads((tmp_path / "demo" / "forge" / "forge.json").read_text())
-    assert forge["issues"]["1"]["labels"] == ["wo:passed"]
+    assert forge["issues"]["1"]["labels"] == ["wo:approved"]
     assert [r["event"] for r in forge["pulls"]["2"]["reviews"]] == ["COMMENT", "COMMENT"]
+    [final_status] = forge["statuses"][forge["pulls"]["2"]["head_sha"]][-1:]
+    assert final_status["state"] == "success"
 
 
 def test_two_demo_runs_write_the_same_audit_log_apart_from_timestamps(tmp_path):

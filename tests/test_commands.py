@@ -58,7 +58,7 @@ def passed(action):
 
 
 def test_a_maintainer_drives_an_issue_from_ready_to_approved_with_comments_alone(action):
-    action.fake.issues[1]["labels"] = []
+    assert action.fake.issues[1]["labels"] == ["wo:ready"]
     code, result = action.say("/wo start")
     fake = action.fake
     assert result["decision"] == "done" and fake.issues[1]["labels"] == ["wo:passed"]
@@ -238,7 +238,7 @@ MAY = {"admin": True, "maintain": True, "write": True, "triage": False, "read": 
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("verb", ["status", "help", "abort", "approve", "fix x"])
+@pytest.mark.parametrize("verb", ["status", "help", "start", "fix x", "retry", "approve", "abort", "answer y", "unlock"])
 def test_permission_matrix_for_commands(action, role, verb):
     passed(action)
     action.fake.permissions["someone"] = role
@@ -265,11 +265,19 @@ def test_permission_matrix_for_the_trigger_label(action, role):
 
 @pytest.mark.parametrize("who", ["bot", "self"])
 def test_bots_and_the_action_itself_are_ignored_for_every_kind_of_event(action, who):
+    from conftest import load_payload
+
     login = "dependabot[bot]" if who == "bot" else "github-actions[bot]"
     code, out = action.handle(labeled_payload(sender=login, sender_type="Bot"))
     assert json.loads(out[out.index("{"):])["reason_code"] == "bot_sender"
     code, result = action.say("/wo start", author=login)
     assert result["reason_code"] == "bot_sender"
+    review = load_payload("other/pull_request_review.submitted")
+    review["review"].update({"state": "changes_requested", "user": {"login": login, "type": "Bot"}})
+    review["pull_request"]["head"]["ref"] = "wo/1-add-subtract-to-calc"
+    review["sender"] = {"login": login, "type": "Bot"}
+    code, out = action.handle(review, event="pull_request_review")
+    assert json.loads(out[out.index("{"):])["reason_code"] == "bot_sender"
     assert action.fake.calls == []
 
 

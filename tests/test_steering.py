@@ -183,11 +183,19 @@ def test_removing_the_state_label_is_put_back(action):
     assert action.fake.issues[1]["labels"] == ["wo:passed"]
 
 
-def test_a_maintainer_may_block_by_label(action):
+@pytest.mark.parametrize("role", ["admin", "maintain", "write", "triage", "read", "none"])
+def test_permission_matrix_for_state_labels(action, role):
     passed(action)
-    result = add_label(action, "wo:blocked")
-    assert result["reason_code"] == "label_accepted" and action.fake.issues[1]["labels"] == ["wo:blocked"]
-    assert "#### Handoff" in action.tracking()
+    if role == "none":
+        action.fake.permissions.pop("someone", None)
+    else:
+        action.fake.permissions["someone"] = role
+    result = add_label(action, "wo:blocked", sender="someone")
+    allowed = role in ("admin", "maintain", "write")
+    assert (result["reason_code"] == "label_accepted") is allowed
+    assert action.fake.issues[1]["labels"] == (["wo:blocked"] if allowed else ["wo:passed"])
+    if allowed:
+        assert "#### Handoff" in action.tracking()
 
 
 def test_approving_by_label_is_the_same_as_the_command(action):

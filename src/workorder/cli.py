@@ -62,12 +62,13 @@ def cmd_demo(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO) 
     result = run_demo(root, sys.executable, dict(environ), reporter)
     out.write(
         templates.render(
-            "demo_end.txt.j2", outcome=result.outcome, audit_path=result.audit_path, runs_path=root / "runs",
+            "demo_end.txt.j2", outcome=result.outcome, approval=result.approval, audit_path=result.audit_path,
+            runs_path=root / "runs",
             forge_path=result.forge_path, root=root,
         )
     )
-    state = result.outcome.state
-    return EXIT_OK if state is not None and state.verdict == "PASS" else EXIT_INVALID
+    final = result.approval.state if result.approval and result.approval.state else result.outcome.state
+    return EXIT_OK if final is not None and final.state.value == "approved" else EXIT_INVALID
 
 
 def cmd_validate(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO) -> int:

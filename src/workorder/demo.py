@@ -62,10 +62,12 @@ Please add subtraction to the calculator.
 
 @dataclass(frozen=True)
 class DemoResult:
-    """Where the demo ran and what came out: the handler's outcome, the audit log, the forge file."""
+    """Where the demo ran and what came out: the outcome of the labelled issue, the outcome of the
+    maintainer's ``/wo approve`` (None when the loop did not pass), the audit log, the forge file."""
 
     root: Path
     outcome: Outcome
+    approval: Outcome | None
     audit_path: Path
     forge_path: Path
 
@@ -157,4 +159,24 @@ def run_demo(root: Path, python: str, base_env: dict[str, str], reporter: Report
     templates = trusted.templates
     ctx = HandlerContext(templates=templates, config=config, bot_login=BOT_LOGIN, forge=forge, loop_deps=deps)
     outcome = dispatch("issues", payload, ctx)
-    return DemoResult(root=root, outcome=outcome, audit_path=journal.audit_path, forge_path=forge.path)
+    approval = None
+    state = outcome.state
+    if state is not None and state.verdict == "PASS" and state.pr_number:
+        approval = dispatch("issue_comment", approve_payload(forge, state.pr_number, issue.number), ctx)
+    return DemoResult(root=root, outcome=outcome, approval=approval, audit_path=journal.audit_path,
+                      forge_path=forge.path)
+
+
+def approve_payload(forge: LocalForge, pr_number: int, issue_number: int) -> dict:
+    """The maintainer comments ``/wo approve`` on the pull request; returns the ``issue_comment``
+    ``created`` payload GitHub would send for it."""
+    comment = forge.add_comment_as(pr_number, DEMO_USER, "/wo approve")
+    pr = forge.read()["pulls"][str(pr_number)]
+    return {
+        "action": "created",
+        "issue": {"number": pr_number, "title": pr["title"], "body": pr["body"], "labels": [],
+                  "pull_request": {"url": f"local://pulls/{pr_number}"}},
+        "comment": {"id": comment.id, "body": comment.body, "user": {"login": DEMO_USER, "type": "User"}},
+        "repository": {"full_name": "demo/calc", "default_branch": "main"},
+        "sender": {"login": DEMO_USER, "type": "User"},
+    }

@@ -168,6 +168,7 @@ class LocalForge:
         self, number: int, commit_sha: str, event: ReviewEvent, body: str, comments: list[ReviewComment]
     ) -> None:
         data = self._load()
+        data["pulls"][str(number)]["head_sha"] = commit_sha  # the loop reviews the head it just pushed
         data["pulls"][str(number)]["reviews"].append(
             {
                 "commit_id": commit_sha, "event": event, "body": body, "author": self.bot_login,
