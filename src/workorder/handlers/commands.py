@@ -111,7 +111,8 @@ def cmd_start(call: CommandCall) -> CommandResult:
 
 
 # -- fix -------------------------------------------------------------------------------------------
-def _fixable(session: Session) -> str | None:
+def fix_refusal(session: Session) -> str | None:
+    """Why a human-driven fix cycle is not possible now (a refusal code), or None."""
     s = session.state
     if s is None or not s.pr_number:
         return "no_work_yet"
@@ -144,7 +145,8 @@ def cmd_retry(call: CommandCall) -> CommandResult:
 
 
 # -- approve ---------------------------------------------------------------------------------------
-def _approvable(session: Session) -> str | None:
+def approve_refusal(session: Session) -> str | None:
+    """Why an approval is not possible now (a refusal code), or None."""
     s = session.state
     if s is None or s.verdict != "PASS" or not s.pr_number or session.current is not State.PASSED:
         return "not_passed"
@@ -228,11 +230,11 @@ COMMANDS: tuple[Command, ...] = (
     Command("start", "start", "start the work order (the same as adding the trigger label)", ("/wo start",),
             "config", State.RUNNING, "loop", cmd_start, _startable),
     Command("fix", "fix <notes>", "run a corrective cycle now, with your notes added to the corrective prompt",
-            ("/wo fix also handle negative numbers",), "config", State.RUNNING, "loop", cmd_fix, _fixable),
+            ("/wo fix also handle negative numbers",), "config", State.RUNNING, "loop", cmd_fix, fix_refusal),
     Command("retry", "retry", "run the failed phase again (after a runner crash or timeout)", ("/wo retry",),
             "config", State.RUNNING, "loop", cmd_retry, _retryable),
     Command("approve", "approve [sha]", "approve the PR's head commit: the human final gate",
-            ("/wo approve", "/wo approve 1a2b3c4"), "config", State.APPROVED, "now", cmd_approve, _approvable),
+            ("/wo approve", "/wo approve 1a2b3c4"), "config", State.APPROVED, "now", cmd_approve, approve_refusal),
     Command("abort", "abort", "stop the loop; the branch and PR stay", ("/wo abort",), "config", State.BLOCKED,
             "now", cmd_abort, _abortable),
     Command("answer", "answer <text>", "answer the runner's question and resume", ("/wo answer use integers",),

@@ -10,6 +10,7 @@ from ..outcome import Outcome
 from ..problems import InvalidInput
 from ..state import INTERRUPTED, STARTABLE, Handoff, IllegalTransition, LabelNames, State, check_transition
 from ..workorder import parse_work_order_body
+from .commands import approve, approve_refusal
 from .context import HandlerContext
 from .session import Session, run_work_order
 
@@ -65,9 +66,9 @@ def handle_issue_labeled(event: IssuesEvent, ctx: HandlerContext) -> Outcome:
         if cfg.trigger in issue.labels:
             forge.remove_label(n, cfg.trigger)
         return out("ignored", "already_done", state_name=current.value if current else "none")
-    if ctx.loop_deps is None and not ctx.config_problems:
-        return out("error", "no_runner")
     result = run_work_order(session, issue)
+    if result.code == "no_runner":
+        return out("error", "no_runner")
     if result.decision == "invalid":
         return out("invalid", result.code, source=ctx.config_source, count=len(result.problems), problems=result.problems)
     return Outcome(event=EVENT, action=event.action, decision="done", reason_code="ran",
@@ -106,9 +107,7 @@ def guard_state_label(event: IssuesEvent, ctx: HandlerContext, label: str) -> Ou
         except IllegalTransition:
             reason = "illegal"
     if reason is None and target is State.APPROVED:
-        from .commands import _approvable, approve
-
-        reason = _approvable(session) or approve(session, event.sender.login)[0]
+        reason = approve_refusal(session) or approve(session, event.sender.login)[0]
     if reason is None:
         if target is not State.APPROVED:
             session.tracker.set_state(state, target)

@@ -6,7 +6,7 @@ from ..events import PullRequestEvent, PullRequestReviewEvent, is_bot
 from ..outcome import Outcome
 from ..problems import InvalidInput
 from ..workorder import parse_work_order_body
-from .commands import _fixable
+from .commands import fix_refusal
 from .context import HandlerContext
 from .session import Session, issue_of_pull_request, run_work_order
 
@@ -37,7 +37,7 @@ def handle_review_submitted(event: PullRequestReviewEvent, ctx: HandlerContext) 
         return out("ignored", "not_work_order_pr", issue=number)
     reviewer = event.review.user.login
     refusal = None if session.may(reviewer, cfg.min_permission) else "permission"
-    refusal = refusal or _fixable(session)
+    refusal = refusal or fix_refusal(session)
     if refusal:
         session.forge.create_comment(pr.number, ctx.templates.render(
             "review_refused.md.j2", reviewer=reviewer, code=refusal, minimum=cfg.min_permission,

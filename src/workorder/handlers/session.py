@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..forge import Comment, Forge, Issue, permission_at_least
+from ..forge import Comment, Forge, ForgeError, Issue, permission_at_least
 from ..loop import WorkOrderLoop
 from ..state import LabelNames, State, TrackingState
 from ..tracking import Tracker
-from ..workorder import WorkOrder
+from ..problems import InvalidInput
+from ..workorder import WorkOrder, parse_work_order_body
 from .context import HandlerContext
 
 _ISSUE_MARKER = re.compile(r"<!-- workorder:issue (\d+) -->")
@@ -72,8 +73,6 @@ class Session:
 
     def may(self, login: str, minimum: str) -> bool:
         """True when ``login`` has at least ``minimum`` permission. An API error fails closed (False)."""
-        from ..forge import ForgeError
-
         try:
             return permission_at_least(self.permission(login), minimum)
         except ForgeError:
@@ -109,9 +108,6 @@ def run_work_order(session: Session, issue: Issue, mode: str = "start", notes: s
     tracking comment lists every problem; nothing runs in either case. ``command_id`` (the comment
     that asked for this) is recorded before the loop starts, so a run that dies never repeats it.
     """
-    from ..problems import InvalidInput
-    from ..workorder import parse_work_order_body
-
     ctx = session.ctx
     state = session.state or TrackingState(issue=session.number, state=session.current or State.READY,
                                            max_cycles=ctx.config.max_cycles)
@@ -129,8 +125,10 @@ def run_work_order(session: Session, issue: Issue, mode: str = "start", notes: s
         session.tracker.set_state(state, State.INVALID, check=False)
         session.publish(state)
         return RunResult("invalid", "invalid_work_order", state, state.problems)
+    if ctx.loop_deps is None:
+        return RunResult("invalid", "no_runner", state)
     state.problems = []
     state.lock_broken = False
-    final = session.loop(issue, order).run(state if session.state or command_id else None, mode=mode, notes=notes)
+    final = session.loop(issue, order).run(state, mode=mode, notes=notes)
     session.state = final
     return RunResult("done", "ran", final)
