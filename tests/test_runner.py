@@ -83,7 +83,7 @@ def test_runner_sees_only_the_environment_it_is_given(tmp_path):
     script = 'import os, json\njson.dump({"status": "done", "summary": json.dumps(sorted(os.environ))}, open(os.environ["WORKORDER_RESULT_FILE"], "w"))\n'
     outcome = run(tmp_path, script, env={"PATH": "/usr/bin:/bin"})
     names = set(json.loads(outcome.packet.summary)) - {"PWD", "SHLVL", "_", "LC_CTYPE"}
-    assert names == {"PATH", "WORKORDER_PROMPT_FILE", "WORKORDER_RESULT_FILE", "WORKORDER_CYCLE"}
+    assert names == {"PATH", "WORKORDER_PROMPT_FILE", "WORKORDER_RESULT_FILE", "WORKORDER_PHASE_DIR", "WORKORDER_CYCLE"}
 
 
 @pytest.mark.parametrize("token", ["ghs_" + "a" * 36, "ghp_" + "B" * 36, "github_pat_" + "c" * 40,

@@ -70,22 +70,73 @@ DEFAULT_PLACEHOLDERS = [
 ]
 
 
+Preset = Literal["command", "codex", "claude", "aider"]
+
+
 class RunnerConfig(BaseModel):
-    """How the SE runner (the coding agent) is started. See docs: the SE runner contract."""
+    """How the SE runner (the coding agent) is started. See docs: the SE runner contract.
+
+    ``preset`` maps the contract onto a real agent CLI (workorder.presets); ``command`` is the whole
+    command line for the ``command`` preset, and the executable (default: the agent's own) otherwise.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
+    preset: Preset = Field(default="command", description="one of: command, codex, claude, aider")
     command: str | None = Field(
         default=None,
-        description="shell command run in the work tree; it reads $WORKORDER_PROMPT_FILE and writes "
-        "the DoD packet to $WORKORDER_RESULT_FILE",
+        description="shell command run in the work tree (preset command); for other presets the agent "
+        "executable to call instead of codex / claude / aider",
     )
-    timeout: int = Field(default=1800, ge=1, le=6 * 3600, description="seconds, 1 to 21600 (default 1800)")
+    timeout: int = Field(default=1800, ge=1, le=6 * 3600, description="seconds per phase, 1 to 21600 (default 1800)")
     env: list[str] = Field(
         default_factory=list,
         description="names of extra environment variables passed to the runner, e.g. OPENAI_API_KEY",
     )
     pass_github_token: bool = Field(default=False, description="true to give the runner GITHUB_TOKEN")
+    model: str | None = Field(default=None, description="model name passed to the agent, e.g. gpt-5-codex")
+    api_key_env: str | None = Field(
+        default=None, pattern=r"^[A-Z_][A-Z0-9_]*$",
+        description="name of the variable holding the agent's API key (default per preset: OPENAI_API_KEY "
+        "for codex, ANTHROPIC_API_KEY for claude, none for aider)",
+    )
+    extra_args: list[str] = Field(default_factory=list, description="extra command-line arguments for the agent")
+    version: str | None = Field(
+        default=None, pattern=r"^[0-9A-Za-z.+\-]+$",
+        description="agent version installed by the action when asked (install-agent: true), e.g. 0.46.0",
+    )
+    max_turns: int | None = Field(default=None, ge=1, le=1000, description="turn limit, where the agent has one (claude)")
+    allowed_tools: list[str] = Field(
+        default_factory=lambda: ["Read", "Edit", "Write", "MultiEdit", "Glob", "Grep", "LS", "Bash"],
+        description="tools the claude preset allows (--allowedTools)",
+    )
+
+
+class BudgetConfig(BaseModel):
+    """Limits of one workflow run of the loop. Hitting one ends the phase as blocked with reason
+    budget; the partial work is pushed and ``/wo retry`` or ``/wo fix`` resumes in a new run."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    wall_clock: int | None = Field(default=None, ge=1, description="seconds for all phases of one run")
+    max_cost_usd: float | None = Field(default=None, gt=0, description="US dollars the agents may spend in one run")
+    max_tokens: int | None = Field(default=None, ge=1, description="tokens (in + out) the agents may use in one run")
+
+
+class ReviewerConfig(BaseModel):
+    """The optional LLM PO reviewer, on top of the gates (never looser than them)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    preset: Literal["none", "command", "codex", "claude"] = Field(
+        default="none", description="one of: none, command, codex, claude")
+    command: str | None = Field(default=None, description="shell command (preset command) or the agent executable")
+    timeout: int = Field(default=600, ge=1, le=6 * 3600, description="seconds")
+    model: str | None = Field(default=None, description="model name")
+    api_key_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]*$",
+                                    description="name of the variable holding the reviewer's API key")
+    env: list[str] = Field(default_factory=list, description="extra environment variable names for the reviewer")
+    extra_args: list[str] = Field(default_factory=list, description="extra command-line arguments")
 
 
 class GitConfig(BaseModel):
@@ -144,6 +195,13 @@ class RepoConfig(BaseModel):
         default_factory=list, description="bot logins whose labels, comments and reviews are acted on"
     )
     runner: RunnerConfig = Field(default_factory=RunnerConfig, description="SE runner settings")
+    reviewer: ReviewerConfig = Field(default_factory=ReviewerConfig, description="LLM PO reviewer settings")
+    budgets: BudgetConfig = Field(default_factory=BudgetConfig, description="limits of one run")
+    rules_file: str | None = Field(
+        default=None, description="team rules put into the SE and review prompts (default: the first of "
+        "AGENTS.md, AGENT_RULES.md, CONTRIBUTING.md on the default branch)")
+    accept_action_packet: bool = Field(
+        default=False, description="true: a DoD packet the action built from the diff is not a MAJOR finding")
     git: GitConfig = Field(default_factory=GitConfig, description="commit identity")
 
     @field_validator("protected_paths", "dependency_manifests", "test_patterns")

@@ -99,6 +99,7 @@ class Finding(BaseModel):
     path: str | None = None
     line: int | None = Field(default=None, description="1-based line in the new version of path")
     evidence: str | None = Field(default=None, description="what the action saw (command output, diff line)")
+    source: Literal["gate", "llm"] = Field(default="gate", description="a deterministic gate, or the LLM reviewer")
 
 
 class Verdict(BaseModel):
@@ -107,6 +108,7 @@ class Verdict(BaseModel):
     verdict: Literal["PASS", "FAIL"]
     findings: list[Finding] = Field(default_factory=list)
     corrective_prompt: str | None = Field(default=None, description="pasteable prompt for a fix cycle; FAIL only")
+    notes: list[str] = Field(default_factory=list, description="remarks on how the verdict was reached")
 
     def count(self, severity: Severity) -> int:
         """Number of findings of ``severity``."""

@@ -184,6 +184,15 @@ def gate_dod_claims(ctx: GateContext) -> list[Finding]:
     return findings
 
 
+def gate_action_packet(ctx: GateContext) -> list[Finding]:
+    """MAJOR (dod.reported_by_action) when the agent handed back no DoD packet and the action built
+    one from the diff, unless the config accepts that (``accept_action_packet``)."""
+    if ctx.packet.reported_by != "action" or ctx.config.accept_action_packet:
+        return []
+    return [Finding(severity=Severity.MAJOR, rule="dod.reported_by_action",
+                    message="the agent handed back no DoD packet; the action built one from the diff, so nothing was claimed or checked")]
+
+
 def gate_tests_changed(ctx: GateContext) -> list[Finding]:
     """MINOR (tests.missing) when risk is medium or high and no test file changed."""
     if ctx.work_order.risk == "low":
@@ -208,12 +217,17 @@ GATES: tuple[Gate, ...] = (
     gate_empty_diff,
     gate_placeholders,
     gate_dod_claims,
+    gate_action_packet,
     gate_tests_changed,
 )
 
 
 def run_gates(ctx: GateContext, gates: tuple[Gate, ...] = GATES) -> list[Finding]:
     """Run every gate on ``ctx``; returns all findings, BLOCKERs first, then MAJOR, then MINOR."""
+    return order_findings([f for gate in gates for f in gate(ctx)])
+
+
+def order_findings(findings: list[Finding]) -> list[Finding]:
+    """``findings`` sorted BLOCKERs first, then MAJOR, then MINOR (stable within a severity)."""
     order = {Severity.BLOCKER: 0, Severity.MAJOR: 1, Severity.MINOR: 2}
-    findings = [f for gate in gates for f in gate(ctx)]
     return sorted(findings, key=lambda f: order[f.severity])

@@ -7,7 +7,9 @@ anywhere can be resumed from the hidden state by the next run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .audit import Journal
@@ -16,8 +18,10 @@ from .contracts import DoDPacket, Finding, Severity, Verdict, verdict_for
 from .diff import Diff, read_diff, read_patch
 from .forge import Forge, ForgeError, Issue, ReviewComment
 from .globs import compile_globs
-from .gates import GATES, GateContext, gate_dod_claims, gate_empty_diff, run_gates
+from .gates import GATES, GateContext, gate_action_packet, gate_dod_claims, gate_empty_diff, order_findings, run_gates
+from .reviewer import run_llm_reviewer
 from .gitops import Git, GitError, slugify
+from .presets import Usage, build_command
 from .runner import RunnerOutcome, RunnerSpec, redact, run_se_runner
 from .problems import InvalidInput
 from .state import INTERRUPTED, Failure, Handoff, PhaseRecord, State, TrackingState
@@ -27,6 +31,7 @@ from .verify import VerifyRun, run_verify_commands
 from .workorder import WorkOrder, parse_work_order_body
 
 STATUS_CONTEXT = "workorder/verdict"
+MAX_REVIEW_DIFF = 60_000  # characters of the diff put into the LLM review prompt
 MAX_INLINE_COMMENTS = 30
 
 
@@ -55,6 +60,10 @@ class LoopDeps:
     review_forge: Forge | None = None
     run_url: str | None = None
     secrets: tuple[str, ...] = field(default=(), repr=False)
+    rules: str | None = None  # the team's rules file text (AGENTS.md, …) from the default branch
+    rules_path: str | None = None
+    reviewer_env: dict[str, str] = field(default_factory=dict, repr=False)
+    clock: Callable[[], float] = time.monotonic
 
 
 def branch_name(prefix: str, issue: Issue) -> str:
@@ -73,6 +82,8 @@ class WorkOrderLoop:
         self.base_ref = deps.base_ref
         self.n = issue.number
         self.reverted: list[str] = []
+        self.started = deps.clock()
+        self.run_usage = Usage()
 
     # -- entry -------------------------------------------------------------------------------
     def run(self, previous: TrackingState | None, mode: str = "start", notes: str | None = None) -> TrackingState:
@@ -209,7 +220,7 @@ class WorkOrderLoop:
             diff = read_diff(wt, s.base_sha or "HEAD", "HEAD")
             packet = DoDPacket(status="done", summary="commits pushed by a person", files_changed=diff.touched_paths,
                                reported_by="action")
-            gates = tuple(g for g in GATES if g not in (gate_dod_claims, gate_empty_diff))
+            gates = tuple(g for g in GATES if g not in (gate_dod_claims, gate_empty_diff, gate_action_packet))
             verdict = self._review(s, wt, packet, gates=gates, push=False)
             s.corrective_prompt = verdict.corrective_prompt
             self.tracker.set_state(s, State.PASSED if verdict.verdict == "PASS" else State.CHANGES_REQUESTED)
@@ -255,15 +266,26 @@ class WorkOrderLoop:
             question=asked,
             protected=deps.config.protected,
             verify=[*deps.config.verify, *self.order.verify],
+            rules=deps.rules,
+            rules_path=deps.rules_path,
         )
         self._event(s, "runner.start")
+        timeout, bound_by_budget = self._phase_timeout()
+        preset = deps.config.runner.preset
+        if timeout <= 0:
+            s.failure = Failure(kind="budget", detail=self._budget_text("wall_clock"))
+            return self._stop(s, wt, phase, State.BLOCKED, Handoff(reason="budget"))
         outcome = run_se_runner(
-            deps.runner,
+            RunnerSpec(command=self._runner_command(wt), timeout_s=timeout, env=deps.runner.env),
             wt.repo,
             prompt,
             pdir,
             {"WORKORDER_ISSUE": str(self.n), "WORKORDER_CYCLE": str(s.cycle), "WORKORDER_PHASE": phase},
+            preset=preset,
         )
+        self._account(s, outcome.usage)
+        if outcome.failure == "timeout" and bound_by_budget:
+            outcome = replace(outcome, failure="budget", detail=self._budget_text("wall_clock"))
         deps.journal.write_json(pdir / "runner.json", _outcome_record(outcome))
         commit_message = deps.templates.render(
             "commit_message.txt.j2", issue=self.issue, cycle=s.cycle, phase=phase,
@@ -273,6 +295,8 @@ class WorkOrderLoop:
         if sha:
             self._event(s, "commit", sha=sha)
         self._revert_protected(s, wt)
+        if outcome.failure == "no_packet" and preset != "command":
+            outcome = replace(outcome, failure=None, packet=self._packet_from_diff(s, wt))
         if outcome.failure or outcome.packet is None:
             self._event(s, "runner.failed", kind=outcome.failure, exit_code=outcome.exit_code)
             s.failure = Failure(
@@ -280,9 +304,11 @@ class WorkOrderLoop:
                 detail=outcome.detail,
                 output_tail=redact(outcome.output_tail, deps.secrets)[-3000:],
             )
-            return self._stop(s, wt, phase, State.BLOCKED, Handoff(reason="runner_failed"))
+            reason = "budget" if outcome.failure == "budget" else "runner_failed"
+            return self._stop(s, wt, phase, State.BLOCKED, Handoff(reason=reason))
         packet = outcome.packet
-        self._event(s, "runner.done", status=packet.status)
+        self._event(s, "runner.done", status=packet.status, reported_by=packet.reported_by,
+                    usage=outcome.usage.model_dump())
         if packet.status == "blocked":
             s.failure = Failure(kind="runner_blocked", detail=redact(packet.summary, deps.secrets))
             return self._stop(s, wt, phase, State.BLOCKED, self._handoff("runner_blocked", packet, None))
@@ -290,7 +316,60 @@ class WorkOrderLoop:
             s.question = packet.question
             return self._stop(s, wt, phase, State.NEEDS_ANSWER, None)
         s.history.append(PhaseRecord(cycle=s.cycle, phase=phase, outcome="done", detail=packet.summary[:300]))
+        over = self._over_budget()
+        if over:
+            s.failure = Failure(kind="budget", detail=over)
+            return self._stop(s, wt, phase, State.BLOCKED, self._handoff("budget", packet, None))
         return packet
+
+    # -- presets and budgets -----------------------------------------------------------------
+    def _runner_command(self, wt: Git) -> str:
+        """The SE runner's command line: the configured one, or the preset's for the agent."""
+        cfg = self.deps.config.runner
+        if cfg.preset == "command":
+            return self.deps.runner.command
+        files = []
+        if cfg.preset == "aider":
+            scope = compile_globs(self.order.in_scope)
+            files = [f for f in wt.run("ls-files").splitlines() if scope.match_file(f)][:100]
+        return build_command(cfg.preset, "se", self.deps.runner.command or None, cfg.model, cfg.extra_args,
+                             cfg.max_turns, cfg.allowed_tools, files)
+
+    def _phase_timeout(self) -> tuple[float, bool]:
+        """Seconds the next phase may run, and whether the run's wall-clock budget is what limits it."""
+        limit = float(self.deps.runner.timeout_s)
+        wall = self.deps.config.budgets.wall_clock
+        if wall is None:
+            return limit, False
+        left = wall - (self.deps.clock() - self.started)
+        return (left, True) if left < limit else (limit, False)
+
+    def _account(self, s: TrackingState, usage: Usage) -> None:
+        """Add an agent's reported usage to this run's and the whole loop's totals."""
+        self.run_usage = self.run_usage + usage
+        s.usage = s.usage + usage
+
+    def _over_budget(self) -> str | None:
+        """Why this run is over its budget (the tracking comment shows it), or None."""
+        b = self.deps.config.budgets
+        if b.max_cost_usd is not None and self.run_usage.cost_usd > b.max_cost_usd:
+            return self._budget_text("cost")
+        if b.max_tokens is not None and self.run_usage.tokens > b.max_tokens:
+            return self._budget_text("tokens")
+        if b.wall_clock is not None and self.deps.clock() - self.started >= b.wall_clock:
+            return self._budget_text("wall_clock")
+        return None
+
+    def _budget_text(self, kind: str) -> str:
+        return self.deps.templates.render_line("budget_reached.txt.j2", kind=kind, budgets=self.deps.config.budgets,
+                                               used=self.run_usage)
+
+    def _packet_from_diff(self, s: TrackingState, wt: Git) -> DoDPacket:
+        """A DoD packet built by the action from the real diff, for agents that hand back none."""
+        assert s.base_sha is not None
+        paths = read_diff(wt, s.base_sha, "HEAD").touched_paths
+        summary = self.deps.templates.render_line("action_packet_summary.txt.j2", paths=paths)
+        return DoDPacket(status="done", summary=summary, files_changed=paths, reported_by="action")
 
     def _revert_protected(self, s: TrackingState, wt: Git) -> None:
         """Never push a change to a protected path (workflows, the config): revert it in a commit of
@@ -341,6 +420,17 @@ class WorkOrderLoop:
         reverted = tuple(p for p in self.reverted if p not in diff.touched_paths)
         findings = run_gates(GateContext(self.order, deps.config, diff, runs, packet, wt.repo, reverted), gates)
         self.reverted = []
+        notes: list[str] = []
+        if deps.config.reviewer.preset != "none":
+            patch = (pdir / "diff.patch").read_text(encoding="utf-8", errors="replace")
+            llm = run_llm_reviewer(deps.config.reviewer, deps.templates, deps.reviewer_env, wt, pdir, {
+                "issue": self.issue, "order": self.order, "cycle": s.cycle, "packet": packet, "findings": findings,
+                "diff": patch[:MAX_REVIEW_DIFF], "diff_truncated": len(patch) > MAX_REVIEW_DIFF,
+                "rules": deps.rules, "rules_path": deps.rules_path})
+            self._account(s, llm.usage)
+            self._event(s, "llm_review", findings=len(llm.findings), notes=len(llm.notes), usage=llm.usage.model_dump())
+            findings = order_findings(findings + llm.findings)
+            notes = llm.notes
         findings = [f.model_copy(update={"evidence": redact(f.evidence, deps.secrets)}) if f.evidence else f for f in findings]
         outcome = verdict_for(findings)
         corrective = None
@@ -348,7 +438,7 @@ class WorkOrderLoop:
             corrective = deps.templates.render(
                 "corrective_prompt.md.j2", order=self.order, findings=findings, cycle=s.cycle, packet=packet
             )
-        verdict = Verdict(verdict=outcome, findings=findings, corrective_prompt=corrective)
+        verdict = Verdict(verdict=outcome, findings=findings, corrective_prompt=corrective, notes=notes)
         deps.journal.write_json(pdir / "verdict.json", verdict.model_dump(mode="json"))
         self._event(
             s, "verdict", verdict=outcome, rules=[f.rule for f in findings],

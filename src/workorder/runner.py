@@ -8,12 +8,14 @@ phase failure.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from .contracts import DoDPacket, parse_dod_packet
+from .presets import DOD_OUTPUT_SCHEMA, Usage, extract_json_object, read_report
 from .problems import InvalidInput
 from .proc import run_shell
 
@@ -70,12 +72,14 @@ class RunnerOutcome:
     detail explains it; output_tail is the end of the runner's raw output; packet is set on success.
     """
 
-    failure: Literal["crash", "timeout", "no_packet", "bad_packet"] | None
+    failure: Literal["crash", "timeout", "no_packet", "bad_packet", "budget"] | None
     detail: str
     exit_code: int | None
     duration_s: float
     output_tail: str
     packet: DoDPacket | None = None
+    usage: Usage = field(default_factory=Usage)
+    final_message: str | None = None
 
 
 _TOKENISH = re.compile(r"\b(gh[pousr]_[A-Za-z0-9_]{20,}|github_pat_[A-Za-z0-9_]{20,})")
@@ -89,28 +93,41 @@ def redact(text: str, secrets: list[str] | tuple[str, ...] = ()) -> str:
     return _TOKENISH.sub("***", text)
 
 
-def run_se_runner(spec: RunnerSpec, worktree: Path, prompt: str, phase_dir: Path, extra_env: dict[str, str]) -> RunnerOutcome:
+def run_se_runner(spec: RunnerSpec, worktree: Path, prompt: str, phase_dir: Path, extra_env: dict[str, str],
+                  preset: str = "command") -> RunnerOutcome:
     """Run the SE runner once in ``worktree``.
 
-    Writes ``prompt.md`` into ``phase_dir`` (outside the work tree), points ``$WORKORDER_PROMPT_FILE``
-    and ``$WORKORDER_RESULT_FILE`` at it, and records the raw output in ``phase_dir/output.log``.
-    ``extra_env`` adds WORKORDER_* facts (issue, cycle, phase). Returns a :class:`RunnerOutcome`;
-    never raises for the runner's own failures.
+    Writes ``prompt.md`` into ``phase_dir`` (outside the work tree), points ``$WORKORDER_PROMPT_FILE``,
+    ``$WORKORDER_RESULT_FILE`` and ``$WORKORDER_PHASE_DIR`` at it, and records the raw output in
+    ``phase_dir/output.log``. ``extra_env`` adds WORKORDER_* facts (issue, cycle, phase). For an agent
+    ``preset`` it also reads the agent's usage report, stops at its turn limit as ``budget``, and
+    takes the DoD packet from a JSON block in the agent's final message when the agent could not
+    write the result file. Returns a :class:`RunnerOutcome`; never raises for the runner's failures.
     """
     phase_dir.mkdir(parents=True, exist_ok=True)
     prompt_file = phase_dir / "prompt.md"
     result_file = phase_dir / "dod.json"
     prompt_file.write_text(prompt, encoding="utf-8")
     result_file.unlink(missing_ok=True)
+    (phase_dir / "output-schema.json").write_text(json.dumps(DOD_OUTPUT_SCHEMA), encoding="utf-8")
     env = {**spec.env, **extra_env}
     env["WORKORDER_PROMPT_FILE"] = str(prompt_file)
     env["WORKORDER_RESULT_FILE"] = str(result_file)
+    env["WORKORDER_PHASE_DIR"] = str(phase_dir)
     result = run_shell(spec.command, worktree, env, spec.timeout_s, phase_dir / "output.log")
-    common = dict(exit_code=result.exit_code, duration_s=result.duration_s, output_tail=result.output_tail)
+    report = read_report(preset, phase_dir)
+    common = dict(exit_code=result.exit_code, duration_s=result.duration_s, output_tail=result.output_tail,
+                  usage=report.usage, final_message=report.final_message)
+    if report.turn_limit_hit:
+        return RunnerOutcome(failure="budget", detail="the agent reached its turn limit", **common)
     if result.timed_out:
         return RunnerOutcome(failure="timeout", detail=f"the runner was stopped after {spec.timeout_s:g} s", **common)
     if result.exit_code != 0:
         return RunnerOutcome(failure="crash", detail=f"the runner exited with code {result.exit_code}", **common)
+    if not result_file.exists() and preset != "command":
+        extracted = extract_json_object(report.final_message, "status")
+        if extracted:
+            result_file.write_text(extracted, encoding="utf-8")
     if not result_file.exists():
         return RunnerOutcome(
             failure="no_packet", detail="the runner wrote no DoD packet to $WORKORDER_RESULT_FILE", **common

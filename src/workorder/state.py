@@ -13,6 +13,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field, ValidationError
 
 from .contracts import Finding, RunnerQuestion
+from .presets import Usage
 
 
 class State(StrEnum):
@@ -155,6 +156,7 @@ class TrackingState(BaseModel):
     approved_by: str | None = None
     lock_broken: bool = False
     run_url: str | None = None
+    usage: Usage = Field(default_factory=Usage)
 
 
 TRACKING_MARKER = "<!-- workorder:tracking -->"
