@@ -187,3 +187,18 @@ def action(tmp_path: Path, workspace: Path, base_env: dict[str, str], python_bin
     run = ActionRun(tmp_path, workspace, base_env, python_bin)
     run.fake.add_issue(1, "Add subtract to calc", WORK_ORDER, ["wo:ready"])
     return run
+
+
+def install_fake_agent(bin_dir: Path, name: str, scenario: str, record: Path) -> None:
+    """Put a fake ``name`` (codex, claude or aider) on ``bin_dir`` behaving as ``scenario``; every
+    call appends {argv, env, stdin} to ``record``."""
+    template = (Path(__file__).parent / "agents" / "fake_agent.py").read_text()
+    body = template.format(name=name, scenario=scenario, record=str(record))
+    exe = bin_dir / name
+    exe.write_text(f"#!{sys.executable}\n" + body)
+    exe.chmod(0o755)
+
+
+def agent_calls(record: Path) -> list[dict]:
+    """The calls a fake agent recorded."""
+    return [json.loads(line) for line in record.read_text().splitlines()] if record.exists() else []

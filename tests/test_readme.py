@@ -24,3 +24,24 @@ def test_state_diagram_shows_every_transition_of_the_table():
     table = {(a.value.replace("-", "_"), b.value.replace("-", "_"))
              for a, targets in TRANSITIONS.items() if a is not None for b in targets if b is not a}
     assert shown - {("[*]", "ready")} == table
+
+
+def test_config_reference_lists_every_key():
+    from pydantic import BaseModel
+
+    from workorder.config import RepoConfig
+
+    reference = README.split("## Config", 1)[1].split("\n## ", 1)[0]
+
+    def keys(model: type[BaseModel], prefix: str = "") -> list[str]:
+        found = []
+        for name, field in model.model_fields.items():
+            annotation = field.annotation
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+                found += keys(annotation, f"{prefix}{name}.")
+            else:
+                found.append(prefix + name)
+        return found
+
+    missing = [k for k in keys(RepoConfig) if f"`{k}`" not in reference]
+    assert not missing, missing

@@ -141,10 +141,6 @@ def cmd_handle(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO
 
     token = environ.get("WORKORDER_GITHUB_TOKEN") or environ.get("GITHUB_TOKEN") or ""
     reviewer_token = environ.get("WORKORDER_REVIEWER_TOKEN") or ""
-    secrets = tuple(t for t in (token, reviewer_token) if t)
-    if environ.get("GITHUB_ACTIONS") == "true":
-        for secret in secrets:
-            out.write(f"::add-mask::{secret}\n")
     workspace = Path(environ.get("GITHUB_WORKSPACE") or os.getcwd())
     repo_info = payload.get("repository") if isinstance(payload, dict) else None
     default_branch = (repo_info or {}).get("default_branch") or "main"
@@ -153,14 +149,24 @@ def cmd_handle(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO
     git = Git(repo=workspace, env=dict(environ), auth_header=basic_auth_header(token) if token else None,
               auth_url=f"{server}/")
     is_repo = git.rev("HEAD") is not None
+    rules = rules_path = None
     if is_repo:
         trusted = read_default_branch(git, default_branch)
         config, templates, problems, base_ref = trusted.config, trusted.templates, trusted.problems, trusted.ref
+        rules, rules_path = trusted.rules, trusted.rules_path
     else:
         from .config import RepoConfig
 
         config, problems, base_ref = RepoConfig(), [], "HEAD"
+    config = apply_action_inputs(config, environ)
     bot_login = environ.get("WORKORDER_BOT_LOGIN") or "github-actions[bot]"
+    runner_keys = agent_key_names(config.runner.preset, config.runner.api_key_env, config.runner.env)
+    reviewer_keys = agent_key_names(config.reviewer.preset, config.reviewer.api_key_env, config.reviewer.env)
+    secrets = tuple(v for v in (token, reviewer_token, *(environ.get(k, "") for k in {*runner_keys, *reviewer_keys}))
+                    if len(v) >= 4)
+    if environ.get("GITHUB_ACTIONS") == "true":
+        for secret in secrets:
+            out.write(f"::add-mask::{secret}\n")
 
     if args.dry_run:
         ctx = HandlerContext(templates=templates, config=config, bot_login=bot_login, config_problems=problems,
@@ -191,10 +197,11 @@ def cmd_handle(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO
     if environ.get("GITHUB_RUN_ID"):
         run_url = f"{server}/{repository}/actions/runs/{environ['GITHUB_RUN_ID']}"
     runner_command = environ.get("WORKORDER_RUNNER_COMMAND") or config.runner.command
+    has_runner = bool(runner_command) or config.runner.preset != "command"
     base_env = dict(environ)
 
     def loop_deps() -> LoopDeps:
-        runner_env = scrub_environment(base_env, config.runner.env, config.runner.pass_github_token)
+        runner_env = scrub_environment(base_env, runner_keys, config.runner.pass_github_token)
         if config.runner.pass_github_token and token:
             runner_env["GITHUB_TOKEN"] = token
         reporter = ConsoleReporter(templates, out, state_dir / "runs", show_verdicts=False)
@@ -203,11 +210,12 @@ def cmd_handle(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO
             runner=RunnerSpec(command=runner_command or "", timeout_s=config.runner.timeout, env=runner_env),
             verify_env=scrub_environment(base_env), journal=Journal(state_dir / "runs", reporter=reporter),
             worktrees=state_dir / "worktrees", default_branch=default_branch, base_ref=base_ref,
-            review_forge=review_forge, run_url=run_url, secrets=secrets,
+            review_forge=review_forge, run_url=run_url, secrets=secrets, rules=rules, rules_path=rules_path,
+            reviewer_env=scrub_environment(base_env, reviewer_keys),
         )
 
     ctx = HandlerContext(templates=templates, config=config, bot_login=bot_login, forge=forge,
-                         config_problems=problems, loop_deps=loop_deps if runner_command else None)
+                         config_problems=problems, loop_deps=loop_deps if has_runner else None)
     try:
         outcome = dispatch(event_name, payload, ctx)
     except Exception as exc:  # the last line of defence: a clear message, never a traceback
@@ -229,6 +237,52 @@ def cmd_handle(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO
     _write_github_file(environ.get("GITHUB_OUTPUT"), "".join(f"{k}={v}\n" for k, v in outputs.items()))
     failed = outcome.decision == "error" or (state is not None and state.failure is not None and state.failure.kind == "error")
     return EXIT_INVALID if failed else EXIT_OK
+
+
+def agent_key_names(preset: str, api_key_env: str | None, extra: list[str]) -> list[str]:
+    """Environment variable names an agent gets: its API key variable (configured, else the preset's
+    default) and the extra names configured. Nothing else of the action's environment."""
+    from .presets import PRESETS
+
+    key = api_key_env or (PRESETS[preset].api_key_env if preset in PRESETS else None)
+    return [*extra, *([key] if key else [])]
+
+
+def apply_action_inputs(config: Any, environ: Mapping[str, str]) -> Any:
+    """The repo config with the action inputs ``runner`` (preset) and ``agent-version`` applied.
+    A bad input value leaves the config as it is (the install step and the run report it)."""
+    updates = {}
+    preset = environ.get("WORKORDER_RUNNER_PRESET", "").strip()
+    if preset in ("command", "codex", "claude", "aider"):
+        updates["preset"] = preset
+    version = environ.get("WORKORDER_AGENT_VERSION", "").strip()
+    if version:
+        updates["version"] = version
+    if not updates:
+        return config
+    return config.model_copy(update={"runner": config.runner.model_copy(update=updates)})
+
+
+def cmd_install_agent(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO) -> int:
+    """Install the configured agent CLI at its pinned version (``--print`` only shows the command)."""
+    import subprocess
+
+    from .config import RepoConfig
+    from .defaultbranch import read_default_branch
+    from .gitops import Git
+    from .presets import install_command
+    from .templates import Templates
+
+    workspace = Path(environ.get("GITHUB_WORKSPACE") or os.getcwd())
+    git = Git(repo=workspace, env=dict(environ))
+    config = read_default_branch(git, args.default_branch).config if git.rev("HEAD") else RepoConfig()
+    config = apply_action_inputs(config, environ)
+    argv = install_command(config.runner.preset, config.runner.version)
+    templates = Templates()
+    out.write(templates.render("install_agent.txt.j2", preset=config.runner.preset, argv=argv))
+    if argv is None or args.print_only:
+        return EXIT_OK
+    return subprocess.run(argv, check=False).returncode
 
 
 def cmd_route(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO) -> int:
@@ -274,6 +328,10 @@ def build_parser() -> argparse.ArgumentParser:
     handle.add_argument("--event-name", help="override GITHUB_EVENT_NAME")
     handle.add_argument("--event-path", help="override GITHUB_EVENT_PATH")
     handle.set_defaults(func=cmd_handle)
+    install = sub.add_parser("install-agent", help="install the configured agent CLI at its pinned version")
+    install.add_argument("--print", dest="print_only", action="store_true", help="only print the install command")
+    install.add_argument("--default-branch", default="main", help="branch whose config is read (default main)")
+    install.set_defaults(func=cmd_install_agent)
     route = sub.add_parser("route", help="print the event's work order issue and lane (for concurrency groups)")
     route.set_defaults(func=cmd_route)
     schema = sub.add_parser("schema", help="print the JSON Schema of a contract")

@@ -14,15 +14,22 @@ from .problems import InvalidInput, Problem
 from .templates import OVERRIDE_DIR, Templates
 
 
+RULES_FILES = ("AGENTS.md", "AGENT_RULES.md", "CONTRIBUTING.md")
+MAX_RULES_CHARS = 20_000
+
+
 @dataclass(frozen=True)
 class DefaultBranchFiles:
     """The default branch's ``ref`` (what was read), its config (defaults when invalid), the config
-    problems (empty when valid), and templates with the repo's overrides applied."""
+    problems (empty when valid), templates with the repo's overrides applied, and the team's rules
+    file (its text, at most ``MAX_RULES_CHARS``, and path; None when there is none)."""
 
     ref: str
     config: RepoConfig
     templates: Templates
     problems: list[Problem] = field(default_factory=list)
+    rules: str | None = None
+    rules_path: str | None = None
 
 
 def default_branch_ref(git: Git, default_branch: str) -> str:
@@ -49,4 +56,8 @@ def read_default_branch(git: Git, default_branch: str) -> DefaultBranchFiles:
         problems: list[Problem] = []
     except InvalidInput as exc:
         config, problems = RepoConfig(), exc.problems
-    return DefaultBranchFiles(ref=ref, config=config, templates=templates, problems=problems)
+    rules_path = next((p for p in ([config.rules_file] if config.rules_file else RULES_FILES)
+                       if git.show_file(ref, p) is not None), None)
+    rules = git.show_file(ref, rules_path)[:MAX_RULES_CHARS] if rules_path else None
+    return DefaultBranchFiles(ref=ref, config=config, templates=templates, problems=problems, rules=rules,
+                              rules_path=rules_path)
