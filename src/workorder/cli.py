@@ -58,6 +58,8 @@ def cmd_demo(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO) 
     if root.exists() and any(root.iterdir()):
         _error(templates, f"--dir {root} is not empty; give a new or empty folder", sys.stderr)
         return EXIT_USAGE
+    if args.milestone:
+        return _demo_milestone(root, environ, out)
     reporter = ConsoleReporter(templates, out, root / "runs")
     result = run_demo(root, sys.executable, dict(environ), reporter)
     out.write(
@@ -69,6 +71,78 @@ def cmd_demo(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO) 
     )
     final = result.approval.state if result.approval and result.approval.state else result.outcome.state
     return EXIT_OK if final is not None and final.state.value == "approved" else EXIT_INVALID
+
+
+def cmd_run(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO) -> int:
+    """Work through a milestone's issue files in dependency order; exit 0 when all PASSed."""
+    from .localrun import LocalRunError, run_milestone
+    from .milestone import as_payload
+    from .templates import Templates
+
+    templates = Templates()
+    repo = Path(args.repo).resolve()
+    reporter = None if args.json else ConsoleReporter(templates, sys.stderr, repo / ".workorder" / "runs",
+                                                      show_verdicts=False)
+
+    def progress(done: int, total: int, row: Any) -> None:
+        sys.stderr.write(templates.render("milestone_progress.txt.j2", done=done, total=total, row=row))
+
+    try:
+        result = run_milestone(repo, args.milestone, dict(environ), rerun=args.rerun,
+                               runner_command=args.runner_command, reporter=reporter, progress=progress)
+    except LocalRunError as exc:
+        sys.stderr.write(templates.render("local_run_error.txt.j2", code=exc.code, problems=exc.problems,
+                                          values=exc.values))
+        return EXIT_INVALID
+    if args.push or args.open_prs:
+        published = _publish(args, environ, repo, result, templates)
+        if published is None:
+            return EXIT_USAGE
+    if args.json:
+        payload = {"milestone": result.milestone, "ok": result.ok, "ordering": as_payload(result.ordering),
+                   "issues": [vars(r) for r in result.results]}
+        out.write(json.dumps(payload, indent=2) + "\n")
+    else:
+        out.write(templates.render("milestone_summary.txt.j2", r=result))
+    return EXIT_OK if result.ok else EXIT_INVALID
+
+
+def _publish(args: argparse.Namespace, environ: Mapping[str, str], repo: Path, result: Any, templates: Any) -> list | None:
+    """--push / --open-prs after a local run; None (with a message) when a token or repository is missing."""
+    from .gitops import Git, basic_auth_header
+    from .localrun import publish_branches
+
+    token = environ.get("GITHUB_TOKEN") or environ.get("GH_TOKEN") or ""
+    server = environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+    git = Git(repo=repo, env=dict(environ), auth_header=basic_auth_header(token) if token else None, auth_url=f"{server}/")
+    forge = None
+    if args.open_prs:
+        repository = args.github_repo or environ.get("GITHUB_REPOSITORY")
+        if not token or not repository:
+            _error(templates, "--open-prs needs GITHUB_TOKEN and --github-repo OWNER/NAME (or GITHUB_REPOSITORY)", sys.stderr)
+            return None
+        from .github import GitHubForge
+
+        throttle = {"seconds_between_requests": None, "seconds_between_writes": None} \
+            if environ.get("WORKORDER_NO_THROTTLE") == "1" else {}
+        forge = GitHubForge(token, repository, environ.get("GITHUB_API_URL", "https://api.github.com"), **throttle)
+    return publish_branches(result, git, forge, args.base, templates)
+
+
+def _demo_milestone(root: Path, environ: Mapping[str, str], out: TextIO) -> int:
+    """The example milestone: three work orders in dependency order with the scripted runner."""
+    from .demo import build_milestone_repo, git_env
+
+    root.mkdir(parents=True, exist_ok=True)
+    env = git_env(dict(environ))
+    bin_dir = root / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    (bin_dir / "python").symlink_to(sys.executable)
+    env["PATH"] = f"{bin_dir}:{env.get('PATH', '')}"
+    repo = build_milestone_repo(root, env)
+    args = argparse.Namespace(repo=str(repo), milestone="M1", rerun=False, json=False, runner_command=None,
+                              push=False, open_prs=False, github_repo=None, base="main")
+    return cmd_run(args, env, out)
 
 
 def cmd_validate(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO) -> int:
@@ -318,7 +392,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="run the whole loop offline: FAIL, corrective cycle, PASS")
     demo.add_argument("--dir", help="folder to run in (new or empty; default: a new temp folder)")
+    demo.add_argument("--milestone", action="store_true", help="run the example milestone (workorder run) instead")
     demo.set_defaults(func=cmd_demo)
+    run = sub.add_parser("run", help="work through a milestone's issue files in dependency order")
+    run.add_argument("--milestone", required=True, help="milestone name in the issue files' front matter")
+    run.add_argument("--repo", default=".", help="the repository (default: the current folder)")
+    run.add_argument("--rerun", action="store_true", help="run PASSed issues again")
+    run.add_argument("--json", action="store_true", help="print the result as JSON")
+    run.add_argument("--runner-command", help="SE runner command (default: runner.command in the config)")
+    run.add_argument("--push", action="store_true", help="push the branches of PASSed issues to origin")
+    run.add_argument("--open-prs", action="store_true", help="push and open draft PRs (needs GITHUB_TOKEN)")
+    run.add_argument("--github-repo", help="OWNER/NAME for --open-prs (default: GITHUB_REPOSITORY)")
+    run.add_argument("--base", default="main", help="base branch of the PRs (default main)")
+    run.set_defaults(func=cmd_run)
     validate = sub.add_parser("validate", help="check a work order file (exit 1 listing every problem)")
     validate.add_argument("file")
     validate.add_argument("--config", action="store_true", help="the file is a repo config (.github/workorder.yml)")

@@ -38,12 +38,11 @@ def default_branch_ref(git: Git, default_branch: str) -> str:
     return remote if git.rev(remote) else "HEAD"
 
 
-def read_default_branch(git: Git, default_branch: str) -> DefaultBranchFiles:
-    """Read the config and template overrides of the default branch in ``git``'s checkout.
-
-    Never raises for bad content: an invalid config is returned as problems (with the defaults).
-    """
-    ref = default_branch_ref(git, default_branch)
+def read_default_branch(git: Git, default_branch: str, ref: str | None = None) -> DefaultBranchFiles:
+    """Read the config and template overrides of the default branch in ``git``'s checkout (or of
+    commit ``ref``, for local runs). Never raises for bad content: an invalid config is returned as
+    problems (with the defaults)."""
+    ref = ref or default_branch_ref(git, default_branch)
     overrides = {}
     for name in git.list_dir(ref, OVERRIDE_DIR):
         if name.endswith(".j2"):

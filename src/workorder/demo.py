@@ -180,3 +180,20 @@ def approve_payload(forge: LocalForge, pr_number: int, issue_number: int) -> dic
         "repository": {"full_name": "demo/calc", "default_branch": "main"},
         "sender": {"login": DEMO_USER, "type": "User"},
     }
+
+
+MILESTONE_EXAMPLE = Path(__file__).parent / "examples" / "milestone" / "repo"
+
+
+def build_milestone_repo(root: Path, env: dict[str, str]) -> Path:
+    """Copy the shipped example milestone (three work orders, one blocked by another) into
+    ``root/repo`` as a fresh git repository with one commit; returns its path."""
+    import shutil
+
+    repo = root / "repo"
+    shutil.copytree(MILESTONE_EXAMPLE, repo, ignore=shutil.ignore_patterns("__pycache__"))
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True, env=env)
+    git = Git(repo=repo, env=env)
+    git.run("add", "-A")
+    git.run("commit", "-q", "--no-gpg-sign", "-m", "calc with milestone M1")
+    return repo

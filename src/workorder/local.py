@@ -43,16 +43,29 @@ class LocalForge:
             raise ForgeError(f"issue #{number} not found", status=404)
         return issue
 
-    def open_issue(self, title: str, body: str, labels: list[str], author: str) -> Issue:
-        """Create an issue (for the demo and tests); returns it."""
+    def open_issue(self, title: str, body: str, labels: list[str], author: str, number: int | None = None) -> Issue:
+        """Create an issue (for the demo, local runs and tests), numbered ``number`` or the next free
+        number; returns it."""
         data = self._load()
-        number = data["next_number"]
-        data["next_number"] += 1
+        if number is None:
+            number = data["next_number"]
+        data["next_number"] = max(data["next_number"], number + 1)
         data["issues"][str(number)] = {
             "title": title, "body": body, "labels": list(labels), "author": author, "state": "open", "comments": [],
         }
         self._save(data)
         return self.get_issue(number)
+
+    def update_issue(self, number: int, title: str, body: str) -> None:
+        """Replace an issue's title and body (local runs re-read the issue files each time)."""
+        data = self._load()
+        issue = self._issue(data, number)
+        issue.update(title=title, body=body)
+        self._save(data)
+
+    def has_issue(self, number: int) -> bool:
+        """True when issue ``number`` exists."""
+        return str(number) in self._load()["issues"]
 
     def read(self) -> dict[str, Any]:
         """The whole stored state (for the demo's report and tests)."""

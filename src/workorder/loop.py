@@ -61,6 +61,7 @@ class LoopDeps:
     run_url: str | None = None
     secrets: tuple[str, ...] = field(default=(), repr=False)
     rules: str | None = None  # the team's rules file text (AGENTS.md, …) from the default branch
+    push: bool = True  # False for local runs: branches stay local (no remote is asked or written)
     rules_path: str | None = None
     reviewer_env: dict[str, str] = field(default_factory=dict, repr=False)
     clock: Callable[[], float] = time.monotonic
@@ -236,6 +237,8 @@ class WorkOrderLoop:
     def _prepare_worktree(self, s: TrackingState) -> Git:
         git = self.deps.git
         assert s.branch is not None
+        if not self.deps.push:
+            return self._prepare_local_worktree(s)
         remote_sha = git.remote_branch_sha(s.branch)
         if remote_sha:
             start = git.fetch_branch(s.branch)
@@ -248,6 +251,24 @@ class WorkOrderLoop:
             s.base_sha = start
         self._event(s, "worktree", branch=s.branch, existing_branch=bool(remote_sha))
         return git.add_worktree(self.deps.worktrees / str(self.n), s.branch, start)
+
+    def _prepare_local_worktree(self, s: TrackingState) -> Git:
+        """Local runs: reuse the local branch if it exists (a resumed issue), else start at base_ref."""
+        git = self.deps.git
+        assert s.branch is not None
+        local = git.rev(f"refs/heads/{s.branch}")
+        base = git.rev(self.base_ref)
+        if base is None:
+            raise GitError(f"cannot resolve {self.base_ref} in the repository")
+        if local and s.base_sha:
+            start = local
+        else:
+            start, s.base_sha = base, base
+        self._event(s, "worktree", branch=s.branch, existing_branch=bool(local and start == local))
+        path = self.deps.worktrees / str(self.n)
+        if path.exists() and git.at(path).rev("HEAD") == start:
+            return git.at(path)  # the issue's worktree, reused
+        return git.add_worktree(path, s.branch, start)
 
     # -- SE runner ---------------------------------------------------------------------------
     def _develop(self, s: TrackingState, wt: Git, phase: str) -> DoDPacket | None:
@@ -503,6 +524,9 @@ class WorkOrderLoop:
     # -- helpers -----------------------------------------------------------------------------
     def _push(self, s: TrackingState, wt: Git) -> None:
         assert s.branch is not None
+        if not self.deps.push:
+            s.head_sha = wt.rev("HEAD")
+            return
         wt.push(s.branch)
         s.head_sha = wt.rev("HEAD")
         self._event(s, "push", branch=s.branch, sha=s.head_sha)

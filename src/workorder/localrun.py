@@ -1,0 +1,206 @@
+"""``workorder run --milestone M``: the same loop over issue files in a repository, in dependency order.
+
+Each issue runs in its own worktree under ``.workorder/worktrees/`` and branch ``wo/<id>-<slug>``;
+the branches are stacked (each starts where the last PASSed issue of the run ended, like a merge
+queue). Run records and the audit log go under ``.workorder/runs/`` at the repo root, state under
+``.workorder/forge/`` so a rerun resumes: PASSed issues are skipped unless ``rerun``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .audit import Journal, Reporter
+from .defaultbranch import read_default_branch
+from .gitops import Git
+from .local import LocalForge
+from .loop import LoopDeps, WorkOrderLoop
+from .milestone import DEFAULT_ISSUE_FILES, IssueFile, Ordering, discover, file_dependencies, order_dag
+from .runner import RunnerSpec, scrub_environment
+from .state import LabelNames, State
+from .tracking import Tracker
+
+STATE_DIR = ".workorder"
+DONE = (State.PASSED, State.APPROVED)
+LOCAL_USER = "local"
+
+
+class LocalRunError(Exception):
+    """The run cannot start. ``code`` says why (not_a_repo, dirty, config, issue_files, empty,
+    no_runner); ``problems`` lists every problem of the issue files or config."""
+
+    def __init__(self, code: str, problems: list | None = None, **values: object):
+        super().__init__(code)
+        self.code = code
+        self.problems = problems or []
+        self.values = values
+
+
+@dataclass
+class IssueResult:
+    """One row of the summary: id, title, final state, cycles, verdict, branch, duration (seconds),
+    and why it was skipped (None when it ran)."""
+
+    id: int
+    title: str
+    state: str
+    cycles: int = 0
+    verdict: str | None = None
+    branch: str | None = None
+    duration_s: float = 0.0
+    skipped: str | None = None
+    worktree_kept: bool = False
+
+
+@dataclass
+class MilestoneResult:
+    """The whole run: the milestone, the ordering used, one result per issue (in order)."""
+
+    milestone: str
+    ordering: Ordering
+    results: list[IssueResult] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when every issue of the milestone is PASSed (or approved)."""
+        return all(r.state in ("passed", "approved") for r in self.results)
+
+
+def issue_body(issue: IssueFile) -> str:
+    """The work order of an issue file as an issue body (front matter with the work order fields)."""
+    front = yaml.safe_dump(issue.order.model_dump(mode="json", exclude_none=True), sort_keys=False)
+    return f"---\n{front}---\n"
+
+
+def ensure_excluded(git: Git) -> None:
+    """Keep ``.workorder/`` out of ``git status`` (via .git/info/exclude, never the tracked .gitignore)."""
+    exclude = Path(git.run("rev-parse", "--git-path", "info/exclude").strip())
+    if not exclude.is_absolute():
+        exclude = git.repo / exclude
+    exclude.parent.mkdir(parents=True, exist_ok=True)
+    text = exclude.read_text() if exclude.exists() else ""
+    if f"/{STATE_DIR}/" not in text.split():
+        exclude.write_text(text + ("" if text.endswith("\n") or not text else "\n") + f"/{STATE_DIR}/\n")
+
+
+def run_milestone(repo: Path, milestone: str, base_env: dict[str, str], *, rerun: bool = False,
+                  runner_command: str | None = None, reporter: Reporter | None = None,
+                  progress: Callable[[int, int, IssueResult], None] | None = None,
+                  issue_files: str = DEFAULT_ISSUE_FILES) -> MilestoneResult:
+    """Work through the issues of ``milestone`` in ``repo`` in dependency order.
+
+    Raises :class:`LocalRunError` before anything runs when the repository is dirty, an issue file
+    is invalid (every problem listed), the milestone has no issues, or no runner is configured.
+    ``progress(done, total, result)`` is called after each issue.
+    """
+    from .problems import InvalidInput
+
+    git = Git(repo=repo, env=dict(base_env))
+    if git.rev("HEAD") is None:
+        raise LocalRunError("not_a_repo", repo=str(repo))
+    ensure_excluded(git)
+    if git.has_changes():
+        raise LocalRunError("dirty", repo=str(repo))
+    trusted = read_default_branch(git, "HEAD", ref="HEAD")
+    if trusted.problems:
+        raise LocalRunError("config", trusted.problems)
+    config = trusted.config
+    try:
+        issues = [i for i in discover(repo, issue_files, git.run("ls-files").splitlines()) if i.meta.milestone == milestone]
+    except InvalidInput as exc:
+        raise LocalRunError("issue_files", exc.problems) from None
+    if not issues:
+        raise LocalRunError("empty", milestone=milestone, pattern=issue_files)
+    command = runner_command or config.runner.command
+    if not command and config.runner.preset == "command":
+        raise LocalRunError("no_runner")
+    by_id = {i.meta.id: i for i in issues}
+    ordering = order_dag(by_id, file_dependencies(issues))
+    state_dir = repo / STATE_DIR
+    forge = LocalForge(state_dir / "forge", bot_login="workorder[bot]", permissions={LOCAL_USER: "admin"})
+    journal = Journal(state_dir / "runs", reporter=reporter)
+    runner_env = scrub_environment(base_env, config.runner.env, config.runner.pass_github_token)
+    names = LabelNames(config.label_prefix, config.trigger)
+    result = MilestoneResult(milestone=milestone, ordering=ordering)
+    for item in issues:  # all issues first, so pull request numbers never take an issue's number
+        if forge.has_issue(item.meta.id):
+            forge.update_issue(item.meta.id, item.meta.title, issue_body(item))
+        else:
+            forge.open_issue(item.meta.title, issue_body(item), [config.trigger], LOCAL_USER, number=item.meta.id)
+    stack_base = "HEAD"
+    for index, issue_id in enumerate(ordering.order, start=1):
+        item = by_id[issue_id]
+        issue = forge.get_issue(issue_id)
+        tracker = Tracker(forge, issue_id, names, forge.bot_login, trusted.templates, issue.labels)
+        previous = tracker.load()
+        row = IssueResult(id=issue_id, title=item.meta.title, state=previous.state.value if previous else "ready",
+                          cycles=previous.cycle if previous else 0, verdict=previous.verdict if previous else None,
+                          branch=previous.branch if previous else None)
+        waiting = [b for b in ordering.blockers_of(issue_id) if _state_of(result, b) not in ("passed", "approved")]
+        if waiting:
+            row.skipped = "blocked_by"
+            row.state = "skipped"
+            row.verdict = ",".join(str(b) for b in waiting)
+        elif previous and previous.state in DONE and not rerun:
+            row.skipped = "already_passed"
+        else:
+            started = time.monotonic()
+            deps = LoopDeps(
+                forge=forge, git=git, config=config, templates=trusted.templates,
+                runner=RunnerSpec(command=command or "", timeout_s=config.runner.timeout, env=runner_env),
+                verify_env=scrub_environment(base_env), journal=journal, worktrees=state_dir / "worktrees",
+                default_branch="HEAD", base_ref=stack_base, push=False, rules=trusted.rules, rules_path=trusted.rules_path,
+            )
+            if previous and previous.state in DONE:
+                previous = None  # --rerun: a fresh loop
+            final = WorkOrderLoop(deps, issue, item.order, tracker).run(previous)
+            row.state, row.cycles, row.verdict, row.branch = final.state.value, final.cycle, final.verdict, final.branch
+            row.duration_s = round(time.monotonic() - started, 1)
+            row.worktree_kept = _cleanup_worktree(git, state_dir / "worktrees" / str(issue_id), final.state)
+        if row.state in ("passed", "approved") and row.branch:
+            stack_base = f"refs/heads/{row.branch}"
+        result.results.append(row)
+        if progress:
+            progress(index, len(ordering.order), row)
+    return result
+
+
+def _state_of(result: MilestoneResult, issue_id: int) -> str | None:
+    return next((r.state for r in result.results if r.id == issue_id), None)
+
+
+def _cleanup_worktree(git: Git, path: Path, state: State) -> bool:
+    """Remove an issue's worktree once its loop completed or was capped; keep it (returns True) when
+    it holds uncommitted work."""
+    if not path.exists() or state not in (State.PASSED, State.APPROVED, State.BLOCKED):
+        return path.exists()
+    if git.at(path).has_changes():
+        return True
+    git.run("worktree", "remove", "--force", str(path))
+    return False
+
+
+def publish_branches(result: MilestoneResult, git: Git, forge: object | None, default_branch: str,
+                     templates: object) -> list[tuple[int, str, int | None]]:
+    """``--push`` / ``--open-prs``: push the branch of every PASSed issue to ``origin`` and, when
+    ``forge`` is given (a GitHub forge), open a draft PR for it (found first, never opened twice).
+    Returns (issue id, branch, PR number or None) for each."""
+    published = []
+    for row in result.results:
+        if row.state not in ("passed", "approved") or not row.branch:
+            continue
+        git.run("push", "-q", "origin", f"refs/heads/{row.branch}:refs/heads/{row.branch}", authenticated=True)
+        number = None
+        if forge is not None:
+            pr = forge.find_pull_request(row.branch)
+            if pr is None:
+                body = templates.render("local_pull_request.md.j2", row=row, milestone=result.milestone)
+                pr = forge.create_pull_request(row.branch, default_branch, row.title, body, draft=True)
+            number = pr.number
+        published.append((row.id, row.branch, number))
+    return published

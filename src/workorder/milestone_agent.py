@@ -1,0 +1,42 @@
+"""The example milestone's scripted SE runner: no AI, the SE runner contract.
+
+For issue ``$WORKORDER_ISSUE`` it copies that issue's prepared solution files (shipped in
+``workorder/examples/milestone/solutions/<id>/``) into the work tree, runs the tests, and writes an
+honest DoD packet to ``$WORKORDER_RESULT_FILE``. Run as ``python -m workorder.milestone_agent``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+SOLUTIONS = Path(__file__).parent / "examples" / "milestone" / "solutions"
+VERIFY = "python -m unittest discover -s tests -t ."
+
+
+def main() -> int:
+    """Apply the solution of the current issue; returns the exit code (2 when there is none)."""
+    source = SOLUTIONS / os.environ.get("WORKORDER_ISSUE", "?")
+    if not source.is_dir():
+        print(f"milestone agent: no prepared solution for issue {os.environ.get('WORKORDER_ISSUE')}", file=sys.stderr)
+        return 2
+    changed = []
+    for path in sorted(p for p in source.rglob("*") if p.is_file()):
+        rel = path.relative_to(source).as_posix()
+        Path(rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, rel)
+        changed.append(rel)
+    tests = subprocess.run([sys.executable, "-m", "unittest", "discover", "-s", "tests", "-t", "."], capture_output=True)
+    packet = {"status": "done", "summary": f"Applied the prepared change for issue {source.name}.",
+              "files_changed": changed, "commands_run": [{"cmd": VERIFY, "exit_code": tests.returncode}],
+              "tests_run": [c for c in changed if c.startswith("tests/")]}
+    Path(os.environ["WORKORDER_RESULT_FILE"]).write_text(json.dumps(packet, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
