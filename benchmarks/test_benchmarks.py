@@ -36,3 +36,25 @@ def test_gates_on_a_large_diff(benchmark):
     findings = benchmark(run_gates, ctx)
     assert len([f for f in findings if f.rule == "scope.excluded"]) == 40
     assert benchmark.stats["mean"] < 1.0
+
+
+def test_discover_and_order_2000_issue_files(benchmark, tmp_path):
+    """Budget: discovering and ordering 2,000 issue files takes under 0.5 s."""
+    from workorder.milestone import discover, file_dependencies, order_dag
+
+    folder = tmp_path / "docs" / "projects" / "big" / "issues"
+    folder.mkdir(parents=True)
+    for n in range(1, 2001):
+        blocked = f"blocked_by: [{n - 1}]\n" if n % 3 and n > 1 else ""
+        (folder / f"{n}.md").write_text(
+            f"---\nid: {n}\ntitle: Issue {n}\nmilestone: M\n{blocked}objective: do {n}\nin_scope: [src/m{n}/**]\n"
+            f"done_when: [it works]\nverify: [make test]\n---\nBody.\n")
+    files = [p.relative_to(tmp_path).as_posix() for p in folder.iterdir()]
+
+    def discover_and_order():
+        issues = discover(tmp_path, files=files)
+        return order_dag([i.meta.id for i in issues], file_dependencies(issues))
+
+    ordering = benchmark.pedantic(discover_and_order, rounds=3, iterations=1)
+    assert len(ordering.order) == 2000 and not ordering.linear_fallback
+    assert benchmark.stats["mean"] < 0.5

@@ -38,9 +38,14 @@ class FakeGitHub:
     before_request: Any = None  # callable(method, path) run before each request (to simulate edits)
 
     # -- helpers for tests -------------------------------------------------------------------
-    def add_issue(self, number: int, title: str, body: str, labels: list[str], author: str = "Codertocat") -> None:
+    milestones: dict[int, str] = field(default_factory=dict)
+    pinned: list[int] = field(default_factory=list)
+
+    def add_issue(self, number: int, title: str, body: str, labels: list[str], author: str = "Codertocat",
+                  milestone: int | None = None, blocked_by: list[int] | None = None) -> None:
         self.issues[number] = {"number": number, "title": title, "body": body, "labels": list(labels),
-                               "user": author, "state": "open"}
+                               "user": author, "state": "open", "milestone": milestone,
+                               "blocked_by": list(blocked_by or [])}
         self.next_number = max(self.next_number, number + 1)
 
     def issue_comments(self, number: int) -> list[dict]:
@@ -65,8 +70,12 @@ class FakeGitHub:
 
     def _issue(self, n: int) -> dict:
         issue = self.issues[n]
+        milestone = issue.get("milestone")
         return {"number": n, "title": issue["title"], "body": issue["body"], "state": issue["state"],
                 "labels": [self._label(x) for x in issue["labels"]], "user": self._user(issue["user"]),
+                "node_id": f"I_{n}", "milestone": {"number": milestone, "title": self.milestones.get(milestone, "")}
+                if milestone else None,
+                "issue_dependencies_summary": {"blocked_by": len(issue.get("blocked_by", [])), "blocking": 0},
                 "url": f"{API}/repos/{self.repo}/issues/{n}", "html_url": f"https://github.com/{self.repo}/issues/{n}"}
 
     def _comment(self, c: dict) -> dict:
@@ -98,6 +107,8 @@ class FakeGitHub:
                 status, body, headers = queue.pop(0)
                 return status, {"Content-Type": "application/json", **headers}, json.dumps(body)
         body = json.loads(request.body) if request.body else {}
+        if path == "/graphql":
+            return self.graphql(body)
         prefix = f"/repos/{self.repo}"
         if not path.startswith(prefix):
             return self._json(404, {"message": "Not Found"})
@@ -112,6 +123,11 @@ class FakeGitHub:
         return [
             ("GET", r"/collaborators/([^/]+)/permission", self.get_permission),
             ("GET", r"/issues/(\d+)", self.get_issue),
+            ("GET", r"/issues", self.list_issues),
+            ("POST", r"/issues", self.create_issue),
+            ("PATCH", r"/issues/(\d+)", self.edit_issue),
+            ("GET", r"/issues/(\d+)/dependencies/blocked_by", self.list_blocked_by),
+            ("GET", r"/milestones", self.list_milestones),
             ("GET", r"/labels", self.list_labels),
             ("POST", r"/labels", self.create_label),
             ("POST", r"/issues/(\d+)/labels", self.add_labels),
@@ -145,6 +161,47 @@ class FakeGitHub:
         if int(n) not in self.issues:
             return self._json(404, {"message": "Not Found"})
         return self._json(200, self._issue(int(n)))
+
+    def _page(self, items: list, query: dict, path: str) -> tuple[int, dict, str]:
+        assert query.get("per_page") == "100", "lists must ask for per_page=100"
+        page = int(query.get("page", "1"))
+        chunk = items[(page - 1) * 100: page * 100]
+        headers = {"Content-Type": "application/json"}
+        if page * 100 < len(items):
+            rest = "&".join(f"{k}={v}" for k, v in query.items() if k != "page")
+            headers["Link"] = f'<{API}/repos/{self.repo}{path}?{rest}&page={page + 1}>; rel="next"'
+        return 200, headers, json.dumps(chunk)
+
+    def list_issues(self, body, query):
+        labels = [x for x in query.get("labels", "").split(",") if x]
+        found = [self._issue(n) for n, i in sorted(self.issues.items())
+                 if i["state"] == query.get("state", "open")
+                 and ("milestone" not in query or str(i.get("milestone")) == query["milestone"])
+                 and all(label in i["labels"] for label in labels)]
+        found += [{**self._pull(n), "pull_request": {}} for n in self.pulls if not labels and "milestone" not in query]
+        return self._page(found, query, "/issues")
+
+    def list_blocked_by(self, body, query, n):
+        return self._page([self._issue(b) for b in self.issues[int(n)].get("blocked_by", []) if b in self.issues],
+                          query, f"/issues/{n}/dependencies/blocked_by")
+
+    def list_milestones(self, body, query):
+        return self._page([{"number": k, "title": v} for k, v in sorted(self.milestones.items())], query, "/milestones")
+
+    def create_issue(self, body, query):
+        n = self.next_number
+        self.next_number += 1
+        self.add_issue(n, body["title"], body.get("body", ""), body.get("labels", []), author=self.bot_login)
+        return self._json(201, self._issue(n))
+
+    def edit_issue(self, body, query, n):
+        self.issues[int(n)].update({k: v for k, v in body.items() if k in ("body", "title", "state")})
+        return self._json(200, self._issue(int(n)))
+
+    def graphql(self, body):
+        node = body.get("variables", {}).get("id", "")
+        self.pinned.append(int(node.split("_", 1)[1]))
+        return self._json(200, {"data": {"pinIssue": {"issue": {"number": self.pinned[-1]}}}})
 
     def list_labels(self, body, query):
         assert query.get("per_page") == "100", "lists must ask for per_page=100"

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).parent.parent
-WORKFLOWS = [ROOT / "action.yml", ROOT / "examples" / "workflow.yml", *sorted((ROOT / ".github" / "workflows").glob("*.yml"))]
+WORKFLOWS = [ROOT / "action.yml", ROOT / "examples" / "workflow.yml", ROOT / "examples" / "milestone-workflow.yml", *sorted((ROOT / ".github" / "workflows").glob("*.yml"))]
 
 
 def run_scripts(doc) -> list[str]:

@@ -59,7 +59,8 @@ def test_other_events_are_ignored(tmp_path, path):
     code, result = dry_run(tmp_path, event, json.loads(path.read_text()))
     expected = {"issue_comment.created": "no_command", "issue_comment.edited": "edited_comment",
                 "pull_request_review.submitted": "review_not_changes",
-                "pull_request.synchronize": "not_work_order_pr"}.get(path.stem, "no_handler")
+                "pull_request.synchronize": "not_work_order_pr",
+                "workflow_dispatch.none": "no_milestone"}.get(path.stem, "no_handler")
     assert (code, result["decision"], result["reason_code"]) == (0, "ignored", expected)
 
 

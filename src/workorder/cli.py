@@ -288,8 +288,10 @@ def cmd_handle(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO
             reviewer_env=scrub_environment(base_env, reviewer_keys),
         )
 
+    target = environ.get("WORKORDER_ISSUE", "").strip()
     ctx = HandlerContext(templates=templates, config=config, bot_login=bot_login, forge=forge,
-                         config_problems=problems, loop_deps=loop_deps if has_runner else None)
+                         config_problems=problems, loop_deps=loop_deps if has_runner else None,
+                         target_issue=int(target) if target.isdigit() else None)
     try:
         outcome = dispatch(event_name, payload, ctx)
     except Exception as exc:  # the last line of defence: a clear message, never a traceback
@@ -307,6 +309,7 @@ def cmd_handle(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO
         "state": state.state.value if state else "",
         "pr-number": str(state.pr_number) if state and state.pr_number else "",
         "runs-dir": str(state_dir / "runs"),
+        "matrix": json.dumps(outcome.matrix or []),
     }
     _write_github_file(environ.get("GITHUB_OUTPUT"), "".join(f"{k}={v}\n" for k, v in outputs.items()))
     failed = outcome.decision == "error" or (state is not None and state.failure is not None and state.failure.kind == "error")

@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Literal
 
 import yaml
+
+from .yamlload import safe_load
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .globs import check_glob
@@ -200,6 +202,9 @@ class RepoConfig(BaseModel):
     rules_file: str | None = Field(
         default=None, description="team rules put into the SE and review prompts (default: the first of "
         "AGENTS.md, AGENT_RULES.md, CONTRIBUTING.md on the default branch)")
+    issue_files: str = Field(
+        default="docs/projects/**/issues/*.md",
+        description="gitignore-style glob of the issue files `workorder run --milestone` reads")
     accept_action_packet: bool = Field(
         default=False, description="true: a DoD packet the action built from the diff is not a MAJOR finding")
     git: GitConfig = Field(default_factory=GitConfig, description="commit identity")
@@ -228,7 +233,7 @@ def parse_repo_config(text: str | None, source: str = CONFIG_PATH) -> RepoConfig
     if text is None or not text.strip():
         return RepoConfig()
     try:
-        data = yaml.safe_load(text)
+        data = safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""

@@ -140,3 +140,11 @@ class PullRequestEvent(_Payload):
     sender: User
 
 
+
+
+class DispatchEvent(_Payload):
+    """A ``workflow_dispatch`` event payload: the ``inputs`` and the ``sender``."""
+
+    inputs: dict = Field(default_factory=dict)
+    sender: User
+    repository: RepositoryRef | None = None

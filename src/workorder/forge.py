@@ -30,6 +30,8 @@ class Issue:
     author: str
     state: str = "open"
     html_url: str = ""
+    milestone: int | None = None
+    blocked_by_count: int | None = None  # from GitHub's issue_dependencies_summary; None: unknown
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,24 @@ class Forge(Protocol):
 
     def list_review_comments(self, number: int, review_id: int) -> list[ReviewComment]:
         """The inline comments of one review of a pull request."""
+
+    def list_issues(self, milestone: int | None = None, labels: tuple[str, ...] = (), state: str = "open") -> list[Issue]:
+        """Issues (not pull requests) in ``state``, filtered by milestone number and labels."""
+
+    def blocked_by(self, number: int) -> list[Issue]:
+        """The issues GitHub's native dependencies say ``number`` is blocked by ([] when none)."""
+
+    def find_milestone(self, title_or_number: str) -> tuple[int, str] | None:
+        """(number, title) of the milestone with that title or number, or None."""
+
+    def create_issue(self, title: str, body: str, labels: tuple[str, ...] = ()) -> Issue:
+        """Open an issue; returns it."""
+
+    def edit_issue_body(self, number: int, body: str) -> None:
+        """Replace an issue's body."""
+
+    def pin_issue(self, number: int) -> None:
+        """Pin an issue to the repository (best effort)."""
 
     def find_pull_request(self, head: str) -> PullRequest | None:
         """The pull request (any state) whose head is branch ``head`` of this repository, if any."""

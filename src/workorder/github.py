@@ -123,20 +123,20 @@ class GitHubForge:
         except requests.RequestException as exc:
             raise ForgeError(f"GitHub did not answer: {type(exc).__name__}") from None
 
-    def get_issue(self, number: int) -> Issue:
-        def fetch() -> Issue:
-            issue = self._repo.get_issue(number)
-            return Issue(
-                number=issue.number,
-                title=issue.title,
-                body=issue.body,
-                labels=tuple(label.name for label in issue.labels),
-                author=issue.user.login if issue.user else "",
-                state=issue.state,
-                html_url=issue.html_url,
-            )
+    def _pages(self, url: str, parameters: dict[str, Any]) -> list[dict]:
+        """Every item of a paginated list endpoint (per_page=100, following ``Link: rel="next"``)."""
+        items: list[dict] = []
+        next_url: str | None = url
+        params: dict[str, Any] | None = {**parameters, "per_page": 100}
+        while next_url:
+            headers, data = self._gh.requester.requestJsonAndCheck("GET", next_url, parameters=params)
+            items += data if isinstance(data, list) else []
+            next_url = _next_link(headers.get("link") or headers.get("Link") or "")
+            params = None  # the next link carries them
+        return items
 
-        return self._call(f"reading issue #{number}", fetch)
+    def get_issue(self, number: int) -> Issue:
+        return self._call(f"reading issue #{number}", lambda: _issue_from_json(self._repo.get_issue(number).raw_data))
 
     def collaborator_permission(self, login: str) -> str:
         def fetch() -> str:
@@ -210,6 +210,51 @@ class GitHubForge:
 
         return self._call(f"reading the comments of review {review_id}", fetch)
 
+    def list_issues(self, milestone: int | None = None, labels: tuple[str, ...] = (), state: str = "open") -> list[Issue]:
+        params: dict[str, Any] = {"state": state}
+        if milestone is not None:
+            params["milestone"] = str(milestone)
+        if labels:
+            params["labels"] = ",".join(labels)
+        raw = self._call("listing issues", lambda: self._pages(f"{self._repo.url}/issues", params))
+        return [_issue_from_json(i) for i in raw if "pull_request" not in i]
+
+    def blocked_by(self, number: int) -> list[Issue]:
+        def fetch() -> list[Issue]:
+            try:
+                raw = self._pages(f"{self._repo.url}/issues/{number}/dependencies/blocked_by", {})
+            except UnknownObjectException:
+                return []  # no dependencies feature here (e.g. older GitHub Enterprise Server)
+            return [_issue_from_json(i) for i in raw]
+
+        return self._call(f"reading the dependencies of #{number}", fetch)
+
+    def find_milestone(self, title_or_number: str) -> tuple[int, str] | None:
+        raw = self._call("listing milestones", lambda: self._pages(f"{self._repo.url}/milestones", {"state": "all"}))
+        for m in raw:
+            if m.get("title") == title_or_number or str(m.get("number")) == title_or_number:
+                return int(m["number"]), str(m.get("title", ""))
+        return None
+
+    def create_issue(self, title: str, body: str, labels: tuple[str, ...] = ()) -> Issue:
+        issue = self._call("opening an issue", lambda: self._repo.create_issue(title=title, body=body, labels=list(labels)))
+        return Issue(number=issue.number, title=title, body=body, labels=tuple(labels), author="",
+                     html_url=issue.html_url)
+
+    def edit_issue_body(self, number: int, body: str) -> None:
+        self._call(f"editing issue #{number}", lambda: self._repo.get_issue(number).edit(body=body))
+
+    def pin_issue(self, number: int) -> None:
+        def pin() -> None:
+            node = self._repo.get_issue(number).node_id
+            self._gh.requester.graphql_query(
+                "mutation($id: ID!) { pinIssue(input: {issueId: $id}) { issue { number } } }", {"id": node})
+
+        try:
+            self._call(f"pinning issue #{number}", pin)
+        except ForgeError:
+            pass  # pinning is a convenience: a repository may have three pinned issues already
+
     def find_pull_request(self, head: str) -> PullRequest | None:
         owner = self.repository.split("/", 1)[0]
 
@@ -253,3 +298,24 @@ class GitHubForge:
         if target_url:
             kwargs["target_url"] = target_url
         self._call(f"setting commit status {context}", lambda: self._repo.get_commit(sha).create_status(**kwargs))
+
+
+def _next_link(link: str) -> str | None:
+    """The URL of ``rel="next"`` in a Link header, or None."""
+    for part in link.split(","):
+        if 'rel="next"' in part:
+            return part.split(";", 1)[0].strip().strip("<>")
+    return None
+
+
+def _issue_from_json(data: dict) -> Issue:
+    """An :class:`Issue` from the REST JSON of an issue (list or single)."""
+    summary = data.get("issue_dependencies_summary")
+    milestone = data.get("milestone") or {}
+    return Issue(
+        number=int(data["number"]), title=data.get("title") or "", body=data.get("body"),
+        labels=tuple(label["name"] for label in data.get("labels") or [] if isinstance(label, dict)),
+        author=(data.get("user") or {}).get("login", ""), state=data.get("state", "open"),
+        html_url=data.get("html_url", ""), milestone=milestone.get("number") if isinstance(milestone, dict) else None,
+        blocked_by_count=summary.get("blocked_by") if isinstance(summary, dict) else None,
+    )

@@ -155,6 +155,31 @@ class LocalForge:
         self._save(data)
         return Comment(id=comment["id"], author=author, body=body)
 
+    def list_issues(self, milestone: int | None = None, labels: tuple[str, ...] = (), state: str = "open") -> list[Issue]:
+        found = []
+        for number in sorted(self._load()["issues"], key=int):
+            issue = self.get_issue(int(number))
+            if issue.state == state and all(label in issue.labels for label in labels):
+                found.append(issue)
+        return found
+
+    def blocked_by(self, number: int) -> list[Issue]:
+        return []  # local issues carry their dependencies in the work order files
+
+    def find_milestone(self, title_or_number: str) -> tuple[int, str] | None:
+        return None
+
+    def create_issue(self, title: str, body: str, labels: tuple[str, ...] = ()) -> Issue:
+        return self.open_issue(title, body, list(labels), self.bot_login)
+
+    def edit_issue_body(self, number: int, body: str) -> None:
+        data = self._load()
+        self._issue(data, number)["body"] = body
+        self._save(data)
+
+    def pin_issue(self, number: int) -> None:
+        return None
+
     def find_pull_request(self, head: str) -> PullRequest | None:
         for number, pr in self._load()["pulls"].items():
             if pr["head"] == head:

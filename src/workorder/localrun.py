@@ -20,7 +20,7 @@ from .defaultbranch import read_default_branch
 from .gitops import Git
 from .local import LocalForge
 from .loop import LoopDeps, WorkOrderLoop
-from .milestone import DEFAULT_ISSUE_FILES, IssueFile, Ordering, discover, file_dependencies, order_dag
+from .milestone import IssueFile, Ordering, discover, file_dependencies, order_dag
 from .runner import RunnerSpec, scrub_environment
 from .state import LabelNames, State
 from .tracking import Tracker
@@ -90,8 +90,7 @@ def ensure_excluded(git: Git) -> None:
 
 def run_milestone(repo: Path, milestone: str, base_env: dict[str, str], *, rerun: bool = False,
                   runner_command: str | None = None, reporter: Reporter | None = None,
-                  progress: Callable[[int, int, IssueResult], None] | None = None,
-                  issue_files: str = DEFAULT_ISSUE_FILES) -> MilestoneResult:
+                  progress: Callable[[int, int, IssueResult], None] | None = None) -> MilestoneResult:
     """Work through the issues of ``milestone`` in ``repo`` in dependency order.
 
     Raises :class:`LocalRunError` before anything runs when the repository is dirty, an issue file
@@ -110,6 +109,7 @@ def run_milestone(repo: Path, milestone: str, base_env: dict[str, str], *, rerun
     if trusted.problems:
         raise LocalRunError("config", trusted.problems)
     config = trusted.config
+    issue_files = config.issue_files
     try:
         issues = [i for i in discover(repo, issue_files, git.run("ls-files").splitlines()) if i.meta.milestone == milestone]
     except InvalidInput as exc:

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from .yamlload import safe_load
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .globs import compile_globs
@@ -65,7 +67,7 @@ def parse_issue_file(path: str, text: str) -> tuple[IssueFile | None, list[Probl
         return None, [Problem(field=f"{path}: front matter", message="is missing",
                               expected="YAML between --- lines at the top of the file")]
     try:
-        data = yaml.safe_load(head)
+        data = safe_load(head)
     except yaml.YAMLError:
         return None, [Problem(field=f"{path}: front matter", message="is not valid YAML")]
     if not isinstance(data, dict):

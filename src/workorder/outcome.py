@@ -18,6 +18,8 @@ class Outcome(BaseModel):
     reason), refused (the sender may not do this), invalid (bad work order or config), error.
     reason_code: stable id of the reason (e.g. ``not_trigger_label``); reason: the same in words.
     steps: the dry-run plan, one dict per step. state: the final tracking state when the loop ran.
+    matrix: issue numbers ready to start (workflow_dispatch, mode matrix). started: issues whose
+    loops this run started (dependents of a finished blocker, or a sequential milestone).
     """
 
     event: str
@@ -29,3 +31,5 @@ class Outcome(BaseModel):
     steps: list[dict[str, Any]] = Field(default_factory=list)
     problems: list[dict[str, Any]] = Field(default_factory=list)
     state: TrackingState | None = None
+    matrix: list[int] | None = None
+    started: list[int] = Field(default_factory=list)

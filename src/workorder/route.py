@@ -24,7 +24,8 @@ def route_event(event_name: str, payload: Any, config: RepoConfig) -> dict[str, 
     if event_name == "issues":
         number = issue.get("number")
         label = (payload.get("label") or {}).get("name") if isinstance(payload.get("label"), dict) else None
-        lane = "loop" if payload.get("action") == "labeled" and label == config.trigger else "now"
+        starts = (payload.get("action") == "labeled" and label == config.trigger) or payload.get("action") == "closed"
+        lane = "loop" if starts else "now"
     elif event_name == "issue_comment":
         if issue.get("pull_request"):
             number = issue_of_pull_request(None, issue.get("body"), config.branch_prefix)

@@ -8,12 +8,13 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .events import IssueCommentEvent, IssuesEvent, PullRequestEvent, PullRequestReviewEvent
+from .events import DispatchEvent, IssueCommentEvent, IssuesEvent, PullRequestEvent, PullRequestReviewEvent
 from .handlers.comment import handle_issue_comment
 from .handlers.edited import handle_issue_edited
 from .handlers.pull_request import handle_review_submitted, handle_synchronize
 from .handlers.context import HandlerContext
 from .handlers.labeled import handle_issue_labeled
+from .handlers.milestones import handle_dispatch, handle_issue_closed
 from .outcome import Outcome
 from .problems import problems_from_validation_error
 
@@ -31,6 +32,8 @@ class Route:
 ROUTES: tuple[Route, ...] = (
     Route("issues", frozenset({"labeled", "unlabeled"}), IssuesEvent, handle_issue_labeled),
     Route("issues", frozenset({"edited"}), IssuesEvent, handle_issue_edited),
+    Route("issues", frozenset({"closed"}), IssuesEvent, handle_issue_closed),
+    Route("workflow_dispatch", frozenset({None}), DispatchEvent, handle_dispatch),
     Route("issue_comment", frozenset({"created", "edited"}), IssueCommentEvent, handle_issue_comment),
     Route("pull_request_review", frozenset({"submitted"}), PullRequestReviewEvent, handle_review_submitted),
     Route("pull_request", frozenset({"synchronize"}), PullRequestEvent, handle_synchronize),

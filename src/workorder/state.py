@@ -28,6 +28,7 @@ class State(StrEnum):
     BLOCKED = "blocked"
     NEEDS_ANSWER = "needs-answer"
     INVALID = "invalid"
+    WAITING = "waiting"
 
 
 # (colour hex, description) of each state label, used when the label is missing in the repository.
@@ -41,24 +42,26 @@ LABEL_STYLE: dict[State, tuple[str, str]] = {
     State.BLOCKED: ("b60205", "workorder: stopped, needs a person"),
     State.NEEDS_ANSWER: ("c5def5", "workorder: the runner asked a question"),
     State.INVALID: ("e99695", "workorder: the work order is invalid"),
+    State.WAITING: ("bfdadc", "workorder: waiting for its blockers to be done"),
 }
 
 # The one transition table: state → states it may move to. None is "no state label yet".
 TRANSITIONS: dict[State | None, frozenset[State]] = {
-    None: frozenset({State.RUNNING, State.INVALID, State.BLOCKED}),
-    State.READY: frozenset({State.RUNNING, State.INVALID, State.BLOCKED}),
-    State.INVALID: frozenset({State.RUNNING, State.INVALID, State.BLOCKED}),
+    None: frozenset({State.RUNNING, State.INVALID, State.BLOCKED, State.WAITING}),
+    State.READY: frozenset({State.RUNNING, State.INVALID, State.BLOCKED, State.WAITING}),
+    State.INVALID: frozenset({State.RUNNING, State.INVALID, State.BLOCKED, State.WAITING}),
+    State.WAITING: frozenset({State.RUNNING, State.INVALID, State.BLOCKED, State.WAITING}),
     State.RUNNING: frozenset({State.RUNNING, State.REVIEW, State.BLOCKED, State.NEEDS_ANSWER}),
     State.REVIEW: frozenset({State.RUNNING, State.PASSED, State.CHANGES_REQUESTED, State.BLOCKED}),
     State.CHANGES_REQUESTED: frozenset({State.RUNNING, State.REVIEW, State.BLOCKED}),
     State.PASSED: frozenset({State.APPROVED, State.CHANGES_REQUESTED, State.RUNNING, State.REVIEW, State.BLOCKED}),
     State.APPROVED: frozenset({State.CHANGES_REQUESTED, State.RUNNING, State.REVIEW, State.BLOCKED}),
-    State.BLOCKED: frozenset({State.RUNNING, State.REVIEW, State.INVALID, State.BLOCKED}),
+    State.BLOCKED: frozenset({State.RUNNING, State.REVIEW, State.INVALID, State.BLOCKED, State.WAITING}),
     State.NEEDS_ANSWER: frozenset({State.RUNNING, State.BLOCKED}),
 }
 
 # States from which the trigger label starts a fresh loop, and states of an interrupted run.
-STARTABLE = frozenset({None, State.READY, State.INVALID, State.BLOCKED})
+STARTABLE = frozenset({None, State.READY, State.INVALID, State.BLOCKED, State.WAITING})
 INTERRUPTED = frozenset({State.RUNNING, State.REVIEW, State.CHANGES_REQUESTED})
 
 
@@ -149,6 +152,7 @@ class TrackingState(BaseModel):
     handoff: Handoff | None = None
     question: RunnerQuestion | None = None
     problems: list[dict] = Field(default_factory=list)
+    waiting_for: list[int] = Field(default_factory=list)
     last_command_id: int = 0
     human_cycles: int = 0
     answer: str | None = None

@@ -15,6 +15,8 @@ import re
 from typing import Annotated, Any, Literal
 
 import yaml
+
+from .yamlload import safe_load
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from .globs import check_glob
@@ -219,7 +221,7 @@ def parse_work_order_body(body: str | None) -> WorkOrder:
     front = _FRONT_MATTER.match(text)
     if front:
         try:
-            data = yaml.safe_load(front.group(1))
+            data = safe_load(front.group(1))
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" at line {mark.line + 2}" if mark else ""

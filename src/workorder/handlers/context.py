@@ -32,6 +32,7 @@ class HandlerContext:
     config_source: str = ".github/workorder.yml"
     loop_deps: Callable[[], LoopDeps] | None = None
     dry_run: bool = False
+    target_issue: int | None = None  # workflow_dispatch in a matrix job: the one work order to run
 
     def reason(self, code: str, **values: Any) -> str:
         """The words for reason ``code`` (rendered from templates/reason.txt.j2)."""
@@ -40,7 +41,7 @@ class HandlerContext:
     def outcome(self, event: str, action: str | None, decision: str, code: str, **values: Any) -> Outcome:
         """An :class:`Outcome` with the reason ``code`` rendered into words."""
         issue = values.pop("issue_number", None)
-        extra = {k: values.pop(k) for k in ("steps", "problems", "state") if k in values}
+        extra = {k: values.pop(k) for k in ("steps", "problems", "state", "matrix", "started") if k in values}
         return Outcome(
             event=event, action=action, decision=decision, reason_code=code,
             reason=self.reason(code, event=event, action=action, issue=issue, **values), issue=issue, **extra,

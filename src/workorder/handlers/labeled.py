@@ -12,6 +12,7 @@ from ..state import INTERRUPTED, STARTABLE, Handoff, IllegalTransition, LabelNam
 from ..workorder import parse_work_order_body
 from .commands import approve, approve_refusal
 from .context import HandlerContext
+from .milestones import start_ready_dependents
 from .session import Session, run_work_order
 
 EVENT = "issues"
@@ -71,6 +72,10 @@ def handle_issue_labeled(event: IssuesEvent, ctx: HandlerContext) -> Outcome:
         return out("error", "no_runner")
     if result.decision == "invalid":
         return out("invalid", result.code, source=ctx.config_source, count=len(result.problems), problems=result.problems)
+    if result.decision == "waiting":
+        return out("done", "waiting", waiting_for=result.state.waiting_for, state=result.state)
+    if result.state.state is State.PASSED:
+        start_ready_dependents(ctx, issue.number)
     return Outcome(event=EVENT, action=event.action, decision="done", reason_code="ran",
                    reason=ctx.reason("ran", state_name=result.state.state.value), issue=n, state=result.state)
 

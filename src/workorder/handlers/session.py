@@ -9,6 +9,7 @@ from ..forge import Comment, Forge, ForgeError, Issue, permission_at_least
 from ..loop import WorkOrderLoop
 from ..state import LabelNames, State, TrackingState
 from ..tracking import Tracker
+from ..dependencies import blockers_of, is_done
 from ..problems import InvalidInput
 from ..workorder import WorkOrder, parse_work_order_body
 from .context import HandlerContext
@@ -129,6 +130,16 @@ def run_work_order(session: Session, issue: Issue, mode: str = "start", notes: s
         return RunResult("invalid", "no_runner", state)
     state.problems = []
     state.lock_broken = False
+    if mode == "start":
+        names = session.tracker.names
+        open_blockers = [b.number for b in blockers_of(session.forge, issue, order) if not is_done(b, names)]
+        if open_blockers:
+            state.waiting_for = open_blockers
+            state.work_order_hash = order.content_hash()
+            session.tracker.set_state(state, State.WAITING, check=False)
+            session.publish(state)
+            return RunResult("waiting", "waiting", state)
+        state.waiting_for = []
     final = session.loop(issue, order).run(state, mode=mode, notes=notes)
     session.state = final
     return RunResult("done", "ran", final)

@@ -1,0 +1,39 @@
+"""Which issues block a work order, and whether they are done.
+
+Blockers are the work order's ``blocked_by`` issue numbers and GitHub's native issue dependencies
+(REST ``GET /repos/{owner}/{repo}/issues/{n}/dependencies/blocked_by``). A blocker is done when it is
+closed, or its state label is ``passed`` or ``approved``.
+"""
+
+from __future__ import annotations
+
+from .forge import Forge, ForgeError, Issue
+from .state import LabelNames, State
+from .workorder import WorkOrder
+
+DONE_STATES = (State.PASSED, State.APPROVED)
+
+
+def is_done(issue: Issue, names: LabelNames) -> bool:
+    """True when ``issue`` is closed or its state label says passed or approved."""
+    return issue.state == "closed" or any(names.state_of(label) in DONE_STATES for label in issue.labels)
+
+
+def blockers_of(forge: Forge, issue: Issue, order: WorkOrder, known: dict[int, Issue] | None = None) -> list[Issue]:
+    """Every blocker of ``issue``: GitHub's native "blocked by" links (asked only when the issue's
+    dependency summary does not say there are none) and the work order's ``blocked_by`` numbers
+    (taken from ``known`` when there, else read). A blocker that does not exist is left out."""
+    known = known or {}
+    native = forge.blocked_by(issue.number) if issue.blocked_by_count != 0 else []
+    found = {b.number: b for b in native}
+    for number in order.blocked_by:
+        if number in found or number == issue.number:
+            continue
+        if number in known:
+            found[number] = known[number]
+            continue
+        try:
+            found[number] = forge.get_issue(number)
+        except ForgeError:
+            continue
+    return [found[n] for n in sorted(found)]
