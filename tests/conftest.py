@@ -192,7 +192,7 @@ def action(tmp_path: Path, workspace: Path, base_env: dict[str, str], python_bin
 def install_fake_agent(bin_dir: Path, name: str, scenario: str, record: Path) -> None:
     """Put a fake ``name`` (codex, claude or aider) on ``bin_dir`` behaving as ``scenario``; every
     call appends {argv, env, stdin} to ``record``."""
-    template = (Path(__file__).parent / "agents" / "fake_agent.py").read_text()
+    template = (Path(__file__).parent / "agents" / "fake_agent.py.tmpl").read_text()
     body = template.format(name=name, scenario=scenario, record=str(record))
     exe = bin_dir / name
     exe.write_text(f"#!{sys.executable}\n" + body)

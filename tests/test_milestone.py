@@ -5,15 +5,12 @@ from __future__ import annotations
 import io
 import json
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from conftest import install_fake_agent
 from workorder.cli import main
 from workorder.demo import build_milestone_repo, git_env
-from workorder.localrun import LocalRunError, _cleanup_worktree, run_milestone
+from workorder.localrun import _cleanup_worktree, run_milestone
 from workorder.gitops import Git
 from workorder.milestone import discover, order_dag
 from workorder.problems import InvalidInput
