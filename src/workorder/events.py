@@ -27,14 +27,16 @@ class LabelRef(_Payload):
 
 
 class IssuePayload(_Payload):
-    """The ``issue`` object of an ``issues`` event."""
+    """The ``issue`` object of ``issues`` and ``issue_comment`` events (on a pull request it
+    carries ``pull_request``)."""
 
     number: int = Field(ge=1)
-    title: str
+    title: str = ""
     body: str | None = None
     labels: list[LabelRef] = Field(default_factory=list)
-    user: User
+    user: User | None = None
     state: str = "open"
+    pull_request: dict | None = None
 
 
 class RepositoryRef(_Payload):
@@ -71,22 +73,11 @@ class CommentPayload(_Payload):
     user: User
 
 
-class IssueRef(_Payload):
-    """The ``issue`` object of an ``issue_comment`` event (a pull request carries ``pull_request``)."""
-
-    number: int = Field(ge=1)
-    title: str = ""
-    body: str | None = None
-    labels: list[LabelRef] = Field(default_factory=list)
-    state: str = "open"
-    pull_request: dict | None = None
-
-
 class IssueCommentEvent(_Payload):
     """An ``issue_comment`` event payload (created, edited, deleted), on an issue or a pull request."""
 
     action: str
-    issue: IssueRef
+    issue: IssuePayload
     comment: CommentPayload
     repository: RepositoryRef
     sender: User

@@ -105,15 +105,20 @@ class WorkOrderLoop:
         try:
             return self._run(s, human=mode == "fix")
         except (GitError, ForgeError, OSError) as exc:
-            s.failure = Failure(kind="error", detail=redact(str(exc), self.deps.secrets))
-            s.handoff = Handoff(reason="error")
-            self._event(s, "loop.error", error=type(exc).__name__)
-            try:
-                self.tracker.set_state(s, State.BLOCKED, check=False)
-                self._publish(s)
-            except (GitError, ForgeError):
-                pass
-            return s
+            return self._fail(s, exc)
+
+    def _fail(self, s: TrackingState, exc: Exception) -> TrackingState:
+        """End as blocked with the (redacted) error recorded; publishing is best effort, since the
+        forge itself may be what failed."""
+        s.failure = Failure(kind="error", detail=redact(str(exc), self.deps.secrets))
+        s.handoff = Handoff(reason="error")
+        self._event(s, "loop.error", error=type(exc).__name__)
+        try:
+            self.tracker.set_state(s, State.BLOCKED, check=False)
+            self._publish(s)
+        except (GitError, ForgeError):
+            pass
+        return s
 
     def _initial_state(self, previous: TrackingState | None, mode: str, notes: str | None) -> TrackingState:
         order_hash = self.order.content_hash()
@@ -228,10 +233,7 @@ class WorkOrderLoop:
             self._publish(s)
             return s
         except (GitError, ForgeError, OSError) as exc:
-            s.failure = Failure(kind="error", detail=redact(str(exc), self.deps.secrets))
-            self.tracker.set_state(s, State.BLOCKED, check=False)
-            self._publish(s)
-            return s
+            return self._fail(s, exc)
 
     # -- work tree ---------------------------------------------------------------------------
     def _prepare_worktree(self, s: TrackingState) -> Git:

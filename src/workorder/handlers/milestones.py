@@ -15,7 +15,7 @@ from ..forge import ForgeError, Issue, permission_at_least
 from ..milestone import order_dag
 from ..outcome import Outcome
 from ..problems import InvalidInput
-from ..state import STARTABLE, LabelNames, State
+from ..state import STARTABLE, LabelNames, State, TrackingState
 from ..workorder import WorkOrder, parse_work_order_body
 from .context import HandlerContext
 from .session import Session, run_work_order
@@ -116,9 +116,11 @@ def handle_dispatch(event: DispatchEvent, ctx: HandlerContext) -> Outcome:
         return out("invalid", "no_such_milestone", milestone=milestone_input)
     number, title = found
     plan = plan_milestone(ctx, number)
+    fresh: dict[int, TrackingState] = {}  # states this run set, so the board needs no second listing
     for issue_number in plan.waiting:
         session = Session.load(ctx, issue_number, plan.issues[issue_number].labels)
-        run_work_order(session, plan.issues[issue_number])  # records wo:waiting and what it waits for
+        # records wo:waiting and what it waits for
+        fresh[issue_number] = run_work_order(session, plan.issues[issue_number]).state
     started: list[int] = []
     if mode == "sequential":
         for issue_number in plan.ready:
@@ -126,10 +128,11 @@ def handle_dispatch(event: DispatchEvent, ctx: HandlerContext) -> Outcome:
                 continue
             issue = forge.get_issue(issue_number)
             result = run_work_order(Session.load(ctx, issue_number, issue.labels), issue)
+            fresh[issue_number] = result.state
             started.append(issue_number)
             if result.state.state is State.PASSED:
                 started += start_ready_dependents(ctx, issue_number)
-    update_board(ctx, number, title or str(number))
+    update_board(ctx, number, title or str(number), plan, fresh)
     return out("done", "milestone_planned", matrix=plan.ready if mode == "matrix" else [], started=started,
                count=len(plan.ready), milestone=title or number)
 
@@ -164,19 +167,27 @@ def plan_milestone(ctx: HandlerContext, milestone: int) -> MilestonePlan:
     return MilestonePlan(issues, ordering, ready, waiting)
 
 
-def update_board(ctx: HandlerContext, milestone: int, title: str) -> None:
+def update_board(ctx: HandlerContext, milestone: int, title: str, plan: MilestonePlan,
+                 fresh: dict[int, TrackingState]) -> None:
     """Edit (or create and pin) the milestone's progress board issue: counts per state, a table of
-    work orders with state, cycle, verdict and PR, and the dependency graph as Mermaid."""
+    work orders with state, cycle, verdict and PR, and the dependency graph as Mermaid.
+
+    Takes the ``plan`` the caller already listed and the states its run set (``fresh``); any
+    other labelled work order's details come from its tracking comment (the first
+    ``MAX_BOARD_DETAILS``), so the milestone is not listed twice.
+    """
     assert ctx.forge is not None
     forge = ctx.forge
-    plan = plan_milestone(ctx, milestone)
     names = LabelNames(ctx.config.label_prefix, ctx.config.trigger)
     rows = []
     for index, n in enumerate(plan.ordering.order):
         issue = plan.issues[n]
+        state = fresh.get(n)
+        if state is None and index < MAX_BOARD_DETAILS and names.states_in(issue.labels):
+            state = Session.load(ctx, n, issue.labels).state
         states = names.states_in(issue.labels)
-        state = Session.load(ctx, n, issue.labels).state if index < MAX_BOARD_DETAILS and states else None
-        rows.append({"issue": issue, "state": states[-1].value if states else "not started", "s": state})
+        shown = state.state.value if state else (states[-1].value if states else "not started")
+        rows.append({"issue": issue, "state": shown, "s": state})
     label = f"{ctx.config.label_prefix}{BOARD_LABEL_SUFFIX}"
     marker = f"<!-- workorder:board {milestone} -->"
     body = ctx.templates.render("board.md.j2", title=title, rows=rows, ordering=plan.ordering, marker=marker,
