@@ -17,6 +17,7 @@ import responses
 from fakegithub import FakeGitHub
 from workorder.cli import main as cli_main
 from workorder.demo import build_demo_repo, git_env
+from workorder.pythonshim import write_python_shim
 
 FIXTURES = Path(__file__).parent / "fixtures"
 AGENT = Path(__file__).parent / "agents" / "scripted_agent.py"
@@ -70,10 +71,7 @@ def base_env() -> dict[str, str]:
 @pytest.fixture
 def python_bin(tmp_path: Path) -> Path:
     """A folder whose `python` is this interpreter (the verify commands say `python`)."""
-    folder = tmp_path / "bin"
-    folder.mkdir()
-    (folder / "python").symlink_to(sys.executable)
-    return folder
+    return write_python_shim(tmp_path / "bin")
 
 
 @pytest.fixture

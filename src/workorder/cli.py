@@ -132,12 +132,11 @@ def _publish(args: argparse.Namespace, environ: Mapping[str, str], repo: Path, r
 def _demo_milestone(root: Path, environ: Mapping[str, str], out: TextIO) -> int:
     """The example milestone: three work orders in dependency order with the scripted runner."""
     from .demo import build_milestone_repo, git_env
+    from .pythonshim import write_python_shim
 
     root.mkdir(parents=True, exist_ok=True)
     env = git_env(dict(environ))
-    bin_dir = root / "bin"
-    bin_dir.mkdir(exist_ok=True)
-    (bin_dir / "python").symlink_to(sys.executable)
+    bin_dir = write_python_shim(root / "bin")
     env["PATH"] = f"{bin_dir}:{env.get('PATH', '')}"
     repo = build_milestone_repo(root, env)
     args = argparse.Namespace(repo=str(repo), milestone="M1", rerun=False, json=False, runner_command=None,

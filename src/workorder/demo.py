@@ -21,6 +21,7 @@ from .handlers.context import HandlerContext
 from .local import LocalForge
 from .loop import LoopDeps
 from .outcome import Outcome
+from .pythonshim import write_python_shim
 from .router import dispatch
 from .runner import RunnerSpec, scrub_environment
 
@@ -126,10 +127,7 @@ def run_demo(root: Path, python: str, base_env: dict[str, str], reporter: Report
     issue = forge.open_issue("Add subtract to calc", WORK_ORDER.format(verify=verify), [config.trigger], DEMO_USER)
     journal = Journal(root / "runs", reporter=reporter)
     # verify commands say "python": make sure that name is the demo's interpreter on PATH
-    bin_dir = root / "bin"
-    bin_dir.mkdir(exist_ok=True)
-    (bin_dir / "python").unlink(missing_ok=True)
-    (bin_dir / "python").symlink_to(python)
+    bin_dir = write_python_shim(root / "bin", python)
     tool_env = scrub_environment(env)
     tool_env["PATH"] = f"{bin_dir}:{tool_env.get('PATH', '')}"
     tool_env.update({k: v for k, v in env.items() if k.startswith("GIT_")})
