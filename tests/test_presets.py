@@ -5,12 +5,13 @@ from __future__ import annotations
 import io
 import json
 import subprocess
+import sys
 
 import pytest
 
 from conftest import TOKEN, agent_calls, agent_command, install_fake_agent, labeled_payload
 from workorder.cli import main
-from workorder.presets import aider_report, claude_report, codex_report
+from workorder.presets import PRESETS
 
 KEY = "sk-test-" + "k" * 40
 
@@ -56,7 +57,7 @@ def test_claude_preset_argv_usage_and_cost_are_summed_over_cycles(action, agent)
     calls = agent_calls(record)
     assert len(calls) == 2
     assert calls[0]["argv"] == ["-p", "--output-format", "json", "--allowedTools",
-                                "Read,Edit,Write,MultiEdit,Glob,Grep,LS,Bash", "--permission-mode", "acceptEdits",
+                                "Read,Edit,Write,Glob,Grep,Bash", "--permission-mode", "acceptEdits",
                                 "--max-turns", "25"]
     assert calls[0]["env"]["ANTHROPIC_API_KEY"] == KEY and "GITHUB_TOKEN" not in calls[0]["env"]
     tracking = action.tracking()
@@ -144,15 +145,15 @@ def test_api_key_is_redacted_from_anything_posted(action, python_bin, tmp_path):
 
 
 def test_install_agent_uses_the_pinned_version(action):
-    action.commit_config("runner:\n  preset: codex\n  version: 0.46.0\n")
+    action.commit_config("runner:\n  preset: codex\n  version: 0.168.0\n")
     out = io.StringIO()
     env = {"GITHUB_WORKSPACE": str(action.workspace), "PATH": "/usr/bin:/bin"}
     assert main(["install-agent", "--print"], environ=env, out=out) == 0
-    assert out.getvalue().strip().endswith("npm install -g @openai/codex@0.46.0")
+    assert out.getvalue().strip().endswith("npm install -g @openai/codex@0.168.0")
     out = io.StringIO()
     env["WORKORDER_RUNNER_PRESET"], env["WORKORDER_AGENT_VERSION"] = "aider", "0.86.1"
     main(["install-agent", "--print"], environ=env, out=out)
-    assert out.getvalue().strip().endswith("python -m pip install aider-chat==0.86.1")
+    assert out.getvalue().strip().endswith(f"{sys.executable} -m pip install aider-chat==0.86.1")
 
 
 def test_rules_file_goes_into_the_prompt(action):
@@ -170,14 +171,14 @@ def test_usage_parsers(tmp_path):
     (tmp_path / "agent-events.jsonl").write_text(
         '{"type":"turn.completed","usage":{"input_tokens":10,"cached_input_tokens":2,"output_tokens":5}}\nnot json\n'
         '{"type":"turn.completed","usage":{"input_tokens":20,"output_tokens":1}}\n')
-    assert codex_report(tmp_path).usage.model_dump() == {"tokens_in": 30, "tokens_out": 6, "cost_usd": 0.0, "turns": 2}
+    assert PRESETS['codex'].report(tmp_path).usage.model_dump() == {"tokens_in": 30, "tokens_out": 6, "cost_usd": 0.0, "turns": 2}
     (tmp_path / "agent-result.json").write_text('{"type":"result","subtype":"error_max_turns","num_turns":9,'
                                                 '"total_cost_usd":0.5,"usage":{"input_tokens":3,"output_tokens":4}}')
-    report = claude_report(tmp_path)
+    report = PRESETS['claude'].report(tmp_path)
     assert report.turn_limit_hit and report.usage.cost_usd == 0.5 and report.usage.turns == 9
     (tmp_path / "output.log").write_text("Tokens: 1.5M sent, 2k received. Cost: $1.20 message, $3.00 session.\n"
                                          "Tokens: 300 sent, 20 received.\n")
-    assert aider_report(tmp_path).usage.model_dump() == {"tokens_in": 1_500_300, "tokens_out": 2020, "cost_usd": 1.2, "turns": 2}
+    assert PRESETS['aider'].report(tmp_path).usage.model_dump() == {"tokens_in": 1_500_300, "tokens_out": 2020, "cost_usd": 1.2, "turns": 2}
 
 
 # -- the LLM PO reviewer ---------------------------------------------------------------------------
@@ -203,7 +204,7 @@ def test_llm_major_fails_a_change_the_gates_pass(action, python_bin, tmp_path):
     subprocess.run(["git", "add", "AGENTS.md"], cwd=action.workspace, check=True)
     calls = reviewer(action, python_bin, tmp_path, "review-major")
     assert "Every function has a docstring example." in calls[0]["stdin"]
-    assert calls[0]["argv"] == ["-p", "--output-format", "json", "--allowedTools", "Read,Glob,Grep,LS"]
+    assert calls[0]["argv"] == ["-p", "--output-format", "json", "--allowedTools", "Read,Glob,Grep", "--max-turns", "10"]
     assert "GITHUB_TOKEN" not in calls[0]["env"] and calls[0]["env"]["ANTHROPIC_API_KEY"] == KEY
     assert "```diff" in calls[0]["stdin"] and "def subtract" in calls[0]["stdin"]
     body = action.fake.reviews[0]["body"]

@@ -258,6 +258,7 @@ def cmd_handle(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO
     from .audit import Journal
     from .github import GitHubForge
     from .loop import LoopDeps
+    from .presets import agent_environment
     from .runner import RunnerSpec, scrub_environment
 
     api_url = environ.get("GITHUB_API_URL", "https://api.github.com")
@@ -275,6 +276,7 @@ def cmd_handle(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO
 
     def loop_deps() -> LoopDeps:
         runner_env = scrub_environment(base_env, runner_keys, config.runner.pass_github_token)
+        runner_env.update(agent_environment(config.runner.preset, config.runner.api_key_env, base_env))
         if config.runner.pass_github_token and token:
             runner_env["GITHUB_TOKEN"] = token
         reporter = ConsoleReporter(templates, out, state_dir / "runs", show_verdicts=False)
@@ -284,7 +286,8 @@ def cmd_handle(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO
             verify_env=scrub_environment(base_env), journal=Journal(state_dir / "runs", reporter=reporter),
             worktrees=state_dir / "worktrees", default_branch=default_branch, base_ref=base_ref,
             review_forge=review_forge, run_url=run_url, secrets=secrets, rules=rules, rules_path=rules_path,
-            reviewer_env=scrub_environment(base_env, reviewer_keys),
+            reviewer_env={**scrub_environment(base_env, reviewer_keys),
+                          **agent_environment(config.reviewer.preset, config.reviewer.api_key_env, base_env)},
         )
 
     target = environ.get("WORKORDER_ISSUE", "").strip()
@@ -318,9 +321,9 @@ def cmd_handle(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO
 def agent_key_names(preset: str, api_key_env: str | None, extra: list[str]) -> list[str]:
     """Environment variable names an agent gets: its API key variable (configured, else the preset's
     default) and the extra names configured. Nothing else of the action's environment."""
-    from .presets import PRESETS
+    from .presets import key_source
 
-    key = api_key_env or (PRESETS[preset].api_key_env if preset in PRESETS else None)
+    key = key_source(preset, api_key_env)
     return [*extra, *([key] if key else [])]
 
 
@@ -328,8 +331,10 @@ def apply_action_inputs(config: Any, environ: Mapping[str, str]) -> Any:
     """The repo config with the action inputs ``runner`` (preset) and ``agent-version`` applied.
     A bad input value leaves the config as it is (the install step and the run report it)."""
     updates = {}
+    from .presets import AGENT_NAMES
+
     preset = environ.get("WORKORDER_RUNNER_PRESET", "").strip()
-    if preset in ("command", "codex", "claude", "aider"):
+    if preset in ("command", *AGENT_NAMES):
         updates["preset"] = preset
     version = environ.get("WORKORDER_AGENT_VERSION", "").strip()
     if version:
@@ -353,7 +358,7 @@ def cmd_install_agent(args: argparse.Namespace, environ: Mapping[str, str], out:
     git = Git(repo=workspace, env=dict(environ))
     config = read_default_branch(git, args.default_branch).config if git.rev("HEAD") else RepoConfig()
     config = apply_action_inputs(config, environ)
-    argv = install_command(config.runner.preset, config.runner.version)
+    argv = install_command(config.runner.preset, config.runner.version, sys.executable)
     templates = Templates()
     out.write(templates.render("install_agent.txt.j2", preset=config.runner.preset, argv=argv))
     if argv is None or args.print_only:

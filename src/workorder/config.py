@@ -14,6 +14,7 @@ from .yamlload import safe_load
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .globs import check_glob
+from .presets import AGENT_NAMES, PRESETS, REVIEWER_NAMES
 from .problems import InvalidInput, Problem, problems_from_validation_error
 
 CONFIG_PATH = ".github/workorder.yml"
@@ -72,7 +73,17 @@ DEFAULT_PLACEHOLDERS = [
 ]
 
 
-Preset = Literal["command", "codex", "claude", "aider"]
+Preset = Literal[("command", *AGENT_NAMES)]  # type: ignore[valid-type]
+ReviewerPreset = Literal[("none", "command", *REVIEWER_NAMES)]  # type: ignore[valid-type]
+_PINNED = ", ".join(f"{name} {p.install.version}" for name, p in PRESETS.items())
+
+# Files that agents, test runners and build tools leave behind: never committed, even in a repository
+# without a .gitignore (the work tree's git reads them as core.excludesFile; .gitignore is untouched).
+DEFAULT_NEVER_COMMIT = [
+    "__pycache__/", "*.py[cod]", ".pytest_cache/", ".mypy_cache/", ".ruff_cache/", ".hypothesis/", ".tox/",
+    ".nox/", "*.egg-info/", ".coverage", ".coverage.*", "coverage.xml", "htmlcov/", "node_modules/",
+    ".venv/", ".DS_Store", ".aider*",
+]
 
 
 class RunnerConfig(BaseModel):
@@ -84,7 +95,7 @@ class RunnerConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    preset: Preset = Field(default="command", description="one of: command, codex, claude, aider")
+    preset: Preset = Field(default="command", description="one of: " + ", ".join(("command", *AGENT_NAMES)))
     command: str | None = Field(
         default=None,
         description="shell command run in the work tree (preset command); for other presets the agent "
@@ -96,20 +107,22 @@ class RunnerConfig(BaseModel):
         description="names of extra environment variables passed to the runner, e.g. OPENAI_API_KEY",
     )
     pass_github_token: bool = Field(default=False, description="true to give the runner GITHUB_TOKEN")
-    model: str | None = Field(default=None, description="model name passed to the agent, e.g. gpt-5-codex")
+    model: str | None = Field(default=None, description="model name passed to the agent (default: the agent's own default)")
     api_key_env: str | None = Field(
         default=None, pattern=r"^[A-Z_][A-Z0-9_]*$",
         description="name of the variable holding the agent's API key (default per preset: OPENAI_API_KEY "
-        "for codex, ANTHROPIC_API_KEY for claude, none for aider)",
+        "for codex, exported to codex as CODEX_API_KEY too; ANTHROPIC_API_KEY for claude; none for aider, "
+        "which reads the variables its model needs from runner.env)",
     )
     extra_args: list[str] = Field(default_factory=list, description="extra command-line arguments for the agent")
     version: str | None = Field(
         default=None, pattern=r"^[0-9A-Za-z.+\-]+$",
-        description="agent version installed by the action when asked (install-agent: true), e.g. 0.46.0",
+        description="agent version installed by the action when asked (install-agent: true); default: the "
+        "version the presets were tested with (" + _PINNED + ")",
     )
     max_turns: int | None = Field(default=None, ge=1, le=1000, description="turn limit, where the agent has one (claude)")
     allowed_tools: list[str] = Field(
-        default_factory=lambda: ["Read", "Edit", "Write", "MultiEdit", "Glob", "Grep", "LS", "Bash"],
+        default_factory=lambda: ["Read", "Edit", "Write", "Glob", "Grep", "Bash"],
         description="tools the claude preset allows (--allowedTools)",
     )
 
@@ -130,8 +143,8 @@ class ReviewerConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    preset: Literal["none", "command", "codex", "claude"] = Field(
-        default="none", description="one of: none, command, codex, claude")
+    preset: ReviewerPreset = Field(
+        default="none", description="one of: " + ", ".join(("none", "command", *REVIEWER_NAMES)))
     command: str | None = Field(default=None, description="shell command (preset command) or the agent executable")
     timeout: int = Field(default=600, ge=1, le=6 * 3600, description="seconds")
     model: str | None = Field(default=None, description="model name")
@@ -139,6 +152,8 @@ class ReviewerConfig(BaseModel):
                                     description="name of the variable holding the reviewer's API key")
     env: list[str] = Field(default_factory=list, description="extra environment variable names for the reviewer")
     extra_args: list[str] = Field(default_factory=list, description="extra command-line arguments")
+    max_turns: int | None = Field(default=None, ge=1, le=1000,
+                                  description="turn limit of the reviewer, where the agent has one (claude: default 10)")
 
 
 class GitConfig(BaseModel):
@@ -208,8 +223,12 @@ class RepoConfig(BaseModel):
     accept_action_packet: bool = Field(
         default=False, description="true: a DoD packet the action built from the diff is not a MAJOR finding")
     git: GitConfig = Field(default_factory=GitConfig, description="commit identity")
+    never_commit: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_NEVER_COMMIT),
+        description="gitignore-style patterns of untracked files never committed for the agent (build and "
+        "cache files agents and tools leave behind); replaces the default list; the repo's .gitignore is untouched")
 
-    @field_validator("protected_paths", "dependency_manifests", "test_patterns")
+    @field_validator("protected_paths", "dependency_manifests", "test_patterns", "never_commit")
     @classmethod
     def _globs(cls, value: list[str]) -> list[str]:
         return [check_glob(p) for p in value]

@@ -20,12 +20,15 @@ class Git:
     ``env`` is the full environment for git (the entry point builds it); ``auth_header`` is an
     ``http.extraheader`` value used only for fetch and push, passed per command through
     ``GIT_CONFIG_*`` variables so it is never written into ``.git/config`` nor shown in argv.
+    ``exclude_file``: a gitignore-style file of untracked files never committed (``core.excludesFile``),
+    so the repository's own ``.gitignore`` stays untouched.
     """
 
     repo: Path
     env: dict[str, str] = field(default_factory=dict)
     auth_header: str | None = field(default=None, repr=False)
     auth_url: str = "https://github.com/"
+    exclude_file: Path | None = None
 
     def run(self, *args: str, check: bool = True, authenticated: bool = False) -> str:
         """Run ``git <args>``; returns stdout. Raises :class:`GitError` on a non-zero exit when ``check``."""
@@ -39,8 +42,9 @@ class Git:
                     "GIT_CONFIG_VALUE_0": self.auth_header,
                 }
             )
+        excludes = ["-c", f"core.excludesFile={self.exclude_file}"] if self.exclude_file else []
         proc = subprocess.run(
-            ["git", "-c", "core.quotepath=false", *args],
+            ["git", "-c", "core.quotepath=false", *excludes, *args],
             cwd=self.repo,
             env=env,
             capture_output=True,
@@ -53,7 +57,17 @@ class Git:
 
     def at(self, path: Path) -> Git:
         """The same settings for another work tree ``path``."""
-        return Git(repo=path, env=self.env, auth_header=self.auth_header, auth_url=self.auth_url)
+        return Git(repo=path, env=self.env, auth_header=self.auth_header, auth_url=self.auth_url,
+                   exclude_file=self.exclude_file)
+
+    def never_committing(self, patterns: list[str]) -> Git:
+        """The same work tree, with ``patterns`` (gitignore-style) written to a file in its private git
+        dir and used as ``core.excludesFile``: untracked files matching them are never staged. Tracked
+        files still show every change. Returns the new :class:`Git`."""
+        path = Path(self.run("rev-parse", "--absolute-git-dir").strip()) / "workorder-never-commit"
+        path.write_text("".join(f"{p}\n" for p in patterns), encoding="utf-8")
+        return Git(repo=self.repo, env=self.env, auth_header=self.auth_header, auth_url=self.auth_url,
+                   exclude_file=path)
 
     def rev(self, ref: str) -> str | None:
         """The commit SHA of ``ref``, or None if it does not exist."""

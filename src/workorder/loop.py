@@ -21,7 +21,7 @@ from .globs import compile_globs
 from .gates import GATES, GateContext, gate_action_packet, gate_dod_claims, gate_empty_diff, order_findings, run_gates
 from .reviewer import run_llm_reviewer
 from .gitops import Git, GitError, slugify
-from .presets import Usage, build_command
+from .presets import AgentSettings, Usage, packet_channel, preset_of
 from .runner import RunnerOutcome, RunnerSpec, redact, run_se_runner
 from .problems import InvalidInput
 from .state import INTERRUPTED, Failure, Handoff, PhaseRecord, State, TrackingState
@@ -85,6 +85,7 @@ class WorkOrderLoop:
         self.reverted: list[str] = []
         self.started = deps.clock()
         self.run_usage = Usage()
+        self.phase_start: str | None = None  # HEAD of the work tree when the current SE phase started
 
     # -- entry -------------------------------------------------------------------------------
     def run(self, previous: TrackingState | None, mode: str = "start", notes: str | None = None) -> TrackingState:
@@ -252,7 +253,7 @@ class WorkOrderLoop:
                 raise GitError(f"cannot resolve {self.base_ref} in the checkout")
             s.base_sha = start
         self._event(s, "worktree", branch=s.branch, existing_branch=bool(remote_sha))
-        return git.add_worktree(self.deps.worktrees / str(self.n), s.branch, start)
+        return self._never_commit(git.add_worktree(self.deps.worktrees / str(self.n), s.branch, start))
 
     def _prepare_local_worktree(self, s: TrackingState) -> Git:
         """Local runs: reuse the local branch if it exists (a resumed issue), else start at base_ref."""
@@ -269,8 +270,14 @@ class WorkOrderLoop:
         self._event(s, "worktree", branch=s.branch, existing_branch=bool(local and start == local))
         path = self.deps.worktrees / str(self.n)
         if path.exists() and git.at(path).rev("HEAD") == start:
-            return git.at(path)  # the issue's worktree, reused
-        return git.add_worktree(path, s.branch, start)
+            return self._never_commit(git.at(path))  # the issue's worktree, reused
+        return self._never_commit(git.add_worktree(path, s.branch, start))
+
+    def _never_commit(self, wt: Git) -> Git:
+        """The work tree with the config's ``never_commit`` patterns and the agent's own files
+        (``leaves_behind``) excluded from every commit."""
+        preset = preset_of(self.deps.config.runner.preset)
+        return wt.never_committing([*self.deps.config.never_commit, *(preset.leaves_behind if preset else ())])
 
     # -- SE runner ---------------------------------------------------------------------------
     def _develop(self, s: TrackingState, wt: Git, phase: str) -> DoDPacket | None:
@@ -291,10 +298,12 @@ class WorkOrderLoop:
             verify=[*deps.config.verify, *self.order.verify],
             rules=deps.rules,
             rules_path=deps.rules_path,
+            channel=packet_channel(deps.config.runner.preset),
         )
         self._event(s, "runner.start")
+        self.phase_start = wt.rev("HEAD")
         timeout, bound_by_budget = self._phase_timeout()
-        preset = deps.config.runner.preset
+        preset = preset_of(deps.config.runner.preset)
         if timeout <= 0:
             s.failure = Failure(kind="budget", detail=self._budget_text("wall_clock"))
             return self._stop(s, wt, phase, State.BLOCKED, Handoff(reason="budget"))
@@ -309,7 +318,7 @@ class WorkOrderLoop:
         self._account(s, outcome.usage)
         if outcome.failure == "timeout" and bound_by_budget:
             outcome = replace(outcome, failure="budget", detail=self._budget_text("wall_clock"))
-        deps.journal.write_json(pdir / "runner.json", _outcome_record(outcome))
+        deps.journal.write_json(pdir / "runner.json", _outcome_record(outcome, deps.secrets))
         commit_message = deps.templates.render(
             "commit_message.txt.j2", issue=self.issue, cycle=s.cycle, phase=phase,
             packet=outcome.packet,
@@ -318,13 +327,14 @@ class WorkOrderLoop:
         if sha:
             self._event(s, "commit", sha=sha)
         self._revert_protected(s, wt)
-        if outcome.failure == "no_packet" and preset != "command":
-            outcome = replace(outcome, failure=None, packet=self._packet_from_diff(s, wt))
+        if outcome.failure == "no_packet" and preset is not None:
+            outcome = self._packet_from_diff_or_failure(s, wt, outcome)
         if outcome.failure or outcome.packet is None:
-            self._event(s, "runner.failed", kind=outcome.failure, exit_code=outcome.exit_code)
+            self._event(s, "runner.failed", kind=outcome.failure, exit_code=outcome.exit_code,
+                        detail=redact(outcome.detail, deps.secrets))
             s.failure = Failure(
                 kind=outcome.failure or "bad_packet",
-                detail=outcome.detail,
+                detail=redact(outcome.detail, deps.secrets),
                 output_tail=redact(outcome.output_tail, deps.secrets)[-3000:],
             )
             reason = "budget" if outcome.failure == "budget" else "runner_failed"
@@ -349,14 +359,17 @@ class WorkOrderLoop:
     def _runner_command(self, wt: Git) -> str:
         """The SE runner's command line: the configured one, or the preset's for the agent."""
         cfg = self.deps.config.runner
-        if cfg.preset == "command":
+        preset = preset_of(cfg.preset)
+        if preset is None:
             return self.deps.runner.command
-        files = []
-        if cfg.preset == "aider":
+        files: tuple[str, ...] = ()
+        if preset.needs_files:
             scope = compile_globs(self.order.in_scope)
-            files = [f for f in wt.run("ls-files").splitlines() if scope.match_file(f)][:100]
-        return build_command(cfg.preset, "se", self.deps.runner.command or None, cfg.model, cfg.extra_args,
-                             cfg.max_turns, cfg.allowed_tools, files)
+            files = tuple(f for f in wt.run("ls-files").splitlines() if scope.match_file(f))[:100]
+        settings = AgentSettings(executable=self.deps.runner.command or None, model=cfg.model,
+                                 extra_args=tuple(cfg.extra_args), max_turns=cfg.max_turns,
+                                 allowed_tools=tuple(cfg.allowed_tools), files=files)
+        return preset.command("se", settings)
 
     def _phase_timeout(self) -> tuple[float, bool]:
         """Seconds the next phase may run, and whether the run's wall-clock budget is what limits it."""
@@ -387,12 +400,18 @@ class WorkOrderLoop:
         return self.deps.templates.render_line("budget_reached.txt.j2", kind=kind, budgets=self.deps.config.budgets,
                                                used=self.run_usage)
 
-    def _packet_from_diff(self, s: TrackingState, wt: Git) -> DoDPacket:
-        """A DoD packet built by the action from the real diff, for agents that hand back none."""
+    def _packet_from_diff_or_failure(self, s: TrackingState, wt: Git, outcome: RunnerOutcome) -> RunnerOutcome:
+        """An agent handed back no DoD packet. With changes in this phase, the action builds one from
+        the real diff; with none, the agent did no work (e.g. it never reached its model and exited 0):
+        that is a runner failure, never done work."""
         assert s.base_sha is not None
+        if wt.rev("HEAD") == self.phase_start:
+            detail = self.deps.templates.render_line("no_work.txt.j2", error=outcome.agent_error)
+            return replace(outcome, failure="agent_error", detail=detail)
         paths = read_diff(wt, s.base_sha, "HEAD").touched_paths
         summary = self.deps.templates.render_line("action_packet_summary.txt.j2", paths=paths)
-        return DoDPacket(status="done", summary=summary, files_changed=paths, reported_by="action")
+        packet = DoDPacket(status="done", summary=summary, files_changed=paths, reported_by="action")
+        return replace(outcome, failure=None, packet=packet)
 
     def _revert_protected(self, s: TrackingState, wt: Git) -> None:
         """Never push a change to a protected path (workflows, the config): revert it in a commit of
@@ -552,10 +571,11 @@ class WorkOrderLoop:
         )
 
 
-def _outcome_record(outcome: RunnerOutcome) -> dict:
+def _outcome_record(outcome: RunnerOutcome, secrets: tuple[str, ...]) -> dict:
     return {
         "failure": outcome.failure,
-        "detail": outcome.detail,
+        "detail": redact(outcome.detail, secrets),
+        "agent_error": redact(outcome.agent_error, secrets) if outcome.agent_error else None,
         "exit_code": outcome.exit_code,
         "duration_s": outcome.duration_s,
         "packet": outcome.packet.model_dump(mode="json") if outcome.packet else None,

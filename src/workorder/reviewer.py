@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from .config import ReviewerConfig
 from .contracts import Finding, Severity, Verdict
 from .gitops import Git
-from .presets import VERDICT_OUTPUT_SCHEMA, Usage, build_command, extract_json_object, read_report
+from .presets import VERDICT_OUTPUT_SCHEMA, AgentReport, AgentSettings, Usage, extract_json_object, packet_channel, preset_of
 from .proc import run_shell
 from .templates import Templates
 
@@ -36,16 +36,20 @@ class LlmReview:
 
 def reviewer_command(cfg: ReviewerConfig) -> str:
     """The reviewer's command line: its own (preset command) or the agent preset's, read-only."""
-    if cfg.preset == "command":
+    preset = preset_of(cfg.preset)
+    if preset is None:
         return cfg.command or ""
-    return build_command(cfg.preset, "review", cfg.command, cfg.model, cfg.extra_args)
+    settings = AgentSettings(executable=cfg.command, model=cfg.model, extra_args=tuple(cfg.extra_args),
+                             max_turns=cfg.max_turns)
+    return preset.command("review", settings)
 
 
 def run_llm_reviewer(cfg: ReviewerConfig, templates: Templates, env: dict[str, str], worktree: Git,
                      phase_dir: Path, context: dict) -> LlmReview:
     """Ask the reviewer for a verdict (``context`` fills the review prompt). The work tree is put back
     to its commit afterwards, whatever the reviewer did. Never raises for the reviewer's failures."""
-    prompt = templates.render("review_prompt.md.j2", **context)
+    preset = preset_of(cfg.preset)
+    prompt = templates.render("review_prompt.md.j2", channel=packet_channel(cfg.preset), **context)
     command = reviewer_command(cfg)
     usage = Usage()
     notes: list[str] = []
@@ -59,7 +63,7 @@ def run_llm_reviewer(cfg: ReviewerConfig, templates: Templates, env: dict[str, s
                    "WORKORDER_PHASE_DIR": str(adir)}
         outcome = run_shell(command, worktree.repo, run_env, cfg.timeout, adir / "output.log")
         worktree.discard_changes()
-        report = read_report(cfg.preset, adir)
+        report = preset.report(adir) if preset else AgentReport(usage=Usage())
         usage = usage + report.usage
         text = result_file.read_text(encoding="utf-8", errors="replace") if result_file.exists() else \
             extract_json_object(report.final_message, "verdict")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from .contracts import DoDPacket, parse_dod_packet
-from .presets import DOD_OUTPUT_SCHEMA, Usage, extract_json_object, read_report
+from .presets import DOD_OUTPUT_SCHEMA, AgentPreset, AgentReport, Usage, extract_json_object
 from .problems import InvalidInput
 from .proc import run_shell
 
@@ -68,11 +68,13 @@ class RunnerSpec:
 class RunnerOutcome:
     """What one SE runner phase produced.
 
-    failure is None on success, else one of crash (non-zero exit), timeout, no_packet, bad_packet;
-    detail explains it; output_tail is the end of the runner's raw output; packet is set on success.
+    failure is None on success, else one of crash (non-zero exit), timeout, no_packet, bad_packet,
+    budget (the agent's turn limit), agent_error (the agent exited 0 but reported an error); detail
+    explains it; output_tail is the end of the runner's raw output; packet is set on success;
+    agent_error is the agent's own error text (redacted by the caller before it is shown).
     """
 
-    failure: Literal["crash", "timeout", "no_packet", "bad_packet", "budget"] | None
+    failure: Literal["crash", "timeout", "no_packet", "bad_packet", "budget", "agent_error"] | None
     detail: str
     exit_code: int | None
     duration_s: float
@@ -80,6 +82,7 @@ class RunnerOutcome:
     packet: DoDPacket | None = None
     usage: Usage = field(default_factory=Usage)
     final_message: str | None = None
+    agent_error: str | None = None
 
 
 _TOKENISH = re.compile(r"\b(gh[pousr]_[A-Za-z0-9_]{20,}|github_pat_[A-Za-z0-9_]{20,})")
@@ -94,15 +97,15 @@ def redact(text: str, secrets: list[str] | tuple[str, ...] = ()) -> str:
 
 
 def run_se_runner(spec: RunnerSpec, worktree: Path, prompt: str, phase_dir: Path, extra_env: dict[str, str],
-                  preset: str = "command") -> RunnerOutcome:
+                  preset: AgentPreset | None = None) -> RunnerOutcome:
     """Run the SE runner once in ``worktree``.
 
     Writes ``prompt.md`` into ``phase_dir`` (outside the work tree), points ``$WORKORDER_PROMPT_FILE``,
     ``$WORKORDER_RESULT_FILE`` and ``$WORKORDER_PHASE_DIR`` at it, and records the raw output in
     ``phase_dir/output.log``. ``extra_env`` adds WORKORDER_* facts (issue, cycle, phase). For an agent
-    ``preset`` it also reads the agent's usage report, stops at its turn limit as ``budget``, and
-    takes the DoD packet from a JSON block in the agent's final message when the agent could not
-    write the result file. Returns a :class:`RunnerOutcome`; never raises for the runner's failures.
+    ``preset`` (None: the ``command`` preset) it also reads the agent's own report: usage, its error
+    text, its turn limit (``budget``), and the DoD packet from the agent's final message when the agent
+    did not write the result file. Returns a :class:`RunnerOutcome`; never raises for the runner's failures.
     """
     phase_dir.mkdir(parents=True, exist_ok=True)
     prompt_file = phase_dir / "prompt.md"
@@ -115,16 +118,13 @@ def run_se_runner(spec: RunnerSpec, worktree: Path, prompt: str, phase_dir: Path
     env["WORKORDER_RESULT_FILE"] = str(result_file)
     env["WORKORDER_PHASE_DIR"] = str(phase_dir)
     result = run_shell(spec.command, worktree, env, spec.timeout_s, phase_dir / "output.log")
-    report = read_report(preset, phase_dir)
+    report = preset.report(phase_dir) if preset else AgentReport(usage=Usage())
     common = dict(exit_code=result.exit_code, duration_s=result.duration_s, output_tail=result.output_tail,
-                  usage=report.usage, final_message=report.final_message)
-    if report.turn_limit_hit:
-        return RunnerOutcome(failure="budget", detail="the agent reached its turn limit", **common)
-    if result.timed_out:
-        return RunnerOutcome(failure="timeout", detail=f"the runner was stopped after {spec.timeout_s:g} s", **common)
-    if result.exit_code != 0:
-        return RunnerOutcome(failure="crash", detail=f"the runner exited with code {result.exit_code}", **common)
-    if not result_file.exists() and preset != "command":
+                  usage=report.usage, final_message=report.final_message, agent_error=report.error)
+    failure = _failure(result, report, spec.timeout_s)
+    if failure:
+        return RunnerOutcome(failure=failure[0], detail=failure[1], **common)
+    if not result_file.exists() and preset is not None:
         extracted = extract_json_object(report.final_message, "status")
         if extracted:
             result_file.write_text(extracted, encoding="utf-8")
@@ -138,3 +138,18 @@ def run_se_runner(spec: RunnerSpec, worktree: Path, prompt: str, phase_dir: Path
         detail = "the DoD packet is invalid: " + "; ".join(f"{p.field} {p.message}" for p in exc.problems)
         return RunnerOutcome(failure="bad_packet", detail=detail, **common)
     return RunnerOutcome(failure=None, detail="ok", packet=packet, **common)
+
+
+def _failure(result, report: AgentReport, timeout_s: float) -> tuple[str, str] | None:
+    """(kind, detail) when the run failed before any packet is looked at, else None. The agent's own
+    error text, when it reported one, is part of the detail."""
+    said = f": {report.error}" if report.error else ""
+    if report.turn_limit_hit:
+        return "budget", "the agent reached its turn limit"
+    if result.timed_out:
+        return "timeout", f"the runner was stopped after {timeout_s:g} s"
+    if result.exit_code != 0:
+        return "crash", f"the runner exited with code {result.exit_code}{said}"
+    if report.error:
+        return "agent_error", f"the agent reported an error{said}"
+    return None

@@ -1,0 +1,68 @@
+"""Runner presets: the SE runner contract mapped onto real agent CLIs, one object (and module) each.
+
+Adding a preset (say gemini-cli) means one module like :mod:`workorder.presets.codex` and one line in
+:data:`PRESETS`; the config's choices, the CLI's checks and the install command come from this table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .aider import AIDER
+from .base import AgentPreset, AgentReport, AgentSettings, InstallSpec, PacketChannel, Role, Usage
+from .claude import CLAUDE
+from .codex import CODEX
+from .jsonblock import extract_json_object
+from .schemas import DOD_OUTPUT_SCHEMA, VERDICT_OUTPUT_SCHEMA
+
+PRESETS: dict[str, AgentPreset] = {p.name: p for p in (CODEX, CLAUDE, AIDER)}
+AGENT_NAMES: tuple[str, ...] = tuple(PRESETS)
+REVIEWER_NAMES: tuple[str, ...] = tuple(name for name, p in PRESETS.items() if "review" in p.roles)
+
+__all__ = [
+    "AGENT_NAMES", "AgentPreset", "AgentReport", "AgentSettings", "DOD_OUTPUT_SCHEMA", "InstallSpec", "PRESETS",
+    "PacketChannel", "REVIEWER_NAMES", "Role", "Usage", "VERDICT_OUTPUT_SCHEMA", "agent_environment",
+    "extract_json_object", "install_command", "key_source", "packet_channel", "preset_of",
+]
+
+
+def preset_of(name: str) -> AgentPreset | None:
+    """The agent preset called ``name``, or None (``command``, ``none``, or unknown)."""
+    return PRESETS.get(name)
+
+
+def packet_channel(name: str) -> PacketChannel:
+    """How the runner or reviewer of preset ``name`` hands back its JSON: the agent preset's channel,
+    ``file`` (``$WORKORDER_RESULT_FILE``) for the ``command`` preset."""
+    spec = PRESETS.get(name)
+    return spec.packet_channel if spec else "file"
+
+
+def key_source(preset: str, api_key_env: str | None) -> str | None:
+    """The variable the agent's key is read from: the config's ``api_key_env``, else the preset's own."""
+    spec = PRESETS.get(preset)
+    return api_key_env or (spec.key_env if spec else None)
+
+
+def agent_environment(preset: str, api_key_env: str | None, environ: Mapping[str, str]) -> dict[str, str]:
+    """The key variables the agent CLI of ``preset`` reads, filled from the key's source variable in
+    ``environ`` (e.g. codex 0.169 reads ``CODEX_API_KEY`` for ``codex exec``; the user's secret is
+    ``OPENAI_API_KEY``). Returns {} when there is no key or no preset."""
+    spec = PRESETS.get(preset)
+    source = key_source(preset, api_key_env)
+    value = environ.get(source) if source else None
+    if not spec or not value:
+        return {}
+    return {name: value for name in (*spec.key_targets, source)}
+
+
+def install_command(preset: str, version: str | None, python: str = "python") -> list[str] | None:
+    """The argv that installs the agent of ``preset`` at ``version`` (None: the preset's pinned
+    version), or None when the preset has nothing to install."""
+    spec = PRESETS.get(preset)
+    if spec is None:
+        return None
+    pin = version or spec.install.version
+    if spec.install.manager == "npm":
+        return ["npm", "install", "-g", f"{spec.install.package}@{pin}"]
+    return [python, "-m", "pip", "install", f"{spec.install.package}=={pin}"]
