@@ -1,0 +1,50 @@
+"""Install the real agent CLIs at the presets' pinned versions, cached between runs.
+
+npm packages go into ``<cache>/npm/<package>@<version>`` (``npm install --prefix``), PyPI packages
+into their own virtual environment ``<cache>/pip/<package>==<version>`` so their dependencies never
+touch workorder's. The cache is ``$WORKORDER_AGENT_CACHE`` or ``~/.cache/workorder-agents``.
+``.ci/run`` calls ``python tests/agents/cli_install.py`` once before the tests, so a missing registry
+fails loudly there instead of skipping the tier.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+from workorder.presets import PRESETS
+
+
+def cache_root() -> Path:
+    """Where installed CLIs are kept."""
+    return Path(os.environ.get("WORKORDER_AGENT_CACHE") or Path.home() / ".cache" / "workorder-agents")
+
+
+def installed_cli(preset: str) -> Path:
+    """The executable of ``preset``'s CLI at its pinned version, installed on first use.
+    Raises subprocess.CalledProcessError when the install fails."""
+    spec = PRESETS[preset]
+    pkg, version = spec.install.package, spec.install.version
+    if spec.install.manager == "npm":
+        prefix = cache_root() / "npm" / f"{pkg.replace('/', '+')}@{version}"
+        exe = prefix / "node_modules" / ".bin" / spec.executable
+        if not exe.exists():
+            prefix.mkdir(parents=True, exist_ok=True)
+            subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(prefix), f"{pkg}@{version}"],
+                           check=True, stdout=subprocess.DEVNULL)
+        return exe
+    env_dir = cache_root() / "pip" / f"{pkg}=={version}"
+    exe = env_dir / "bin" / spec.executable
+    if not exe.exists():
+        venv.create(env_dir, with_pip=True, clear=True)
+        subprocess.run([str(env_dir / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                        f"{pkg}=={version}"], check=True)
+    return exe
+
+
+if __name__ == "__main__":
+    for name in sys.argv[1:] or list(PRESETS):
+        print(f"{name}: {installed_cli(name)}", flush=True)
