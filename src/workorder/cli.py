@@ -191,157 +191,24 @@ def _write_github_file(path: str | None, text: str) -> None:
 
 
 def cmd_handle(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO) -> int:
-    """Handle the event of this workflow run (``$GITHUB_EVENT_NAME``, ``$GITHUB_EVENT_PATH``)."""
-    from .defaultbranch import read_default_branch
-    from .gitops import Git, basic_auth_header
-    from .handlers.context import HandlerContext
-    from .outcome import Outcome
-    from .router import dispatch
-    from .runner import redact
+    """Handle the event of this workflow run (``$GITHUB_EVENT_NAME``, ``$GITHUB_EVENT_PATH``): read the
+    settings once, then :func:`workorder.handle.run_handle`; whatever fails after that ends as a clear
+    ``error`` outcome, never a traceback."""
+    from .handle import UsageError, error_outcome, finish, run_handle
+    from .settings import HandleSettings
     from .templates import Templates
 
-    templates = Templates()
-    event_name = args.event_name or environ.get("GITHUB_EVENT_NAME")
-    event_path = args.event_path or environ.get("GITHUB_EVENT_PATH")
-    if not event_name or not event_path:
-        _error(templates, "no event: set GITHUB_EVENT_NAME and GITHUB_EVENT_PATH (or --event-name/--event-path)", sys.stderr)
-        return EXIT_USAGE
+    settings = HandleSettings.from_environ(environ, args.event_name, args.event_path)
     try:
-        payload = json.loads(Path(event_path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        _error(templates, f"cannot read the event payload {event_path}: {exc}", sys.stderr)
+        return run_handle(settings, args.dry_run, out)
+    except UsageError as exc:
+        _error(Templates(), str(exc), sys.stderr)
         return EXIT_USAGE
-
-    token = environ.get("WORKORDER_GITHUB_TOKEN") or environ.get("GITHUB_TOKEN") or ""
-    reviewer_token = environ.get("WORKORDER_REVIEWER_TOKEN") or ""
-    workspace = Path(environ.get("GITHUB_WORKSPACE") or os.getcwd())
-    repo_info = payload.get("repository") if isinstance(payload, dict) else None
-    default_branch = (repo_info or {}).get("default_branch") or "main"
-    repository = environ.get("GITHUB_REPOSITORY") or (repo_info or {}).get("full_name") or ""
-    server = environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
-    git = Git(repo=workspace, env=dict(environ), auth_header=basic_auth_header(token) if token else None,
-              auth_url=f"{server}/")
-    is_repo = git.rev("HEAD") is not None
-    rules = rules_path = None
-    if is_repo:
-        trusted = read_default_branch(git, default_branch)
-        config, templates, problems, base_ref = trusted.config, trusted.templates, trusted.problems, trusted.ref
-        rules, rules_path = trusted.rules, trusted.rules_path
-    else:
-        from .config import RepoConfig
-
-        config, problems, base_ref = RepoConfig(), [], "HEAD"
-    config = apply_action_inputs(config, environ)
-    bot_login = environ.get("WORKORDER_BOT_LOGIN") or "github-actions[bot]"
-    runner_keys = agent_key_names(config.runner.preset, config.runner.api_key_env, config.runner.env)
-    reviewer_keys = agent_key_names(config.reviewer.preset, config.reviewer.api_key_env, config.reviewer.env)
-    secrets = tuple(v for v in (token, reviewer_token, *(environ.get(k, "") for k in {*runner_keys, *reviewer_keys}))
-                    if len(v) >= 4)
-    if environ.get("GITHUB_ACTIONS") == "true":
-        for secret in secrets:
-            out.write(f"::add-mask::{secret}\n")
-
-    if args.dry_run:
-        ctx = HandlerContext(templates=templates, config=config, bot_login=bot_login, config_problems=problems,
-                             dry_run=True)
-        outcome = dispatch(event_name, payload, ctx)
-        out.write(outcome.model_dump_json(indent=2, exclude_none=True) + "\n")
-        return EXIT_OK
-
-    if not token:
-        _error(templates, "no GitHub token: pass the action input github-token (WORKORDER_GITHUB_TOKEN)", sys.stderr)
-        return EXIT_USAGE
-    if not repository or not is_repo:
-        _error(templates, "run in a checkout of the repository (GITHUB_WORKSPACE) with GITHUB_REPOSITORY set", sys.stderr)
-        return EXIT_USAGE
-
-    from .audit import Journal
-    from .github import GitHubForge
-    from .loop import LoopDeps
-    from .presets import agent_environment
-    from .runner import RunnerSpec, scrub_environment
-
-    api_url = environ.get("GITHUB_API_URL", "https://api.github.com")
-    throttle = {} if environ.get("WORKORDER_NO_THROTTLE") != "1" else {
-        "seconds_between_requests": None, "seconds_between_writes": None}
-    forge = GitHubForge(token, repository, api_url, **throttle)
-    review_forge = GitHubForge(reviewer_token, repository, api_url, **throttle) if reviewer_token else None
-    state_dir = Path(environ.get("WORKORDER_STATE_DIR") or Path(environ.get("RUNNER_TEMP") or workspace / ".workorder") / "workorder")
-    run_url = None
-    if environ.get("GITHUB_RUN_ID"):
-        run_url = f"{server}/{repository}/actions/runs/{environ['GITHUB_RUN_ID']}"
-    runner_command = environ.get("WORKORDER_RUNNER_COMMAND") or config.runner.command
-    has_runner = bool(runner_command) or config.runner.preset != "command"
-    base_env = dict(environ)
-
-    def loop_deps() -> LoopDeps:
-        runner_env = scrub_environment(base_env, runner_keys, config.runner.pass_github_token)
-        runner_env.update(agent_environment(config.runner.preset, config.runner.api_key_env, base_env))
-        if config.runner.pass_github_token and token:
-            runner_env["GITHUB_TOKEN"] = token
-        reporter = ConsoleReporter(templates, out, state_dir / "runs", show_verdicts=False)
-        return LoopDeps(
-            forge=forge, git=git, config=config, templates=templates,
-            runner=RunnerSpec(command=runner_command or "", timeout_s=config.runner.timeout, env=runner_env),
-            verify_env=scrub_environment(base_env), journal=Journal(state_dir / "runs", reporter=reporter),
-            worktrees=state_dir / "worktrees", default_branch=default_branch, base_ref=base_ref,
-            review_forge=review_forge, run_url=run_url, secrets=secrets, rules=rules, rules_path=rules_path,
-            reviewer_env={**scrub_environment(base_env, reviewer_keys),
-                          **agent_environment(config.reviewer.preset, config.reviewer.api_key_env, base_env)},
-        )
-
-    target = environ.get("WORKORDER_ISSUE", "").strip()
-    ctx = HandlerContext(templates=templates, config=config, bot_login=bot_login, forge=forge,
-                         config_problems=problems, loop_deps=loop_deps if has_runner else None,
-                         target_issue=int(target) if target.isdigit() else None)
-    try:
-        outcome = dispatch(event_name, payload, ctx)
-    except Exception as exc:  # the last line of defence: a clear message, never a traceback
-        if environ.get("WORKORDER_DEBUG") == "1":
+    except Exception as exc:  # the last line of defence, around everything handle does
+        if settings.debug:
             raise
-        outcome = Outcome(event=event_name, decision="error", reason_code="error",
-                          reason=redact(f"{type(exc).__name__}: {exc}", secrets))
-    out.write(redact(outcome.model_dump_json(indent=2, exclude_none=True, exclude={"state"}), secrets) + "\n")
-    _write_github_file(environ.get("GITHUB_STEP_SUMMARY"), templates.render(
-        "step_summary.md.j2", decision=outcome.decision, reason=outcome.reason, state=outcome.state))
-    state = outcome.state
-    outputs = {
-        "decision": outcome.decision,
-        "verdict": (state.verdict if state else None) or "",
-        "state": state.state.value if state else "",
-        "pr-number": str(state.pr_number) if state and state.pr_number else "",
-        "runs-dir": str(state_dir / "runs"),
-        "matrix": json.dumps(outcome.matrix or []),
-    }
-    _write_github_file(environ.get("GITHUB_OUTPUT"), "".join(f"{k}={v}\n" for k, v in outputs.items()))
-    failed = outcome.decision == "error" or (state is not None and state.failure is not None and state.failure.kind == "error")
-    return EXIT_INVALID if failed else EXIT_OK
-
-
-def agent_key_names(preset: str, api_key_env: str | None, extra: list[str]) -> list[str]:
-    """Environment variable names an agent gets: its API key variable (configured, else the preset's
-    default) and the extra names configured. Nothing else of the action's environment."""
-    from .presets import key_source
-
-    key = key_source(preset, api_key_env)
-    return [*extra, *([key] if key else [])]
-
-
-def apply_action_inputs(config: Any, environ: Mapping[str, str]) -> Any:
-    """The repo config with the action inputs ``runner`` (preset) and ``agent-version`` applied.
-    A bad input value leaves the config as it is (the install step and the run report it)."""
-    updates = {}
-    from .presets import AGENT_NAMES
-
-    preset = environ.get("WORKORDER_RUNNER_PRESET", "").strip()
-    if preset in ("command", *AGENT_NAMES):
-        updates["preset"] = preset
-    version = environ.get("WORKORDER_AGENT_VERSION", "").strip()
-    if version:
-        updates["version"] = version
-    if not updates:
-        return config
-    return config.model_copy(update={"runner": config.runner.model_copy(update=updates)})
+        secrets = tuple(s for s in (settings.token, settings.reviewer_token) if len(s) >= 4)
+        return finish(settings, Templates(), error_outcome(settings, exc, secrets), secrets, out)
 
 
 def cmd_install_agent(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO) -> int:
@@ -351,13 +218,15 @@ def cmd_install_agent(args: argparse.Namespace, environ: Mapping[str, str], out:
     from .config import RepoConfig
     from .defaultbranch import read_default_branch
     from .gitops import Git
+    from .handle import apply_action_inputs
     from .presets import install_command
+    from .settings import HandleSettings
     from .templates import Templates
 
-    workspace = Path(environ.get("GITHUB_WORKSPACE") or os.getcwd())
-    git = Git(repo=workspace, env=dict(environ))
+    settings = HandleSettings.from_environ(environ)
+    git = Git(repo=settings.workspace, env=dict(environ))
     config = read_default_branch(git, args.default_branch).config if git.rev("HEAD") else RepoConfig()
-    config = apply_action_inputs(config, environ)
+    config = apply_action_inputs(config, settings.runner_preset, settings.agent_version)
     argv = install_command(config.runner.preset, config.runner.version, sys.executable)
     templates = Templates()
     out.write(templates.render("install_agent.txt.j2", preset=config.runner.preset, argv=argv))
