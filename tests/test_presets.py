@@ -33,14 +33,17 @@ def agent(action, python_bin, tmp_path):
 
 
 def test_codex_preset_runs_codex_exec_with_the_documented_flags(action, agent):
-    record = agent("codex", config="  model: gpt-5-codex\nverify: ['test -z \"$OPENAI_API_KEY\"']\n",
+    record = agent("codex", config="  model: gpt-5.5\nverify: ['test -z \"$OPENAI_API_KEY\"']\n",
                    key_env="OPENAI_API_KEY")
     code, out = action.handle(labeled_payload())
     [call] = agent_calls(record)
     phase = str(action.tmp_path / "state" / "runs" / "1" / "1-dev")
-    assert call["argv"] == ["exec", "--json", "--sandbox", "workspace-write", "--skip-git-repo-check",
+    assert call["argv"] == ["exec", "--json", "--sandbox", "workspace-write", "--skip-git-repo-check", "--ephemeral",
+                            "-c", "analytics.enabled=false", "-c", "feedback.enabled=false",
+                            "-c", "check_for_update_on_startup=false", "-c", "allow_login_shell=false",
+                            "-c", 'shell_environment_policy.exclude=["*API_KEY*"]',
                             "-o", f"{phase}/last-message.md", "--output-schema", f"{phase}/output-schema.json",
-                            "-m", "gpt-5-codex", "-"]
+                            "-m", "gpt-5.5", "-"]
     assert "## TASK" in call["stdin"]
     assert call["env"]["OPENAI_API_KEY"] == KEY
     assert "GITHUB_TOKEN" not in call["env"] and TOKEN not in json.dumps(call["env"])
@@ -56,7 +59,8 @@ def test_claude_preset_argv_usage_and_cost_are_summed_over_cycles(action, agent)
     action.handle(labeled_payload())
     calls = agent_calls(record)
     assert len(calls) == 2
-    assert calls[0]["argv"] == ["-p", "--output-format", "json", "--allowedTools",
+    assert calls[0]["argv"] == ["-p", "--output-format", "stream-json", "--verbose", "--tools",
+                                "Read,Edit,Write,Glob,Grep,Bash", "--allowedTools",
                                 "Read,Edit,Write,Glob,Grep,Bash", "--permission-mode", "acceptEdits",
                                 "--max-turns", "25"]
     assert calls[0]["env"]["ANTHROPIC_API_KEY"] == KEY and "GITHUB_TOKEN" not in calls[0]["env"]
@@ -88,10 +92,16 @@ def test_aider_preset_gives_the_in_scope_files_and_its_packet_is_extracted(actio
     action.handle(labeled_payload())
     [call] = agent_calls(record)
     argv = call["argv"]
-    assert argv[:2] == ["--message-file", str(action.tmp_path / "state" / "runs" / "1" / "1-dev" / "prompt.md")]
-    assert argv[2:10] == ["--yes-always", "--no-auto-commits", "--no-stream", "--no-pretty", "--no-check-update",
-                          "--no-show-model-warnings", "--model", "sonnet"]
-    assert argv[10] == "--" and set(argv[11:]) == {"calc/__init__.py", "calc/ops.py", "tests/__init__.py", "tests/test_add.py"}
+    phase = action.tmp_path / "state" / "runs" / "1" / "1-dev"
+    assert argv[:4] == ["--model", "sonnet", "--message-file", str(phase / "prompt.md")]
+    assert argv[argv.index("--edit-format") + 1] == "diff" and argv[argv.index("--llm-history-file") + 1] == str(
+        phase / "aider.llm.history")
+    assert {"--yes-always", "--no-auto-commits", "--no-gitignore", "--no-analytics", "--no-stream"} <= set(argv)
+    ignore = argv[argv.index("--aiderignore") + 1]
+    assert ignore == str(phase / "not-your-job.gitignore"), "out-of-scope files never join aider's chat"
+    assert (phase / "not-your-job.gitignore").read_text().splitlines() == ["README.md", ".github/**", ".github/workorder.yml"]
+    sep = argv.index("--")
+    assert set(argv[sep + 1:]) == {"calc/__init__.py", "calc/ops.py", "tests/__init__.py", "tests/test_add.py"}
     assert action.fake.issues[1]["labels"] == ["wo:passed"]
     assert "2456 tokens (2300 in, 156 out), 1 turns, $0.0100" in action.tracking()
 
@@ -204,7 +214,8 @@ def test_llm_major_fails_a_change_the_gates_pass(action, python_bin, tmp_path):
     subprocess.run(["git", "add", "AGENTS.md"], cwd=action.workspace, check=True)
     calls = reviewer(action, python_bin, tmp_path, "review-major")
     assert "Every function has a docstring example." in calls[0]["stdin"]
-    assert calls[0]["argv"] == ["-p", "--output-format", "json", "--allowedTools", "Read,Glob,Grep", "--max-turns", "10"]
+    assert calls[0]["argv"] == ["-p", "--output-format", "stream-json", "--verbose", "--tools", "Read,Glob,Grep",
+                                "--allowedTools", "Read,Glob,Grep", "--max-turns", "10"]
     assert "GITHUB_TOKEN" not in calls[0]["env"] and calls[0]["env"]["ANTHROPIC_API_KEY"] == KEY
     assert "```diff" in calls[0]["stdin"] and "def subtract" in calls[0]["stdin"]
     body = action.fake.reviews[0]["body"]

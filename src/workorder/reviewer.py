@@ -12,12 +12,12 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from .config import ReviewerConfig
-from .contracts import Finding, Severity, Verdict
+from .contracts import Finding, Severity, Verdict, parse_verdict
 from .gitops import Git
-from .presets import VERDICT_OUTPUT_SCHEMA, AgentReport, AgentSettings, Usage, extract_json_object, packet_channel, preset_of
+from .isolation import Sandbox
+from .presets import VERDICT_OUTPUT_SCHEMA, AgentSettings, Usage, extract_json_object, packet_channel, preset_of, read_report
+from .problems import InvalidInput
 from .proc import run_shell
 from .templates import Templates
 
@@ -45,10 +45,10 @@ def reviewer_command(cfg: ReviewerConfig) -> str:
 
 
 def run_llm_reviewer(cfg: ReviewerConfig, templates: Templates, env: dict[str, str], worktree: Git,
-                     phase_dir: Path, context: dict) -> LlmReview:
+                     phase_dir: Path, context: dict, sandbox: Sandbox | None = None) -> LlmReview:
     """Ask the reviewer for a verdict (``context`` fills the review prompt). The work tree is put back
-    to its commit afterwards, whatever the reviewer did. Never raises for the reviewer's failures."""
-    preset = preset_of(cfg.preset)
+    to its commit afterwards, whatever the reviewer did. With a ``sandbox`` the reviewer runs as its agent
+    user. Never raises for the reviewer's failures."""
     prompt = templates.render("review_prompt.md.j2", channel=packet_channel(cfg.preset), **context)
     command = reviewer_command(cfg)
     usage = Usage()
@@ -61,17 +61,18 @@ def run_llm_reviewer(cfg: ReviewerConfig, templates: Templates, env: dict[str, s
         result_file = adir / "verdict.json"
         run_env = {**env, "WORKORDER_PROMPT_FILE": str(adir / "prompt.md"), "WORKORDER_RESULT_FILE": str(result_file),
                    "WORKORDER_PHASE_DIR": str(adir)}
-        outcome = run_shell(command, worktree.repo, run_env, cfg.timeout, adir / "output.log")
+        outcome = run_shell(command, worktree.repo, run_env, cfg.timeout, adir / "output.log", sandbox=sandbox,
+                            exchange=adir)
         worktree.discard_changes()
-        report = preset.report(adir) if preset else AgentReport(usage=Usage())
+        report = read_report(cfg.preset, adir)
         usage = usage + report.usage
         text = result_file.read_text(encoding="utf-8", errors="replace") if result_file.exists() else \
             extract_json_object(report.final_message, "verdict")
         try:
             if outcome.exit_code != 0 or text is None:
                 raise ValueError("no verdict")
-            verdict = Verdict.model_validate_json(text)
-        except (ValueError, ValidationError):
+            verdict = parse_verdict(text)
+        except (ValueError, InvalidInput):
             notes.append(templates.render_line("reviewer_note.txt.j2", kind="invalid", attempt=attempt,
                                                timed_out=outcome.timed_out, exit_code=outcome.exit_code))
             continue

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Literal
 
 from .contracts import DoDPacket, parse_dod_packet
-from .presets import DOD_OUTPUT_SCHEMA, AgentPreset, AgentReport, Usage, extract_json_object
+from .isolation import Sandbox
+from .presets import DOD_OUTPUT_SCHEMA, AgentPreset, AgentReport, Usage, extract_json_object, read_report
 from .problems import InvalidInput
 from .proc import run_shell
 
@@ -97,7 +98,7 @@ def redact(text: str, secrets: list[str] | tuple[str, ...] = ()) -> str:
 
 
 def run_se_runner(spec: RunnerSpec, worktree: Path, prompt: str, phase_dir: Path, extra_env: dict[str, str],
-                  preset: AgentPreset | None = None) -> RunnerOutcome:
+                  preset: AgentPreset | None = None, sandbox: Sandbox | None = None) -> RunnerOutcome:
     """Run the SE runner once in ``worktree``.
 
     Writes ``prompt.md`` into ``phase_dir`` (outside the work tree), points ``$WORKORDER_PROMPT_FILE``,
@@ -105,7 +106,8 @@ def run_se_runner(spec: RunnerSpec, worktree: Path, prompt: str, phase_dir: Path
     ``phase_dir/output.log``. ``extra_env`` adds WORKORDER_* facts (issue, cycle, phase). For an agent
     ``preset`` (None: the ``command`` preset) it also reads the agent's own report: usage, its error
     text, its turn limit (``budget``), and the DoD packet from the agent's final message when the agent
-    did not write the result file. Returns a :class:`RunnerOutcome`; never raises for the runner's failures.
+    did not write the result file. With a ``sandbox`` the runner runs as its agent user (phase_dir mirrored
+    for it). Returns a :class:`RunnerOutcome`; never raises for the runner's failures.
     """
     phase_dir.mkdir(parents=True, exist_ok=True)
     prompt_file = phase_dir / "prompt.md"
@@ -117,8 +119,9 @@ def run_se_runner(spec: RunnerSpec, worktree: Path, prompt: str, phase_dir: Path
     env["WORKORDER_PROMPT_FILE"] = str(prompt_file)
     env["WORKORDER_RESULT_FILE"] = str(result_file)
     env["WORKORDER_PHASE_DIR"] = str(phase_dir)
-    result = run_shell(spec.command, worktree, env, spec.timeout_s, phase_dir / "output.log")
-    report = preset.report(phase_dir) if preset else AgentReport(usage=Usage())
+    result = run_shell(spec.command, worktree, env, spec.timeout_s, phase_dir / "output.log", sandbox=sandbox,
+                       exchange=phase_dir)
+    report = read_report(preset.name, phase_dir) if preset else AgentReport(usage=Usage())
     common = dict(exit_code=result.exit_code, duration_s=result.duration_s, output_tail=result.output_tail,
                   usage=report.usage, final_message=report.final_message, agent_error=report.error)
     failure = _failure(result, report, spec.timeout_s)

@@ -7,6 +7,7 @@ Adding a preset (say gemini-cli) means one module like :mod:`workorder.presets.c
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 from .aider import AIDER
 from .base import AgentPreset, AgentReport, AgentSettings, InstallSpec, PacketChannel, Role, Usage
@@ -22,13 +23,26 @@ REVIEWER_NAMES: tuple[str, ...] = tuple(name for name, p in PRESETS.items() if "
 __all__ = [
     "AGENT_NAMES", "AgentPreset", "AgentReport", "AgentSettings", "DOD_OUTPUT_SCHEMA", "InstallSpec", "PRESETS",
     "PacketChannel", "REVIEWER_NAMES", "Role", "Usage", "VERDICT_OUTPUT_SCHEMA", "agent_environment",
-    "extract_json_object", "install_command", "key_source", "packet_channel", "preset_of",
+    "extract_json_object", "install_command", "key_source", "packet_channel", "preset_of", "read_report",
 ]
 
 
 def preset_of(name: str) -> AgentPreset | None:
     """The agent preset called ``name``, or None (``command``, ``none``, or unknown)."""
     return PRESETS.get(name)
+
+
+def read_report(name: str, phase_dir: Path) -> AgentReport:
+    """What the agent of preset ``name`` reported in ``phase_dir``; an empty report for the ``command``
+    preset. Never raises for what the agent wrote: a report that cannot be read (hostile or broken
+    output: wrong types, nesting past Python's limits) is an empty report naming the problem."""
+    spec = PRESETS.get(name)
+    if spec is None:
+        return AgentReport(usage=Usage())
+    try:
+        return spec.report(phase_dir)
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError, OSError) as exc:
+        return AgentReport(usage=Usage(), error=f"the {name} report could not be read ({type(exc).__name__})")
 
 
 def packet_channel(name: str) -> PacketChannel:

@@ -18,6 +18,9 @@ from typing import Literal
 from pydantic import BaseModel
 
 Role = Literal["se", "review"]
+NOT_YOUR_JOB_FILE = "not-your-job.gitignore"
+"""In the phase folder: the gitignore-style globs the agent must not change (the work order's
+out_of_scope and the protected paths), written by the loop for agents that can be told to ignore files."""
 PacketChannel = Literal["file", "final_message", "structured_output"]
 
 

@@ -6,7 +6,8 @@ _NULLABLE_STR = {"type": ["string", "null"]}
 DOD_OUTPUT_SCHEMA = {
     "type": "object",
     "additionalProperties": False,
-    "required": ["status", "summary", "files_changed", "commands_run", "tests_run", "assumptions", "limitations", "question"],
+    "required": ["status", "summary", "files_changed", "commands_run", "tests_run", "assumptions", "limitations", "question",
+                 "evidence"],
     "properties": {
         "status": {"type": "string", "enum": ["done", "blocked", "question"]},
         "summary": {"type": "string"},
@@ -22,6 +23,10 @@ DOD_OUTPUT_SCHEMA = {
             "required": ["question", "context", "options", "recommended"],
             "properties": {"question": {"type": "string"}, "context": _NULLABLE_STR,
                            "options": {"type": "array", "items": {"type": "string"}}, "recommended": _NULLABLE_STR}}]},
+        "evidence": {"type": "array", "items": {
+            "type": "object", "additionalProperties": False, "required": ["criterion", "kind", "ref"],
+            "properties": {"criterion": {"type": "string"}, "kind": {"type": "string", "enum": ["test", "command", "path"]},
+                           "ref": {"type": "string"}}}},
     },
 }
 VERDICT_OUTPUT_SCHEMA = {
