@@ -6,12 +6,12 @@ Formats are the project's contract (docs/contracts.md); JSON Schemas come from
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from .bounded import load_json
 from .problems import InvalidInput, Problem, problems_from_validation_error
 
 
@@ -35,6 +35,22 @@ class RunnerQuestion(BaseModel):
     recommended: str | None = Field(default=None, description="the runner's suggestion")
 
 
+MAX_EVIDENCE = 200  # entries in a DoD packet's evidence list
+
+
+class CriterionEvidence(BaseModel):
+    """One piece of evidence the runner names for a done_when criterion; the action checks each."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    criterion: str = Field(min_length=1, max_length=2000,
+                           description="the done_when criterion: its number (1 = first) or its text")
+    kind: Literal["test", "command", "path"] = Field(
+        description="test: a test id the action's verify run ran and passed; command: a verify command that "
+                    "exited 0; path: path:line (or path:start-end) of a line the diff adds")
+    ref: str = Field(min_length=1, max_length=1000, description="the test id, command line, or path:line")
+
+
 class DoDPacket(BaseModel):
     """The Definition-of-Done packet, written by the SE runner to ``$WORKORDER_RESULT_FILE``.
 
@@ -51,6 +67,8 @@ class DoDPacket(BaseModel):
     assumptions: list[str] = Field(default_factory=list, description="assumptions made")
     limitations: list[str] = Field(default_factory=list, description="known limitations")
     question: RunnerQuestion | None = Field(default=None, description="required when status is question")
+    evidence: list[CriterionEvidence] = Field(default_factory=list, max_length=MAX_EVIDENCE,
+                                              description="each done_when criterion mapped to its evidence")
     reported_by: Literal["runner", "action"] = Field(
         default="runner", description="runner, or action when the action built the packet from the diff"
     )
@@ -63,17 +81,12 @@ class DoDPacket(BaseModel):
 
 
 def parse_dod_packet(text: str) -> DoDPacket:
-    """Parse the JSON text of a DoD packet.
+    """Parse the JSON text of a DoD packet (at most 1 MiB, held to :mod:`workorder.bounded`'s limits).
 
-    Raises :class:`InvalidInput` naming each bad field, or the JSON error with its line and column.
+    Raises :class:`InvalidInput` naming each bad field, or ``(file)`` with the JSON error's line and
+    column; never anything else.
     """
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(
-            "DoD packet",
-            [Problem(field="(file)", message=f"is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})")],
-        ) from None
+    data = load_json(text, "DoD packet")
     if not isinstance(data, dict):
         raise InvalidInput("DoD packet", [Problem(field="(file)", message="is not a JSON object")])
     try:
@@ -102,6 +115,19 @@ class Finding(BaseModel):
     source: Literal["gate", "llm"] = Field(default="gate", description="a deterministic gate, or the LLM reviewer")
 
 
+class EvidenceRow(BaseModel):
+    """One row of the review's evidence table: done_when criterion ``number`` (1-based) and its text,
+    one piece of evidence the runner named for it (``kind``/``ref``; None when it named none), whether
+    the action's own evidence backs it, and what the action saw (``detail``)."""
+
+    number: int
+    criterion: str
+    kind: str | None = None
+    ref: str | None = None
+    verified: bool
+    detail: str
+
+
 class Verdict(BaseModel):
     """The PO verdict: FAIL if any finding is a BLOCKER or MAJOR, else PASS."""
 
@@ -109,6 +135,7 @@ class Verdict(BaseModel):
     findings: list[Finding] = Field(default_factory=list)
     corrective_prompt: str | None = Field(default=None, description="pasteable prompt for a fix cycle; FAIL only")
     notes: list[str] = Field(default_factory=list, description="remarks on how the verdict was reached")
+    evidence: list[EvidenceRow] = Field(default_factory=list, description="done_when criterion → evidence → verified")
 
     def count(self, severity: Severity) -> int:
         """Number of findings of ``severity``."""
@@ -118,3 +145,19 @@ class Verdict(BaseModel):
 def verdict_for(findings: list[Finding]) -> Literal["PASS", "FAIL"]:
     """FAIL if any finding is a BLOCKER or MAJOR, else PASS."""
     return "FAIL" if any(f.severity in (Severity.BLOCKER, Severity.MAJOR) for f in findings) else "PASS"
+
+
+def parse_verdict(text: str) -> Verdict:
+    """Parse the JSON text of a PO verdict (the LLM reviewer's answer), held to the limits of
+    :mod:`workorder.bounded` (1 MiB, 64 levels, 100-digit integers).
+
+    Returns the :class:`Verdict`. Raises :class:`InvalidInput` naming each bad field, or ``(file)``
+    for text that is not a JSON object; never anything else.
+    """
+    data = load_json(text, "PO verdict")
+    if not isinstance(data, dict):
+        raise InvalidInput("PO verdict", [Problem(field="(file)", message="is not a JSON object")])
+    try:
+        return Verdict.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput("PO verdict", problems_from_validation_error(exc, Verdict)) from None

@@ -2,15 +2,30 @@
 
 Formats: GitHub's "Webhook events and payloads" docs (the same payload Actions puts at
 ``$GITHUB_EVENT_PATH``), e.g. https://docs.github.com/en/webhooks/webhook-events-and-payloads#issues
+Issue and pull request numbers are at most ``MAX_ISSUE_NUMBER`` and ids at most ``MAX_ID``
+(:mod:`workorder.bounded`), so a forged payload is refused naming the field.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .bounded import MAX_ID, MAX_ISSUE_NUMBER
 
 
 class _Payload(BaseModel):
     model_config = ConfigDict(extra="ignore")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _valid_unicode(cls, value: Any) -> Any:
+        """Text with a lone UTF-16 surrogate (valid JSON, ``"\\ud800"``, but not Unicode) gets U+FFFD
+        in its place, so it can be parsed, rendered and written out as JSON again."""
+        if isinstance(value, str):
+            return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        return value
 
 
 class User(_Payload):
@@ -30,7 +45,7 @@ class IssuePayload(_Payload):
     """The ``issue`` object of ``issues`` and ``issue_comment`` events (on a pull request it
     carries ``pull_request``)."""
 
-    number: int = Field(ge=1)
+    number: int = Field(ge=1, le=MAX_ISSUE_NUMBER)
     title: str = ""
     body: str | None = None
     labels: list[LabelRef] = Field(default_factory=list)
@@ -68,7 +83,7 @@ def is_bot(user: User, bot_login: str, allowed_bots: list[str] | tuple[str, ...]
 class CommentPayload(_Payload):
     """The ``comment`` object of an ``issue_comment`` event."""
 
-    id: int
+    id: int = Field(ge=1, le=MAX_ID)
     body: str | None = None
     user: User
 
@@ -83,17 +98,24 @@ class IssueCommentEvent(_Payload):
     sender: User
 
 
+class RepoId(_Payload):
+    """The ``repo`` of a pull request's head or base: its numeric ``id`` (null for a deleted fork)."""
+
+    id: int | None = None
+
+
 class BranchRef(_Payload):
-    """``head`` or ``base`` of a pull request: branch name and commit SHA."""
+    """``head`` or ``base`` of a pull request: branch name, commit SHA and the repository it is in."""
 
     ref: str
     sha: str = ""
+    repo: RepoId | None = None
 
 
 class PullRequestPayload(_Payload):
     """The ``pull_request`` object of pull request events."""
 
-    number: int = Field(ge=1)
+    number: int = Field(ge=1, le=MAX_ISSUE_NUMBER)
     head: BranchRef
     base: BranchRef
     body: str | None = None
@@ -103,7 +125,7 @@ class PullRequestPayload(_Payload):
 class ReviewPayload(_Payload):
     """The ``review`` object of a ``pull_request_review`` event."""
 
-    id: int
+    id: int = Field(ge=1, le=MAX_ID)
     body: str | None = None
     state: str
     user: User

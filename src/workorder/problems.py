@@ -46,6 +46,12 @@ _MESSAGES = {
     "bool_parsing": "must be true or false",
     "bool_type": "must be true or false",
     "int_parsing": "must be a whole number",
+    "int_parsing_size": "is a number with too many digits",
+    "int_from_float": "must be a whole number",
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "finite_number": "must be a finite number",
+    "string_too_long": "is too long",
     "int_type": "must be a whole number",
     "list_type": "must be a list",
     "string_type": "must be text",
@@ -76,12 +82,21 @@ def _hint(model: type[BaseModel], loc: tuple) -> str | None:
         field = current.model_fields.get(item)
         if field is None:
             if current.model_config.get("extra") == "forbid":
-                return "one of: " + ", ".join(current.model_fields)
+                return unknown_key_hint(item, list(current.model_fields))
             return None
         hint = field.description
         annotation = field.annotation
         current = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
     return hint
+
+
+def unknown_key_hint(key: str, known: list[str]) -> str:
+    """What to write instead of the unknown ``key``: the closest known key (difflib, cutoff 0.6) as
+    "did you mean …?", then every key of ``known``."""
+    import difflib
+
+    close = difflib.get_close_matches(key, known, n=1)
+    return (f"did you mean {close[0]}? " if close else "") + "one of: " + ", ".join(known)
 
 
 def problems_from_validation_error(error: ValidationError, model: type[BaseModel]) -> list[Problem]:

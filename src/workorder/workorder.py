@@ -15,12 +15,19 @@ import re
 from typing import Annotated, Any, Literal
 
 import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
-from .yamlload import safe_load
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
-
+from .bounded import MAX_ISSUE_NUMBER, check_size, parse_bounded_int, yaml_error_message
 from .globs import check_glob
 from .problems import InvalidInput, Problem, problems_from_validation_error
+from .yamlload import safe_load
 
 NO_RESPONSE = "_No response_"
 
@@ -54,13 +61,23 @@ def _as_issue_numbers(value: Any) -> Any:
         tokens = [t for t in re.split(r"[\s,]+", value.replace(NO_RESPONSE, " ").strip()) if t]
         numbers = []
         for token in tokens:
-            digits = token.lstrip("#")
-            if not digits.isdigit():
-                raise ValueError(f"'{token}' is not an issue number")
-            numbers.append(int(digits))
+            number = parse_bounded_int(token.lstrip("#"), MAX_ISSUE_NUMBER)
+            if number is None:
+                raise ValueError(f"'{token[:20]}' is not an issue number")
+            numbers.append(number)
         return numbers
     if isinstance(value, list):
-        return [int(v.lstrip("#")) if isinstance(v, str) and v.lstrip("#").isdigit() else v for v in value]
+        return [_as_issue_number(v) for v in value]
+    return value
+
+
+def _as_issue_number(value: Any) -> Any:
+    """``"#12"`` → 12; anything else is left for pydantic to check (ge=1, le=MAX_ISSUE_NUMBER)."""
+    if isinstance(value, str):
+        number = parse_bounded_int(value.strip().lstrip("#"), MAX_ISSUE_NUMBER)
+        if number is None:
+            raise ValueError(f"'{value[:20]}' is not an issue number")
+        return number
     return value
 
 
@@ -126,7 +143,7 @@ class WorkOrder(BaseModel):
     risk: Annotated[Literal["low", "medium", "high"], BeforeValidator(_as_risk)] = Field(
         default="low", description="one of: low, medium, high"
     )
-    blocked_by: Annotated[list[Annotated[int, Field(ge=1)]], BeforeValidator(_as_issue_numbers)] = Field(
+    blocked_by: Annotated[list[Annotated[int, Field(ge=1, le=MAX_ISSUE_NUMBER)]], BeforeValidator(_as_issue_numbers)] = Field(
         default_factory=list, description="issue numbers this work waits for, e.g. #12, #14"
     )
     allow_dependencies: Annotated[bool, BeforeValidator(_as_bool)] = Field(
@@ -214,20 +231,22 @@ def _sections(body: str) -> tuple[dict[str, str], list[Problem]]:
 def parse_work_order_body(body: str | None) -> WorkOrder:
     """Parse an issue body into a :class:`WorkOrder`.
 
-    Takes the raw issue body (markdown; None for an empty body). Returns the validated work order.
-    Raises :class:`InvalidInput` listing every problem by field, with what is expected.
+    Takes the raw issue body (markdown, at most 1 MiB; None for an empty body). Returns the validated
+    work order. Raises :class:`InvalidInput` listing every problem by field, with what is expected;
+    front matter is held to the limits of :mod:`workorder.bounded` (nesting, integer digits).
     """
+    check_size(body or "", "work order", "body")
     text = (body or "").replace("\r\n", "\n")
     front = _FRONT_MATTER.match(text)
     if front:
         try:
-            data = safe_load(front.group(1))
+            data = safe_load(front.group(1), "work order", "front matter")
+        except InvalidInput:
+            raise
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" at line {mark.line + 2}" if mark else ""
             raise InvalidInput(
                 "work order",
-                [Problem(field="front matter", message=f"is not valid YAML{where}", expected="key: value lines")],
+                [Problem(field="front matter", message=yaml_error_message(exc, first_line=2), expected="key: value lines")],
             ) from None
         if not isinstance(data, dict):
             raise InvalidInput(
