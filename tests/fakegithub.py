@@ -3,12 +3,19 @@
 Shapes follow docs.github.com/en/rest (issues, labels, comments, pulls, reviews, statuses,
 collaborator permission). Every request is recorded in ``calls`` as (METHOD, path) so tests can
 count API requests.
+
+Fault injection: :meth:`FakeGitHub.fault_at` (by request number, 1-based) and :meth:`FakeGitHub.fault_on`
+(by method and path) answer with a :class:`Fault` instead: a status (5xx, 401, 403, 404, 422), the
+same after applying the request ("applied, then 502"), GitHub's rate-limit answers (:func:`fault`), or a
+kill: the request is applied, then :class:`Killed` (a BaseException, like the process dying) is raised.
+``kill_at_write`` kills after the k-th write (any method but GET); ``latency_s`` delays every answer.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
@@ -16,6 +23,46 @@ from urllib.parse import parse_qs, unquote, urlparse
 import responses
 
 API = "https://api.github.com"
+
+
+class Killed(BaseException):
+    """The process running `workorder handle` died (the kill switch): nothing after it runs."""
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One injected failure: answer ``status`` with ``headers`` and ``body``; when ``applied``, the
+    request takes effect first; when ``kill``, it takes effect and then :class:`Killed` is raised."""
+
+    status: int = 502
+    headers: dict = field(default_factory=dict)
+    body: dict = field(default_factory=lambda: {"message": "fake failure"})
+    applied: bool = False
+    kill: bool = False
+
+
+TRANSIENT_FAULTS = ("5xx", "applied-502", "403-primary", "403-secondary", "429", "kill")
+PERMANENT_FAULTS = ("401", "403", "404", "422")
+
+
+def fault(kind: str) -> Fault:
+    """The :class:`Fault` of a kind in :data:`TRANSIENT_FAULTS` or :data:`PERMANENT_FAULTS`: primary rate
+    limit is 403 with ``x-ratelimit-remaining: 0`` and ``x-ratelimit-reset`` 30 s ahead; secondary is
+    403 with ``retry-after``; 429 has ``retry-after``; ``403`` alone is a missing permission."""
+    reset = str(int(time.time()) + 30)
+    return {
+        "5xx": Fault(503),
+        "applied-502": Fault(502, applied=True),
+        "403-primary": Fault(403, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset, "x-ratelimit-limit": "5000"},
+                             {"message": "API rate limit exceeded for installation ID 1."}),
+        "403-secondary": Fault(403, {"retry-after": "2"}, {"message": "You have exceeded a secondary rate limit."}),
+        "429": Fault(429, {"retry-after": "1"}, {"message": "Too many requests"}),
+        "kill": Fault(kill=True),
+        "401": Fault(401, body={"message": "Bad credentials"}),
+        "403": Fault(403, body={"message": "Resource not accessible by integration"}),
+        "404": Fault(404, body={"message": "Not Found"}),
+        "422": Fault(422, body={"message": "Validation Failed", "errors": [{"code": "invalid"}]}),
+    }[kind]
 
 
 @dataclass
@@ -36,6 +83,11 @@ class FakeGitHub:
     review_author: str | None = None
     head_sha: Any = None  # callable(branch) -> sha of the branch on the real git origin, when set
     before_request: Any = None  # callable(method, path) run before each request (to simulate edits)
+    faults_at: dict[int, Fault] = field(default_factory=dict)  # request number (1-based) → fault
+    faults_on: list[tuple[str, str, Fault]] = field(default_factory=list)  # (method, path regex, fault), once each
+    kill_at_write: int | None = None
+    latency_s: float = 0.0
+    writes: int = 0
 
     # -- helpers for tests -------------------------------------------------------------------
     milestones: dict[int, str] = field(default_factory=dict)
@@ -53,6 +105,22 @@ class FakeGitHub:
 
     def count(self, method: str | None = None, pattern: str = "") -> int:
         return sum(1 for m, p in self.calls if (method is None or m == method) and re.search(pattern, p))
+
+    def fault_at(self, request_number: int, f: Fault) -> None:
+        """Answer the ``request_number``-th request (counted in ``calls``, 1-based) with ``f``."""
+        self.faults_at[request_number] = f
+
+    def fault_on(self, method: str, path_regex: str, f: Fault) -> None:
+        """Answer the next request matching ``method`` and ``path_regex`` with ``f`` (once)."""
+        self.faults_on.append((method, path_regex, f))
+
+    def _take_fault(self, method: str, path: str) -> Fault | None:
+        found = self.faults_at.pop(len(self.calls), None)
+        for i, (m, regex, f) in enumerate(self.faults_on):
+            if found is None and m == method and re.search(regex, path):
+                del self.faults_on[i]
+                found = f
+        return found
 
     def fail_next(self, method: str, path_regex: str, status: int, body: dict | None = None, headers: dict | None = None) -> None:
         """Make the next matching request answer ``status`` (queue several by calling again)."""
@@ -75,7 +143,9 @@ class FakeGitHub:
                 "labels": [self._label(x) for x in issue["labels"]], "user": self._user(issue["user"]),
                 "node_id": f"I_{n}", "milestone": {"number": milestone, "title": self.milestones.get(milestone, "")}
                 if milestone else None,
-                "issue_dependencies_summary": {"blocked_by": len(issue.get("blocked_by", [])), "blocking": 0},
+                "issue_dependencies_summary": {  # blocked_by counts open blockers only, total_* all of them
+                    "blocked_by": sum(1 for b in issue.get("blocked_by", []) if self.issues.get(b, {}).get("state") == "open"),
+                    "total_blocked_by": len(issue.get("blocked_by", [])), "blocking": 0, "total_blocking": 0},
                 "url": f"{API}/repos/{self.repo}/issues/{n}", "html_url": f"https://github.com/{self.repo}/issues/{n}"}
 
     def _comment(self, c: dict) -> dict:
@@ -100,12 +170,29 @@ class FakeGitHub:
         path = unquote(url.path)
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
         self.calls.append((request.method, path))
+        if self.latency_s:
+            time.sleep(self.latency_s)
         if self.before_request:
             self.before_request(request.method, path)
         for (method, regex), queue in list(self.fail.items()):
             if method == request.method and re.search(regex, path) and queue:
                 status, body, headers = queue.pop(0)
                 return status, {"Content-Type": "application/json", **headers}, json.dumps(body)
+        injected = self._take_fault(request.method, path)
+        if injected is not None and not (injected.applied or injected.kill):
+            return injected.status, {"Content-Type": "application/json", **injected.headers}, json.dumps(injected.body)
+        answer = self._answer(request, path, query)
+        if request.method != "GET":
+            self.writes += 1
+            if self.writes == self.kill_at_write:
+                raise Killed(f"killed after write {self.writes}: {request.method} {path}")
+        if injected is not None and injected.kill:
+            raise Killed(f"killed after {request.method} {path}")
+        if injected is not None:
+            return injected.status, {"Content-Type": "application/json", **injected.headers}, json.dumps(injected.body)
+        return answer
+
+    def _answer(self, request: Any, path: str, query: dict) -> tuple[int, dict, str]:
         body = json.loads(request.body) if request.body else {}
         if path == "/graphql":
             return self.graphql(body)
@@ -143,6 +230,8 @@ class FakeGitHub:
             ("POST", r"/statuses/([0-9a-f]{40})", self.create_status),
             ("POST", r"/issues/comments/(\d+)/reactions", self.create_reaction),
             ("GET", r"/pulls/(\d+)/reviews/(\d+)/comments", self.list_review_comments),
+            ("GET", r"/pulls/(\d+)/reviews", self.list_reviews),
+            ("GET", r"/commits/([0-9a-f]{40})/status", self.combined_status),
         ]
 
     @staticmethod
@@ -276,6 +365,24 @@ class FakeGitHub:
         self.reviews.append(review)
         return self._json(200, {"id": len(self.reviews), "state": body.get("event"), "body": body.get("body"),
                                 "commit_id": body.get("commit_id"), "user": self._user(author)})
+
+    def list_reviews(self, body, query, n):
+        states = {"COMMENT": "COMMENTED", "REQUEST_CHANGES": "CHANGES_REQUESTED", "APPROVE": "APPROVED"}
+        found = [{"id": i, "user": self._user(r["user"]), "body": r.get("body", ""), "commit_id": r.get("commit_id"),
+                  "state": states.get(r.get("event", ""), "COMMENTED")}
+                 for i, r in enumerate(self.reviews, start=1) if r["pull"] == int(n)]
+        return self._page(found, query, f"/pulls/{n}/reviews")
+
+    def combined_status(self, body, query, sha):
+        latest: dict[str, dict] = {}
+        for s in self.statuses:
+            if s["sha"] == sha:
+                latest[s["context"]] = s
+        states = {s["state"] for s in latest.values()}
+        overall = "failure" if states & {"failure", "error"} else "pending" if states - {"success"} or not states else "success"
+        return self._json(200, {"state": overall, "sha": sha, "total_count": len(latest),
+                                "statuses": [{"context": c, "state": s["state"], "description": s.get("description", ""),
+                                              "target_url": s.get("target_url")} for c, s in latest.items()]})
 
     def create_reaction(self, body, query, cid):
         self.comments[int(cid)].setdefault("reactions", []).append(body["content"])

@@ -1,4 +1,5 @@
-"""Retries: rate limits wait (capped), 5xx backs off, but a create is never blindly repeated."""
+"""Retries: every method is retried on 5xx, 429 and rate-limit 403s, waits are capped by the run's budget,
+and a create GitHub may have applied is looked up before it is repeated."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import re
 
 import pytest
 import responses
+from fakegithub import FakeGitHub, fault
 
-from fakegithub import FakeGitHub
 from workorder.forge import ForgeError, LabelSpec
 from workorder.github import GitHubForge, WorkorderRetry
 
@@ -58,12 +59,79 @@ def test_a_wait_beyond_the_cap_fails_instead_of_sleeping(fake):
     assert slept == [] and fake.count("GET", r"/issues/1$") == 1
 
 
-def test_create_failing_with_5xx_is_not_repeated(fake):
+def test_create_failing_with_5xx_is_looked_up_then_created_once(fake):
     fake.fail_next("POST", r"/issues/1/comments$", 502)
+    f, slept = forge()
+    f.create_comment(1, "hello")
+    assert [c["body"] for c in fake.issue_comments(1)] == ["hello"]
+    assert fake.count("POST", r"/comments$") == 2 and fake.count("GET", r"/comments$") == 1 and slept == [1.0]
+
+
+@pytest.mark.parametrize("method, path, call", [
+    ("POST", r"/issues/1/comments$", lambda f: f.create_comment(1, "hello")),
+    ("POST", r"/pulls/7/reviews$", lambda f: f.create_review(7, "a" * 40, "COMMENT", "PASS", [])),
+    ("POST", r"/statuses/", lambda f: f.set_commit_status("a" * 40, "success", "workorder/verdict", "PASS", None)),
+    ("POST", r"/pulls$", lambda f: f.create_pull_request("wo/1-x", "main", "t", "b", draft=True)),
+])
+def test_a_create_that_github_applied_but_answered_502_is_found_not_repeated(fake, method, path, call):
+    fake.pulls[7] = {"title": "t", "body": "b", "head": "wo/9-y", "base": "main", "draft": True, "state": "open"}
+    fake.fault_on(method, path, fault("applied-502"))
     f, _ = forge()
+    call(f)
+    assert fake.count(method, path) == 1
+    assert len(fake.issue_comments(1)) + len(fake.reviews) + len(fake.statuses) + len(fake.pulls) == 2
+
+
+@pytest.mark.parametrize("kind, waits", [("5xx", [1.0]), ("403-secondary", [2.0]), ("429", [1.0]), ("applied-502", [1.0])])
+def test_every_method_is_retried_on_transient_failures(fake, kind, waits):
+    fake.add_comment(1, "github-actions[bot]", "old")
+    [cid] = fake.comments
+    for method, path, call in [("PATCH", r"/comments/\d+$", lambda f: f.edit_comment(1, cid, "new")),
+                               ("POST", r"/issues/1/labels$", lambda f: f.add_label(1, "wo:running")),
+                               ("DELETE", r"/labels/wo:running$", lambda f: f.remove_label(1, "wo:running")),
+                               ("GET", r"/issues/1$", lambda f: f.get_issue(1))]:
+        fake.fault_on(method, path, fault(kind))
+        f, slept = forge()
+        call(f)
+        assert slept == waits, (method, path)
+    assert fake.comments[cid]["body"] == "new" and fake.issues[1]["labels"] == []
+
+
+def test_primary_rate_limit_waits_until_the_reset(fake):
+    fake.fault_on("GET", r"/issues/1$", fault("403-primary"))
+    reset = int(fake.faults_on[0][2].headers["x-ratelimit-reset"])
+    slept: list[float] = []
+    retry = WorkorderRetry(max_wait_s=60, sleep=slept.append, clock=lambda: reset - 10)
+    f = GitHubForge("t", "Codertocat/Hello-World", retry=retry, seconds_between_requests=None, seconds_between_writes=None)
+    assert f.get_issue(1).number == 1 and slept == [11.0]
+
+
+def test_waits_of_a_run_stay_within_its_budget(fake):
+    for _ in range(2):
+        fake.fault_on("GET", r"/issues/1$", fault("429"))
+    f, slept = forge(max_wait_s=1.5)
+    with pytest.raises(ForgeError) as info:
+        f.get_issue(1)
+    assert slept == [1.0] and info.value.transient and "reading issue #1" in str(info.value)
+
+
+def test_server_errors_back_off_exponentially_then_give_up_as_transient(fake):
+    for _ in range(5):
+        fake.fault_on("GET", r"/issues/1$", fault("5xx"))
+    f, slept = forge()
+    with pytest.raises(ForgeError) as info:
+        f.get_issue(1)
+    assert slept == [1.0, 2.0, 4.0, 8.0] and info.value.transient and info.value.status == 503
+
+
+@pytest.mark.parametrize("kind", ["401", "403", "404", "422"])
+def test_refusals_are_permanent_and_not_retried(fake, kind):
+    fake.fault_on("POST", r"/issues/1/comments$", fault(kind))
+    f, slept = forge()
     with pytest.raises(ForgeError) as info:
         f.create_comment(1, "hello")
-    assert info.value.status == 502 and fake.count("POST", r"/comments$") == 1
+    assert not info.value.transient and info.value.status == int(kind) and info.value.call == "commenting on #1"
+    assert slept == [] and fake.count("POST", r"/comments$") == 1 and not fake.issue_comments(1)
 
 
 def test_pull_request_create_that_failed_but_happened_is_found(fake):

@@ -32,6 +32,7 @@ class Issue:
     html_url: str = ""
     milestone: int | None = None
     blocked_by_count: int | None = None  # from GitHub's issue_dependencies_summary; None: unknown
+    total_blocked_by: int | None = None  # the same summary's count of open and closed blockers
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,26 @@ class LabelSpec:
 
     name: str
     color: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Review:
+    """A pull request review: id, author login, body, the commit it reviewed, its state (COMMENTED, …)."""
+
+    id: int
+    author: str
+    body: str
+    commit_id: str
+    state: str = ""
+
+
+@dataclass(frozen=True)
+class CommitStatus:
+    """The latest status of one context on a commit: context, state, description."""
+
+    context: str
+    state: str
     description: str = ""
 
 
@@ -149,14 +170,25 @@ class Forge(Protocol):
     ) -> None:
         """Post a review on a pull request at ``commit_sha``, with inline comments."""
 
+    def list_reviews(self, number: int) -> list[Review]:
+        """Every review of pull request ``number``, oldest first."""
+
+    def commit_statuses(self, sha: str) -> list[CommitStatus]:
+        """The latest status of each context on commit ``sha`` (the combined status)."""
+
     def set_commit_status(self, sha: str, state: StatusState, context: str, description: str, target_url: str | None) -> None:
         """Set a commit status on ``sha``."""
 
 
 class ForgeError(Exception):
-    """The forge refused or failed a request. ``status`` is the HTTP status when there was one."""
+    """The forge refused or failed a request. ``status`` is the HTTP status when there was one;
+    ``transient`` is True when the same request may succeed later (5xx, rate limits, no answer:
+    the run is resumable), False when it was refused (401, 403, 404, 422: a person must fix something);
+    ``call`` names the request (e.g. ``posting a review on #7``)."""
 
-    def __init__(self, message: str, status: int | None = None):
+    def __init__(self, message: str, status: int | None = None, *, transient: bool = False, call: str = ""):
         super().__init__(message)
         self.status = status
+        self.transient = transient
+        self.call = call
 

@@ -9,73 +9,97 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import requests
-from github import Auth, Github, GithubException, GithubRetry
-from github.GithubException import RateLimitExceededExceedsMaxWait, UnknownObjectException
+from github import Auth, Github, GithubException
+from github.GithubException import UnknownObjectException
 
-from .forge import Comment, ForgeError, Issue, LabelSpec, PullRequest, ReviewComment, ReviewEvent, StatusState
+from .forge import (
+    Comment,
+    CommitStatus,
+    ForgeError,
+    Issue,
+    LabelSpec,
+    PullRequest,
+    Review,
+    ReviewComment,
+    ReviewEvent,
+    StatusState,
+)
 
 DEFAULT_API_URL = "https://api.github.com"
-NON_IDEMPOTENT = frozenset({"POST", "PATCH"})
+SECONDARY_LIMIT_WAIT_S = 60.0  # GitHub: without retry-after, wait at least a minute after a secondary limit
 
 
-class WorkorderRetry(GithubRetry):
-    """PyGithub's retry policy, made safe for creates and bounded in time.
+def default_sleep(seconds: float) -> None:
+    """Sleep ``seconds`` (the retry policy's default; tests replace it so they never wait)."""
+    time.sleep(seconds)
 
-    * Rate limits (403 with a rate-limit message, 429) are retried after ``Retry-After``, else until
-      the reset time; any single wait over ``max_wait_s`` seconds, or waits adding up to more than
-      that, raise instead of sleeping (the run fails and can be re-run).
-    * 5xx responses are retried with exponential backoff, but only for GET, PUT and DELETE: a POST or
-      PATCH that failed with 5xx may have been applied, so it is never blindly repeated. The caller
-      looks the object up first (a PR by its head branch, a comment by its marker) instead.
-    ``sleep`` is injectable so tests never wait.
+
+@dataclass
+class WorkorderRetry:
+    """How every GitHub request is retried, bounded by the run's budget.
+
+    Transient answers are retried for every method: 5xx and connection errors with exponential
+    backoff (``backoff_s`` · 2^attempt seconds), 429 and rate-limit 403s (primary: ``x-ratelimit-remaining: 0``
+    until ``x-ratelimit-reset``, an epoch in seconds; secondary: ``retry-after`` seconds, else one minute)
+    as GitHub asks (docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api).
+    At most ``attempts`` tries per request, and all waits of the run together stay within
+    ``max_wait_s`` seconds: a wait that would go over raises instead of sleeping. A create that failed
+    with 5xx may have been applied, so the forge looks the object up before it creates it again.
+    ``sleep`` (seconds → None) and ``clock`` (epoch seconds) are injectable so tests never wait.
     """
 
-    def __init__(self, max_wait_s: float = 300.0, waited_s: float = 0.0, sleep: Callable[[float], None] = time.sleep, **kwargs: Any):
-        self.max_wait_s = max_wait_s
-        self.waited_s = waited_s
-        self._sleep_fn = sleep
-        kwargs.setdefault("total", 5)
-        kwargs.setdefault("backoff_factor", 1.0)
-        kwargs.setdefault("status_forcelist", [429, *range(500, 600)])
-        kwargs.setdefault("max_rate_limit_wait", max_wait_s)
-        super().__init__(**kwargs)
+    max_wait_s: float = 300.0
+    sleep: Callable[[float], None] | None = None
+    attempts: int = 5
+    backoff_s: float = 1.0
+    clock: Callable[[], float] = time.time
+    waited_s: float = 0.0
 
-    def new(self, **kw: Any) -> WorkorderRetry:
-        kw.update(max_wait_s=self.max_wait_s, waited_s=self.waited_s, sleep=self._sleep_fn)
-        return super().new(**kw)  # type: ignore[return-value]
+    def wait_s(self, kind: str, headers: dict[str, str], attempt: int) -> float:
+        """Seconds to wait before try ``attempt`` + 1 after a ``kind`` (rate_limit | server) failure."""
+        h = {k.lower(): str(v) for k, v in (headers or {}).items()}
+        after = h.get("retry-after", "").strip()
+        if after.isdigit():
+            return float(after)
+        if kind == "rate_limit" and h.get("x-ratelimit-remaining") == "0" and h.get("x-ratelimit-reset", "").isdigit():
+            return max(0.0, float(h["x-ratelimit-reset"]) - self.clock()) + 1.0
+        if kind == "rate_limit":
+            return SECONDARY_LIMIT_WAIT_S
+        return self.backoff_s * (2 ** attempt)
 
-    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
-        if method.upper() in NON_IDEMPOTENT and status_code >= 500:
+    def pause(self, seconds: float) -> bool:
+        """Sleep ``seconds`` if the run's budget allows it (True), else do not sleep (False)."""
+        if self.waited_s + seconds > self.max_wait_s:
             return False
-        return super().is_retry(method, status_code, has_retry_after)
-
-    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):  # type: ignore[override]
-        if response is not None and response.status in (403, 429):
-            after = response.headers.get("Retry-After")
-            if after and after.strip().isdigit() and self.waited_s + float(after) > self.max_wait_s:
-                raise RateLimitExceededExceedsMaxWait(response.status, {"message": "rate limit wait too long"}, response.headers, wait=float(after))  # type: ignore[call-arg]
-        retry = super().increment(method, url, response, error, _pool, _stacktrace)
-        wait = retry.get_retry_after(response) if response is not None else None
-        if wait:
-            retry.waited_s = self.waited_s + wait
-        return retry
-
-    def sleep(self, response: Any = None) -> None:
-        wait = self.get_retry_after(response) if response is not None and self.respect_retry_after_header else None
-        if wait:
-            self._sleep_fn(wait)
-        else:
-            backoff = self.get_backoff_time()
-            if backoff > 0:
-                self._sleep_fn(backoff)
+        (self.sleep or default_sleep)(seconds)
+        self.waited_s += seconds
+        return True
 
 
-def _error(exc: GithubException, what: str) -> ForgeError:
-    message = exc.data.get("message") if isinstance(exc.data, dict) else None
-    return ForgeError(f"GitHub refused {what}: {exc.status} {message or ''}".strip(), status=exc.status)
+def failure_kind(status: int | None, headers: dict[str, str] | None, message: str) -> str:
+    """``rate_limit``, ``server`` (5xx or no answer) or ``permanent`` for an HTTP ``status`` with its
+    ``headers`` and GitHub's error ``message``."""
+    h = {k.lower(): str(v) for k, v in (headers or {}).items()}
+    if status is None or status >= 500:
+        return "server"
+    if status == 429:
+        return "rate_limit"
+    if status == 403 and ("retry-after" in h or h.get("x-ratelimit-remaining") == "0" or "rate limit" in message.lower()):
+        return "rate_limit"
+    return "permanent"
+
+
+def _message(exc: GithubException) -> str:
+    return str(exc.data.get("message") or "") if isinstance(exc.data, dict) else ""
+
+
+def _error(exc: GithubException, what: str, transient: bool = False) -> ForgeError:
+    return ForgeError(f"GitHub refused {what}: {exc.status} {_message(exc)}".strip(), status=exc.status,
+                      transient=transient, call=what)
 
 
 class GitHubForge:
@@ -83,7 +107,10 @@ class GitHubForge:
 
     Takes a token (never logged), ``owner/name``, the API base URL (``$GITHUB_API_URL``, for GitHub
     Enterprise Server), and throttling in seconds between requests and between writes (GitHub asks
-    for about one second between writes; tests pass 0). Raises :class:`ForgeError` on refusals.
+    for about one second between writes; tests pass 0), and the retry policy (:class:`WorkorderRetry`,
+    one budget per forge, so per run). Every method retries transient failures; creates (comment,
+    review, status, pull request) look their object up after a 5xx before creating it again. Raises
+    :class:`ForgeError` on refusals and when retries run out (``transient`` then).
     """
 
     def __init__(
@@ -100,28 +127,43 @@ class GitHubForge:
             auth=Auth.Token(token),
             base_url=api_url.rstrip("/"),
             per_page=100,
-            retry=retry or WorkorderRetry(),
+            retry=None,  # retried in _call, by WorkorderRetry, for every method
             lazy=True,
             seconds_between_requests=seconds_between_requests,
             seconds_between_writes=seconds_between_writes,
         )
+        self.retry = retry or WorkorderRetry()
         self._repo = self._gh.get_repo(repository)
         self.repository = repository
 
-    def _call(self, what: str, fn: Callable[[], Any]) -> Any:
-        try:
-            return fn()
-        except GithubException as exc:
-            raise _error(exc, what) from None
-        except requests.RequestException as exc:  # retries exhausted, connection errors
-            raise ForgeError(f"GitHub did not answer {what}: {type(exc).__name__}") from None
+    def _call(self, what: str, fn: Callable[[], Any], lookup: Callable[[], Any] | None = None) -> Any:
+        """Run the request(s) of ``fn``, retrying transient failures as :attr:`retry` allows.
 
-    def _call_raw(self, fn: Callable[[], Any]) -> Any:
-        """Run ``fn``; transport errors become ForgeError, GitHub's refusals stay GithubException."""
-        try:
-            return fn()
-        except requests.RequestException as exc:
-            raise ForgeError(f"GitHub did not answer: {type(exc).__name__}") from None
+        ``lookup`` is for creates: after a 5xx (GitHub may have applied the create) it is asked
+        first, and what it finds (not None) is returned instead of creating again. Raises
+        :class:`ForgeError` when GitHub refuses (``transient`` False) or when the tries or the run's
+        wait budget run out (``transient`` True: a re-run may succeed).
+        """
+        attempt = 0
+        while True:
+            try:
+                return fn()
+            except GithubException as exc:
+                kind = failure_kind(exc.status, exc.headers, _message(exc))
+                error = _error(exc, what, transient=kind != "permanent")
+                headers = dict(exc.headers or {})
+            except requests.RequestException as exc:  # no answer: connection reset, timeout
+                kind, headers = "server", {}
+                error = ForgeError(f"GitHub did not answer {what}: {type(exc).__name__}", transient=True, call=what)
+            if kind == "permanent":
+                raise error from None
+            if kind == "server" and lookup is not None:
+                found = self._call(f"{what} (looking it up after a failed answer)", lookup)
+                if found is not None:
+                    return found
+            if attempt + 1 >= self.retry.attempts or not self.retry.pause(self.retry.wait_s(kind, headers, attempt)):
+                raise error from None
+            attempt += 1
 
     def _pages(self, url: str, parameters: dict[str, Any]) -> list[dict]:
         """Every item of a paginated list endpoint (per_page=100, following ``Link: rel="next"``)."""
@@ -155,7 +197,7 @@ class GitHubForge:
             try:
                 self._repo.create_label(spec.name, spec.color, spec.description[:100])
             except GithubException as exc:
-                if exc.status != 422:  # 422: it exists already
+                if exc.status != 422:  # 422: it exists already (a retried create that was applied, too)
                     raise
 
         self._call(f"creating label {spec.name}", create)
@@ -183,8 +225,15 @@ class GitHubForge:
         return self._call(f"listing comments of #{number}", fetch)
 
     def create_comment(self, number: int, body: str) -> Comment:
-        comment = self._call(f"commenting on #{number}", lambda: self._repo.get_issue(number).create_comment(body))
-        return Comment(id=comment.id, author=comment.user.login if comment.user else "", body=body)
+        def create() -> Comment:
+            c = self._repo.get_issue(number).create_comment(body)
+            return Comment(id=c.id, author=c.user.login if c.user else "", body=body)
+
+        def lookup() -> Comment | None:
+            same = [c for c in self.list_comments(number) if c.body.strip() == body.strip()]
+            return same[-1] if same else None
+
+        return self._call(f"commenting on #{number}", create, lookup)
 
     def edit_comment(self, number: int, comment_id: int, body: str) -> None:
         self._call(f"editing comment {comment_id}", lambda: self._repo.get_issue(number).get_comment(comment_id).edit(body))
@@ -194,12 +243,7 @@ class GitHubForge:
                    lambda: self._repo.get_issue(number).get_comment(comment_id).create_reaction(content))
 
     def get_pull_request(self, number: int) -> PullRequest:
-        def fetch() -> PullRequest:
-            pr = self._repo.get_pull(number)
-            return PullRequest(number=pr.number, head=pr.head.ref, base=pr.base.ref, html_url=pr.html_url,
-                               draft=bool(pr.draft), head_sha=pr.head.sha)
-
-        return self._call(f"reading pull request #{number}", fetch)
+        return self._call(f"reading pull request #{number}", lambda: _pull_request(self._repo.get_pull(number)))
 
     def list_review_comments(self, number: int, review_id: int) -> list[ReviewComment]:
         def fetch() -> list[ReviewComment]:
@@ -209,6 +253,19 @@ class GitHubForge:
             ]
 
         return self._call(f"reading the comments of review {review_id}", fetch)
+
+    def list_reviews(self, number: int) -> list[Review]:
+        raw = self._call(f"listing the reviews of #{number}", lambda: self._pages(f"{self._repo.url}/pulls/{number}/reviews", {}))
+        return [Review(id=int(r["id"]), author=(r.get("user") or {}).get("login", ""), body=r.get("body") or "",
+                       commit_id=r.get("commit_id") or "", state=r.get("state") or "") for r in raw]
+
+    def commit_statuses(self, sha: str) -> list[CommitStatus]:
+        def fetch() -> list[CommitStatus]:
+            _, data = self._gh.requester.requestJsonAndCheck("GET", f"{self._repo.url}/commits/{sha}/status")
+            return [CommitStatus(context=s.get("context", ""), state=s.get("state", ""),
+                                 description=s.get("description") or "") for s in (data or {}).get("statuses", [])]
+
+        return self._call(f"reading the commit statuses of {sha[:12]}", fetch)
 
     def list_issues(self, milestone: int | None = None, labels: tuple[str, ...] = (), state: str = "open") -> list[Issue]:
         params: dict[str, Any] = {"state": state}
@@ -255,29 +312,30 @@ class GitHubForge:
         except ForgeError:
             pass  # pinning is a convenience: a repository may have three pinned issues already
 
-    def find_pull_request(self, head: str) -> PullRequest | None:
+    def _find_pull(self, head: str) -> PullRequest | None:
         owner = self.repository.split("/", 1)[0]
+        for pr in self._repo.get_pulls(state="all", head=f"{owner}:{head}"):
+            return _pull_request(pr)
+        return None
 
-        def fetch() -> PullRequest | None:
-            for pr in self._repo.get_pulls(state="all", head=f"{owner}:{head}"):
-                return PullRequest(number=pr.number, head=pr.head.ref, base=pr.base.ref, html_url=pr.html_url,
-                                   draft=bool(pr.draft), head_sha=pr.head.sha)
-            return None
-
-        return self._call(f"looking up the pull request of {head}", fetch)
+    def find_pull_request(self, head: str) -> PullRequest | None:
+        return self._call(f"looking up the pull request of {head}", lambda: self._find_pull(head))
 
     def create_pull_request(self, head: str, base: str, title: str, body: str, draft: bool) -> PullRequest:
-        try:
-            pr = self._call_raw(lambda: self._repo.create_pull(base=base, head=head, title=title, body=body, draft=draft))
-        except GithubException as exc:
-            existing = self.find_pull_request(head) if exc.status == 422 or (exc.status or 0) >= 500 else None
-            if existing:
-                return existing
-            message = str(exc.data.get("message", "")) if isinstance(exc.data, dict) else ""
-            if draft and exc.status == 422 and "draft" in (message + str(exc.data)).lower():
-                return self.create_pull_request(head, base, title, body, draft=False)
-            raise _error(exc, f"opening a pull request from {head}") from None
-        return PullRequest(number=pr.number, head=head, base=base, html_url=pr.html_url, draft=draft)
+        def create() -> PullRequest:
+            try:
+                return _pull_request(self._repo.create_pull(base=base, head=head, title=title, body=body, draft=draft))
+            except GithubException as exc:
+                if exc.status != 422:
+                    raise
+                existing = self._find_pull(head)  # 422: one exists already (e.g. created by a killed run)
+                if existing:
+                    return existing
+                if draft and "draft" in (_message(exc) + str(exc.data)).lower():
+                    return _pull_request(self._repo.create_pull(base=base, head=head, title=title, body=body, draft=False))
+                raise
+
+        return self._call(f"opening a pull request from {head}", create, lambda: self._find_pull(head))
 
     def update_pull_request(self, number: int, body: str) -> None:
         self._call(f"updating pull request #{number}", lambda: self._repo.get_pull(number).edit(body=body))
@@ -288,17 +346,30 @@ class GitHubForge:
         pr = self._repo.get_pull(number)
         commit = self._repo.get_commit(commit_sha)
         payload = [{"path": c.path, "line": c.line, "side": "RIGHT", "body": c.body} for c in comments]
-        self._call(
-            f"posting a review on #{number}",
-            lambda: pr.create_review(commit=commit, body=body, event=event, comments=payload),
-        )
+
+        def lookup() -> bool | None:
+            same = [r for r in self.list_reviews(number) if r.body.strip() == body.strip() and r.commit_id == commit_sha]
+            return True if same else None
+
+        self._call(f"posting a review on #{number}",
+                   lambda: pr.create_review(commit=commit, body=body, event=event, comments=payload), lookup)
 
     def set_commit_status(self, sha: str, state: StatusState, context: str, description: str, target_url: str | None) -> None:
         kwargs: dict[str, Any] = {"state": state, "context": context, "description": description}
         if target_url:
             kwargs["target_url"] = target_url
-        self._call(f"setting commit status {context}", lambda: self._repo.get_commit(sha).create_status(**kwargs))
 
+        def lookup() -> bool | None:
+            same = [s for s in self.commit_statuses(sha) if (s.context, s.state, s.description) == (context, state, description)]
+            return True if same else None
+
+        self._call(f"setting commit status {context}", lambda: self._repo.get_commit(sha).create_status(**kwargs), lookup)
+
+
+def _pull_request(pr: Any) -> PullRequest:
+    """A :class:`PullRequest` from PyGithub's object."""
+    return PullRequest(number=pr.number, head=pr.head.ref, base=pr.base.ref, html_url=pr.html_url,
+                       draft=bool(pr.draft), head_sha=pr.head.sha)
 
 def _next_link(link: str) -> str | None:
     """The URL of ``rel="next"`` in a Link header, or None."""
@@ -318,4 +389,5 @@ def _issue_from_json(data: dict) -> Issue:
         author=(data.get("user") or {}).get("login", ""), state=data.get("state", "open"),
         html_url=data.get("html_url", ""), milestone=milestone.get("number") if isinstance(milestone, dict) else None,
         blocked_by_count=summary.get("blocked_by") if isinstance(summary, dict) else None,
+        total_blocked_by=summary.get("total_blocked_by") if isinstance(summary, dict) else None,
     )

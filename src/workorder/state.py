@@ -6,14 +6,17 @@ in a hidden JSON block, so a run that dies anywhere can be picked up by the next
 
 from __future__ import annotations
 
-import json
 import re
 from enum import StrEnum
 
 from pydantic import BaseModel, Field, ValidationError
 
-from .contracts import Finding, RunnerQuestion
+from .bounded import load_json
+from .contracts import DoDPacket, Finding, RunnerQuestion, Verdict
+from .impact import Impact
 from .presets import Usage
+from .problems import InvalidInput
+from .verify import VerifyRun
 
 
 class State(StrEnum):
@@ -119,6 +122,7 @@ class Failure(BaseModel):
     kind: str
     detail: str
     output_tail: str = ""
+    transient: bool = False  # a GitHub failure a re-run of the same event (or /wo retry) resumes from
 
 
 class Handoff(BaseModel):
@@ -128,6 +132,23 @@ class Handoff(BaseModel):
     completed: list[str] = Field(default_factory=list)
     pending: list[Finding] = Field(default_factory=list)
     risks: list[str] = Field(default_factory=list)
+
+
+class Publication(BaseModel):
+    """A durable checkpoint: the verdict of cycle ``cycle`` on commit ``head_sha``, recorded in the
+    hidden state before its review, commit status and pull request body are posted. A run that dies
+    after recording it resumes by publishing it again (found objects are not written twice) instead
+    of running the agent and the gates again. ``inline`` lists the (path, line) of findings that sit
+    on added lines (they become inline review comments); ``done`` is set once the loop moved on."""
+
+    cycle: int
+    head_sha: str
+    verdict: Verdict
+    packet: DoDPacket
+    verify_runs: list[VerifyRun] = Field(default_factory=list)
+    inline: list[tuple[str, int]] = Field(default_factory=list)
+    done: bool = False
+    impact: Impact | None = None  # the change's impact summary for the PR body (workorder.impact)
 
 
 class TrackingState(BaseModel):
@@ -161,6 +182,9 @@ class TrackingState(BaseModel):
     lock_broken: bool = False
     run_url: str | None = None
     usage: Usage = Field(default_factory=Usage)
+    publication: Publication | None = None
+    # keys (rule, path, line) of the last FAIL verdict's BLOCKER/MAJOR findings (workorder.convergence)
+    last_finding_keys: list[tuple[str, str | None, int | None]] = Field(default_factory=list)
 
 
 TRACKING_MARKER = "<!-- workorder:tracking -->"
@@ -179,6 +203,6 @@ def decode_state(body: str) -> TrackingState | None:
     if not match:
         return None
     try:
-        return TrackingState.model_validate(json.loads(match.group(1)))
-    except (ValueError, ValidationError):
+        return TrackingState.model_validate(load_json(match.group(1), "tracking state"))
+    except (InvalidInput, ValidationError):  # too big, too deep, not JSON: not our state
         return None
