@@ -70,13 +70,16 @@ def test_a_maintainer_drives_an_issue_from_ready_to_approved_with_comments_alone
     assert "workorder: **approved**" in action.tracking()
 
 
-def test_accepted_commands_get_eyes_then_the_result(action):
+def test_accepted_commands_get_a_working_reply_that_becomes_the_result(action):
     action.fake.issues[1]["labels"] = []
+    seen = []
+    action.fake.before_request = lambda method, path: seen.extend(
+        c["body"] for c in action.fake.comments.values() if "working on `/wo start`" in c["body"])
     payload = action.comment("/wo start")
     action.handle(payload, event="issue_comment")
-    command = action.fake.comments[payload["comment"]["id"]]
-    assert command["reactions"] == ["eyes"]
-    assert f"workorder:reply-to {payload['comment']['id']}" in action.replies()[-1]
+    assert seen, "the claim comment says the command is being worked on while the loop runs"
+    [reply] = action.replies()
+    assert f"workorder:reply-to {payload['comment']['id']}" in reply and "`/wo start`: done" in reply
 
 
 def test_status_replies_with_state_cycle_verdict_branch_pr_and_next_in_at_most_4_requests(action):

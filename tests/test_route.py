@@ -51,6 +51,21 @@ def test_pull_request_events_route_by_head_branch():
     assert route_event("pull_request", payload, CFG)["issue"] == ""
 
 
+@pytest.mark.parametrize(
+    ("head_repo", "issue"),
+    [("same", "12"), ({"id": 1}, ""), (None, ""), ({"full_name": "x/y"}, ""), ("absent", "12")],
+)
+def test_fork_pull_requests_route_nowhere(head_repo, issue):
+    payload = load_payload("other/pull_request.synchronize")
+    payload["pull_request"]["head"]["ref"] = "wo/12-add-things"
+    if head_repo == "absent":
+        del payload["pull_request"]["head"]["repo"]
+    elif head_repo != "same":
+        payload["pull_request"]["head"]["repo"] = head_repo
+    for event in ("pull_request", "pull_request_target", "pull_request_review"):
+        assert route_event(event, payload, CFG) == {"issue": issue, "lane": "loop"}
+
+
 def test_route_command_writes_github_output(tmp_path):
     (tmp_path / "event.json").write_text(json.dumps(comment("/wo retry")))
     env = {"GITHUB_EVENT_NAME": "issue_comment", "GITHUB_EVENT_PATH": str(tmp_path / "event.json"),

@@ -19,12 +19,21 @@ def is_done(issue: Issue, names: LabelNames) -> bool:
     return issue.state == "closed" or any(names.state_of(label) in DONE_STATES for label in issue.labels)
 
 
+def has_native_blockers(issue: Issue) -> bool:
+    """Whether GitHub's native dependencies may name blockers of ``issue``: True unless its
+    ``issue_dependencies_summary`` says there are none. ``blocked_by`` there counts only OPEN
+    blockers and ``total_blocked_by`` open and closed ones, so a dependent whose blockers all
+    closed has ``blocked_by`` 0 but still has blockers to read; unknown counts (None) mean ask."""
+    return any(count != 0 for count in (issue.blocked_by_count, issue.total_blocked_by))
+
+
 def blockers_of(forge: Forge, issue: Issue, order: WorkOrder, known: dict[int, Issue] | None = None) -> list[Issue]:
     """Every blocker of ``issue``: GitHub's native "blocked by" links (asked only when the issue's
-    dependency summary does not say there are none) and the work order's ``blocked_by`` numbers
-    (taken from ``known`` when there, else read). A blocker that does not exist is left out."""
+    dependency summary does not say there are none, see :func:`has_native_blockers`) and the work
+    order's ``blocked_by`` numbers (taken from ``known`` when there, else read). A blocker that does
+    not exist is left out."""
     known = known or {}
-    native = forge.blocked_by(issue.number) if issue.blocked_by_count != 0 else []
+    native = forge.blocked_by(issue.number) if has_native_blockers(issue) else []
     found = {b.number: b for b in native}
     for number in order.blocked_by:
         if number in found or number == issue.number:

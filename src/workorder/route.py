@@ -1,15 +1,18 @@
 """``workorder route``: which work order issue an event belongs to, and its lane, from the payload
 alone (no API call). The example workflow uses them for its concurrency group, so runs for one
 issue never overlap, whether the event came from the issue or its pull request, while ``now``
-commands (help, status, approve, abort) do not wait behind a running loop."""
+commands (help, status, approve, abort) do not wait behind a running loop. A fork's pull request
+(head repository id != base repository id) routes to no issue, so nothing is checked out for it."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from .bounded import MAX_ISSUE_NUMBER
 from .commands import parse_commands
 from .config import RepoConfig
 from .handlers.comment import lane_of
+from .handlers.pull_request import is_fork
 from .handlers.session import issue_of_pull_request
 
 
@@ -36,7 +39,8 @@ def route_event(event_name: str, payload: Any, config: RepoConfig) -> dict[str, 
         lane = lane_of(parse_commands(body, config.command_prefix))
     elif event_name in ("pull_request", "pull_request_target", "pull_request_review"):
         head = pr.get("head") if isinstance(pr.get("head"), dict) else {}
-        number = issue_of_pull_request(head.get("ref"), None, config.branch_prefix)
+        # a fork's pull request routes nowhere: the job that checks out and runs never starts
+        number = None if is_fork(pr) else issue_of_pull_request(head.get("ref"), None, config.branch_prefix)
         lane = "loop"
-    valid = isinstance(number, int) and not isinstance(number, bool) and number > 0
+    valid = isinstance(number, int) and not isinstance(number, bool) and 0 < number <= MAX_ISSUE_NUMBER
     return {"issue": str(number) if valid else "", "lane": lane}

@@ -1,4 +1,5 @@
-"""What every handler gets: the forge, the repo config, templates, and how to build the loop."""
+"""What every handler gets: the forge, the repo config, templates, and how to build the loop; and the
+two small values a route's preamble passes on (:class:`Skip`, :class:`PermissionCheck`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..config import RepoConfig
-from ..forge import Forge
+from ..forge import Forge, ForgeError, permission_at_least
 from ..loop import LoopDeps
 from ..outcome import Outcome
 from ..problems import Problem
@@ -22,6 +23,7 @@ class HandlerContext:
     defaults when there is no file); config_problems: why it is invalid, when it is (then ``config``
     holds the defaults and nothing runs). loop_deps: builds the loop's dependencies on demand (it
     creates folders, so a dry run never calls it). bot_login: the account the action posts as.
+    permissions: collaborator permissions this run has read (the router records its check here).
     """
 
     templates: Templates
@@ -33,6 +35,7 @@ class HandlerContext:
     loop_deps: Callable[[], LoopDeps] | None = None
     dry_run: bool = False
     target_issue: int | None = None  # workflow_dispatch in a matrix job: the one work order to run
+    permissions: dict[str, str] = field(default_factory=dict)  # login → level, as the route's check read it
 
     def reason(self, code: str, **values: Any) -> str:
         """The words for reason ``code`` (rendered from templates/reason.txt.j2)."""
@@ -46,3 +49,50 @@ class HandlerContext:
             event=event, action=action, decision=decision, reason_code=code,
             reason=self.reason(code, event=event, action=action, issue=issue, **values), issue=issue, **extra,
         )
+
+
+@dataclass(frozen=True)
+class Skip:
+    """Why a route stops before its handler, from the payload and config alone: ``decision``
+    (ignored, refused or invalid), reason ``code`` and the values its words need. The router renders
+    it into an :class:`Outcome` naming ``issue`` (or, when None, the issue the payload is about)."""
+
+    decision: str
+    code: str
+    values: dict[str, Any] = field(default_factory=dict)
+    issue: int | None = None
+
+
+def ignored(code: str, **values: Any) -> Skip:
+    """A :class:`Skip` with decision ``ignored``."""
+    return Skip("ignored", code, values)
+
+
+def refused(code: str, **values: Any) -> Skip:
+    """A :class:`Skip` with decision ``refused``."""
+    return Skip("refused", code, values)
+
+
+@dataclass(frozen=True)
+class PermissionCheck:
+    """The answer to "may ``login`` act here": its collaborator ``permission`` (None when the API call
+    failed; then ``error`` holds GitHub's words, at most 200 characters) and the ``minimum`` it needs."""
+
+    login: str
+    minimum: str
+    permission: str | None = None
+    error: str | None = None
+
+    @property
+    def granted(self) -> bool:
+        """True when the permission is known and at least ``minimum`` (an API error fails closed)."""
+        return self.permission is not None and permission_at_least(self.permission, self.minimum)
+
+
+def check_permission(forge: Forge, login: str, minimum: str) -> PermissionCheck:
+    """Ask GitHub (one request) for ``login``'s collaborator permission. Never raises: a
+    :class:`ForgeError` becomes a check with ``permission`` None and the error's words."""
+    try:
+        return PermissionCheck(login, minimum, forge.collaborator_permission(login))
+    except ForgeError as exc:
+        return PermissionCheck(login, minimum, error=str(exc)[:200])

@@ -1,73 +1,81 @@
 """``issues`` ``labeled`` / ``unlabeled``: the trigger label starts a work order; state labels are
-guarded so that only permitted people make changes the transition table allows."""
+guarded so that only permitted people make changes the transition table allows. Two routes
+(:data:`workorder.router.ROUTES`): the trigger label (``is_trigger_label``; the router checks bots
+and the sender's permission) and every other label (``state_label_target``)."""
 
 from __future__ import annotations
 
-from ..events import IssuesEvent, is_bot
-from ..forge import ForgeError, Issue, permission_at_least
-from ..loop import branch_name
+from ..config import RepoConfig
+from ..events import IssuesEvent
+from ..forge import Issue
+from ..loop import branch_name, is_resumable
 from ..outcome import Outcome
 from ..problems import InvalidInput
-from ..state import INTERRUPTED, STARTABLE, Handoff, IllegalTransition, LabelNames, State, check_transition
+from ..state import (
+    INTERRUPTED,
+    STARTABLE,
+    Handoff,
+    IllegalTransition,
+    LabelNames,
+    State,
+    check_transition,
+)
 from ..workorder import parse_work_order_body
 from .commands import approve, approve_refusal
-from .context import HandlerContext
-from .milestones import start_ready_dependents
+from .context import HandlerContext, PermissionCheck, Skip, ignored
+from .milestones import board_view, refresh_board, start_ready_dependents
 from .session import Session, run_work_order
 
 EVENT = "issues"
 
 
-def handle_issue_labeled(event: IssuesEvent, ctx: HandlerContext) -> Outcome:
-    """React to a label added to or removed from an issue. Returns what was decided (a plan in a dry run).
+def is_trigger_label(event: IssuesEvent, config: RepoConfig) -> bool:
+    """The route's ``when``: the trigger label was added (anything else is a state label's route)."""
+    return event.action == "labeled" and event.label is not None and event.label.name == config.trigger
 
-    The trigger label: ignore bots; refuse senders below the configured permission (fail closed on an
-    API error); re-read the issue (a re-run must see the labels as they are now); an invalid work
-    order gets the tracking comment listing every problem and ``invalid``; else the loop runs (or
-    resumes an interrupted run). A state label: see :func:`guard_state_label`.
-    """
+
+def refuse_trigger(event: IssuesEvent, ctx: HandlerContext, n: int, check: PermissionCheck) -> Outcome:
+    """The sender may not start a work order: an API error refuses with its words (fail closed);
+    too little permission gets the ``refused.md.j2`` comment on the issue (one request)."""
     cfg = ctx.config
-    n = event.issue.number
-    sender = event.sender.login
+    sender = check.login
+    if check.permission is None:
+        return ctx.outcome(EVENT, event.action, "refused", "permission_error", issue_number=n, sender=sender,
+                           detail=check.error)
+    assert ctx.forge is not None
+    reason = ctx.reason("permission", sender=sender, permission=check.permission, minimum=cfg.min_permission)
+    ctx.forge.create_comment(n, ctx.templates.render("refused.md.j2", sender=sender, reason=reason))
+    return ctx.outcome(EVENT, event.action, "refused", "permission", issue_number=n, sender=sender,
+                       permission=check.permission, minimum=cfg.min_permission)
+
+
+def start_work_order(event: IssuesEvent, ctx: HandlerContext, n: int) -> Outcome:
+    """The trigger label on issue ``n`` (the route has checked bots and the sender's permission):
+    re-read the issue (a re-run must see the labels as they are now); an invalid work order gets the
+    tracking comment listing every problem and ``invalid``; else the loop runs (or resumes a run that
+    was interrupted or stopped by a transient GitHub failure: a workflow re-run). Returns what was done."""
+    cfg = ctx.config
+    assert ctx.forge is not None
+    forge = ctx.forge
 
     def out(decision: str, code: str, **values: object) -> Outcome:
         return ctx.outcome(EVENT, event.action, decision, code, issue_number=n, **values)
-
-    if is_bot(event.sender, ctx.bot_login, cfg.allowed_bots):
-        return out("ignored", "bot_sender", sender=sender)
-    label = event.label.name if event.label else ""
-    names = LabelNames(cfg.label_prefix, cfg.trigger)
-    if event.action == "unlabeled" or label != cfg.trigger:
-        if names.state_of(label) is None or label == cfg.trigger:
-            return out("ignored", "not_trigger_label", label=label, trigger=cfg.trigger)
-        if ctx.dry_run or ctx.forge is None:
-            return out("plan", "guard_label", label=label, steps=[{"step": "check_state_label", "label": label}])
-        return guard_state_label(event, ctx, label)
-    if ctx.dry_run or ctx.forge is None:
-        return _plan(event, ctx)
-    forge = ctx.forge
-    try:
-        permission = forge.collaborator_permission(sender)
-    except ForgeError as exc:
-        return out("refused", "permission_error", sender=sender, detail=str(exc)[:200])
-    if not permission_at_least(permission, cfg.min_permission):
-        reason = ctx.reason("permission", sender=sender, permission=permission, minimum=cfg.min_permission)
-        forge.create_comment(n, ctx.templates.render("refused.md.j2", sender=sender, reason=reason))
-        return out("refused", "permission", sender=sender, permission=permission, minimum=cfg.min_permission)
 
     issue = forge.get_issue(n)
     if issue.state != "open":
         return out("ignored", "issue_closed")
     session = Session.load(ctx, n, issue.labels)
     current = session.current
-    interrupted = current in INTERRUPTED
+    interrupted = current in INTERRUPTED or (session.state is not None and is_resumable(session.state))
     if cfg.trigger not in issue.labels and not interrupted:
         return out("ignored", "label_gone", trigger=cfg.trigger, state_name=current.value if current else "none")
     if current not in STARTABLE and current is not State.NEEDS_ANSWER and not interrupted:
         if cfg.trigger in issue.labels:
             forge.remove_label(n, cfg.trigger)
         return out("ignored", "already_done", state_name=current.value if current else "none")
+    before = board_view(session.state)
     result = run_work_order(session, issue)
+    refresh_board(ctx, n, before, result.state, issue)
     if result.code == "no_runner":
         return out("error", "no_runner")
     if result.decision == "invalid":
@@ -85,13 +93,30 @@ def handle_issue_labeled(event: IssuesEvent, ctx: HandlerContext) -> Outcome:
 MANUAL_TARGETS = frozenset({State.BLOCKED, State.CHANGES_REQUESTED, State.APPROVED})
 
 
-def guard_state_label(event: IssuesEvent, ctx: HandlerContext, label: str) -> Outcome:
-    """A person added or removed a state label. An added label is kept when the sender has the
+def state_label_target(event: IssuesEvent, ctx: HandlerContext) -> int | Skip:
+    """The state-label route's target: the issue, when the label added or removed is a state label
+    (not the trigger); else ignored ``not_trigger_label``."""
+    cfg = ctx.config
+    label = event.label.name if event.label else ""
+    if LabelNames(cfg.label_prefix, cfg.trigger).state_of(label) is None or label == cfg.trigger:
+        return ignored("not_trigger_label", label=label, trigger=cfg.trigger)
+    return event.issue.number
+
+
+def plan_guard(event: IssuesEvent, ctx: HandlerContext, n: int) -> Outcome:
+    """The dry-run plan of a state label change: check it (no API calls)."""
+    label = event.label.name if event.label else ""
+    return ctx.outcome(EVENT, event.action, "plan", "guard_label", issue_number=n, label=label,
+                       steps=[{"step": "check_state_label", "label": label}])
+
+
+def guard_state_label(event: IssuesEvent, ctx: HandlerContext, n: int) -> Outcome:
+    """A person added or removed a state label on issue ``n``. An added label is kept when the sender has the
     configured permission, the target is one people may set (:data:`MANUAL_TARGETS`) and the
     transition table allows the move; ``approved`` must also pass the checks of ``/wo approve``.
     Anything else, and any removal of the current state label, is put back with a comment."""
     cfg = ctx.config
-    n = event.issue.number
+    label = event.label.name if event.label else ""
     session = Session.load(ctx, n, tuple(x.name for x in event.issue.labels))
     state = session.state
     names = session.tracker.names
@@ -111,6 +136,7 @@ def guard_state_label(event: IssuesEvent, ctx: HandlerContext, label: str) -> Ou
             reason = None if target in MANUAL_TARGETS else "use_command"
         except IllegalTransition:
             reason = "illegal"
+    before = board_view(state)
     if reason is None and target is State.APPROVED:
         reason = approve_refusal(session) or approve(session, event.sender.login)[0]
     if reason is None:
@@ -119,6 +145,7 @@ def guard_state_label(event: IssuesEvent, ctx: HandlerContext, label: str) -> Ou
             if target is State.BLOCKED:
                 state.handoff = Handoff(reason="aborted", pending=[f for f in state.findings if f.severity.value != "MINOR"])
             session.publish(state)
+        refresh_board(ctx, n, before, state)
         return ctx.outcome(EVENT, event.action, "done", "label_accepted", issue_number=n, label=label)
     forge = session.forge
     if event.action == "labeled":
@@ -131,10 +158,10 @@ def guard_state_label(event: IssuesEvent, ctx: HandlerContext, label: str) -> Ou
     return ctx.outcome(EVENT, event.action, "refused", "label_reverted", issue_number=n, label=label)
 
 
-def _plan(event: IssuesEvent, ctx: HandlerContext) -> Outcome:
-    """The dry-run plan: every step the real run would take, from the payload alone (no API calls)."""
+def plan_start(event: IssuesEvent, ctx: HandlerContext, n: int) -> Outcome:
+    """The dry-run plan of the trigger label: every step the real run would take, from the payload
+    alone (no API calls)."""
     cfg = ctx.config
-    n = event.issue.number
     steps: list[dict[str, object]] = [
         {"step": "check_permission", "sender": event.sender.login, "minimum": cfg.min_permission},
         {"step": "read_issue", "issue": n},

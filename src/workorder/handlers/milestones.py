@@ -9,18 +9,26 @@ order per job: Actions is the engine that scales out) or runs them one after ano
 
 from __future__ import annotations
 
+from ..bounded import MAX_ISSUE_NUMBER, parse_bounded_int
+from ..board import (
+    BOARD_LABEL_SUFFIX,
+    BoardData,
+    BoardRow,
+    board_marker,
+    read_board,
+    render_board,
+)
 from ..dependencies import blockers_of, is_done
-from ..events import DispatchEvent, is_bot
-from ..forge import ForgeError, Issue, permission_at_least
+from ..events import DispatchEvent, IssuesEvent
+from ..forge import ForgeError, Issue
 from ..milestone import order_dag
 from ..outcome import Outcome
 from ..problems import InvalidInput
 from ..state import STARTABLE, LabelNames, State, TrackingState
 from ..workorder import WorkOrder, parse_work_order_body
-from .context import HandlerContext
+from .context import HandlerContext, Skip, ignored
 from .session import Session, run_work_order
 
-BOARD_LABEL_SUFFIX = "board"
 MAX_BOARD_DETAILS = 100  # issues whose tracking comments the board reads (cycle, verdict, PR)
 
 
@@ -51,67 +59,77 @@ def start_ready_dependents(ctx: HandlerContext, finished: int) -> list[int]:
         if finished not in {b.number for b in blockers}:
             continue
         if all(is_done(b, session.tracker.names) or b.number == finished for b in blockers):
-            result = run_work_order(session, forge.get_issue(issue.number))
+            before = board_view(session.state)
+            fresh = forge.get_issue(issue.number)
+            result = run_work_order(session, fresh)
+            refresh_board(ctx, issue.number, before, result.state, fresh)
             started.append(issue.number)
             if result.state.state is State.PASSED:
                 started += start_ready_dependents(ctx, issue.number)
     return started
 
 
-def handle_issue_closed(event, ctx: HandlerContext) -> Outcome:
-    """``issues`` ``closed``: start the dependents that waited for this issue."""
-    n = event.issue.number
+def plan_dependents(event: IssuesEvent, ctx: HandlerContext, n: int) -> Outcome:
+    """The dry-run plan of ``issues`` ``closed``: start the dependents waiting for issue ``n``."""
+    return ctx.outcome("issues", event.action, "plan", "would_start_dependents", issue_number=n,
+                       steps=[{"step": "start_waiting_dependents", "of": n}])
 
-    def out(decision: str, code: str, **values: object) -> Outcome:
-        return ctx.outcome("issues", event.action, decision, code, issue_number=n, **values)
 
-    if is_bot(event.sender, ctx.bot_login, ctx.config.allowed_bots):
-        return out("ignored", "bot_sender", sender=event.sender.login)
-    if ctx.dry_run or ctx.forge is None:
-        return out("plan", "would_start_dependents", steps=[{"step": "start_waiting_dependents", "of": n}])
-    session = Session.load(ctx, n, tuple(label.name for label in event.issue.labels))
-    if not session.may(event.sender.login, ctx.config.min_permission):
-        return out("refused", "permission", sender=event.sender.login, permission="too little",
-                   minimum=ctx.config.min_permission)
+def handle_issue_closed(event: IssuesEvent, ctx: HandlerContext, n: int) -> Outcome:
+    """``issues`` ``closed`` (the route has checked bots and the sender's permission): start the
+    dependents that waited for issue ``n``. Returns the issues started."""
     started = start_ready_dependents(ctx, n)
-    return out("done", "dependents_started", started=started, count=len(started))
+    return ctx.outcome("issues", event.action, "done", "dependents_started", issue_number=n,
+                       started=started, count=len(started))
 
 
-def handle_dispatch(event: DispatchEvent, ctx: HandlerContext) -> Outcome:
-    """``workflow_dispatch``: run one work order (a matrix job, ``target_issue``), or plan a
-    milestone (``inputs.milestone``; ``inputs.mode`` matrix or sequential)."""
-    inputs = event.inputs
-    sender = event.sender
-    milestone_input = str(inputs.get("milestone") or "").strip()
-    mode = str(inputs.get("mode") or "matrix").strip()
+def _dispatch_inputs(event: DispatchEvent) -> tuple[str, str]:
+    """The ``milestone`` and ``mode`` inputs of a ``workflow_dispatch``, stripped (mode default matrix)."""
+    return str(event.inputs.get("milestone") or "").strip(), str(event.inputs.get("mode") or "matrix").strip()
+
+
+def dispatch_target(event: DispatchEvent, ctx: HandlerContext) -> Skip | None:
+    """The route's target: None (one work order, ``ctx.target_issue``, or a milestone), or a Skip
+    when there is neither (ignored ``no_milestone``) or the mode is not matrix/sequential (invalid)."""
+    milestone_input, mode = _dispatch_inputs(event)
+    if ctx.target_issue is None and not milestone_input:
+        return ignored("no_milestone")
+    if mode not in ("matrix", "sequential"):
+        return Skip("invalid", "bad_mode", {"mode": mode})
+    return None
+
+
+def plan_dispatch(event: DispatchEvent, ctx: HandlerContext, target: None) -> Outcome:
+    """The dry-run plan of a ``workflow_dispatch``: list the milestone (no API calls)."""
+    milestone_input, mode = _dispatch_inputs(event)
+    return ctx.outcome("workflow_dispatch", None, "plan", "would_plan_milestone",
+                       steps=[{"step": "list_milestone", "milestone": milestone_input, "mode": mode,
+                               "issue": ctx.target_issue}])
+
+
+def handle_dispatch(event: DispatchEvent, ctx: HandlerContext, target: None) -> Outcome:
+    """``workflow_dispatch`` (the route has checked the inputs, bots and the sender's permission):
+    run one work order (a matrix job, ``target_issue``), or plan a milestone (``inputs.milestone``;
+    ``inputs.mode`` matrix or sequential). Returns what was done."""
+    milestone_input, mode = _dispatch_inputs(event)
 
     def out(decision: str, code: str, issue: int | None = None, **values: object) -> Outcome:
         return ctx.outcome("workflow_dispatch", None, decision, code, issue_number=issue, **values)
 
-    if ctx.target_issue is None and not milestone_input:
-        return out("ignored", "no_milestone")
-    if mode not in ("matrix", "sequential"):
-        return out("invalid", "bad_mode", mode=mode)
-    if ctx.dry_run or ctx.forge is None:
-        return out("plan", "would_plan_milestone", steps=[{"step": "list_milestone", "milestone": milestone_input,
-                                                          "mode": mode, "issue": ctx.target_issue}])
+    assert ctx.forge is not None
     forge = ctx.forge
-    if is_bot(sender, ctx.bot_login, ctx.config.allowed_bots):
-        return out("ignored", "bot_sender", sender=sender.login)
-    try:
-        permission = forge.collaborator_permission(sender.login)
-    except ForgeError:
-        permission = "none"
-    if not permission_at_least(permission, ctx.config.min_permission):
-        return out("refused", "permission", sender=sender.login, permission=permission, minimum=ctx.config.min_permission)
     if ctx.target_issue is not None:
         issue = forge.get_issue(ctx.target_issue)
-        result = run_work_order(Session.load(ctx, issue.number, issue.labels), issue)
+        session = Session.load(ctx, issue.number, issue.labels)
+        before = board_view(session.state)
+        result = run_work_order(session, issue)
+        refresh_board(ctx, issue.number, before, result.state, issue)
         if result.state.state is State.PASSED:
             start_ready_dependents(ctx, issue.number)
         return Outcome(event="workflow_dispatch", decision="done", reason_code="ran",
                        reason=ctx.reason("ran", state_name=result.state.state.value), issue=issue.number, state=result.state)
-    found = (int(milestone_input), milestone_input) if milestone_input.isdigit() else forge.find_milestone(milestone_input)
+    as_number = parse_bounded_int(milestone_input, MAX_ISSUE_NUMBER)
+    found = (as_number, milestone_input) if as_number is not None else forge.find_milestone(milestone_input)
     if found is None:
         return out("invalid", "no_such_milestone", milestone=milestone_input)
     number, title = found
@@ -170,7 +188,8 @@ def plan_milestone(ctx: HandlerContext, milestone: int) -> MilestonePlan:
 def update_board(ctx: HandlerContext, milestone: int, title: str, plan: MilestonePlan,
                  fresh: dict[int, TrackingState]) -> None:
     """Edit (or create and pin) the milestone's progress board issue: counts per state, a table of
-    work orders with state, cycle, verdict and PR, and the dependency graph as Mermaid.
+    work orders with state, cycle, verdict and PR, and the dependency graph as Mermaid (see
+    :mod:`workorder.board`; the body keeps its data for :func:`refresh_board`).
 
     Takes the ``plan`` the caller already listed and the states its run set (``fresh``); any
     other labelled work order's details come from its tracking comment (the first
@@ -186,15 +205,56 @@ def update_board(ctx: HandlerContext, milestone: int, title: str, plan: Mileston
         if state is None and index < MAX_BOARD_DETAILS and names.states_in(issue.labels):
             state = Session.load(ctx, n, issue.labels).state
         states = names.states_in(issue.labels)
-        shown = state.state.value if state else (states[-1].value if states else "not started")
-        rows.append({"issue": issue, "state": shown, "s": state})
+        rows.append(BoardRow.of(n, issue.title, states[-1].value if states else "not started", state))
+    data = BoardData(milestone=milestone, title=title, rows=rows, edges=plan.ordering.edges,
+                     truncated=len(rows) > MAX_BOARD_DETAILS, max_details=MAX_BOARD_DETAILS)
+    body = render_board(ctx.templates, data)
     label = f"{ctx.config.label_prefix}{BOARD_LABEL_SUFFIX}"
-    marker = f"<!-- workorder:board {milestone} -->"
-    body = ctx.templates.render("board.md.j2", title=title, rows=rows, ordering=plan.ordering, marker=marker,
-                                truncated=len(rows) > MAX_BOARD_DETAILS, max_details=MAX_BOARD_DETAILS)
-    board = next((i for i in forge.list_issues(labels=(label,)) if marker in (i.body or "")), None)
+    board = next((i for i in forge.list_issues(labels=(label,)) if board_marker(milestone) in (i.body or "")), None)
     if board is None:
         created = forge.create_issue(ctx.templates.render_line("board_title.txt.j2", title=title), body, (label,))
         forge.pin_issue(created.number)
-    else:
+    elif board.body != body:
         forge.edit_issue_body(board.number, body)
+
+
+BoardView = tuple | None
+
+
+def board_view(state: TrackingState | None) -> BoardView:
+    """What the board shows of a work order's ``state`` (state, cycle, verdict, PR), to compare
+    before and after a run; None before the first run."""
+    return (state.state, state.cycle, state.max_cycles, state.verdict, state.pr_number) if state else None
+
+
+def refresh_board(ctx: HandlerContext, number: int, before: BoardView, after: TrackingState | None,
+                  issue: Issue | None = None) -> bool:
+    """Call after a run that may have changed work order ``number``: when what the board shows of it
+    changed (``before``, from :func:`board_view` at load, against ``after``), rewrite its row on its
+    milestone's board from the data the board body holds.
+
+    Costs one read (the open board issues, by label) and at most one edit; nothing when nothing
+    changed, or when ``issue`` (as this run read it, None when it did not) is in no milestone.
+    Best effort: a forge error is swallowed, the next change or dispatch rewrites the board.
+    Returns True when the board was edited.
+    """
+    if ctx.forge is None or after is None or board_view(after) == before:
+        return False
+    if issue is not None and issue.milestone is None:
+        return False
+    label = f"{ctx.config.label_prefix}{BOARD_LABEL_SUFFIX}"
+    try:
+        for board in ctx.forge.list_issues(labels=(label,)):
+            data = read_board(board.body)
+            if data is None or (issue is not None and data.milestone != issue.milestone):
+                continue
+            if all(row.number != number for row in data.rows):
+                continue
+            new = data.with_state(number, after)
+            if new is None:
+                return False
+            ctx.forge.edit_issue_body(board.number, render_board(ctx.templates, new))
+            return True
+    except ForgeError:
+        pass
+    return False
