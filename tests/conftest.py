@@ -102,6 +102,7 @@ class ActionRun:
             "GITHUB_TOKEN": TOKEN,
             "WORKORDER_STATE_DIR": str(tmp_path / "state"),
             "WORKORDER_NO_THROTTLE": "1",
+            "WORKORDER_ISOLATION": "none",  # the agent-user boundary has its own tests (test_isolation.py)
             "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
             "GITHUB_OUTPUT": str(tmp_path / "output.txt"),
             "WORKORDER_RUNNER_COMMAND": agent_command("pass"),

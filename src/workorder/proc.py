@@ -8,6 +8,10 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .isolation import Sandbox
 
 TAIL_CHARS = 4000
 
@@ -53,21 +57,29 @@ def read_tail(path: Path, chars: int = TAIL_CHARS) -> str:
         return ""
 
 
-def run_shell(cmd: str, cwd: Path, env: dict[str, str], timeout_s: float, log_path: Path) -> CommandResult:
+def run_shell(cmd: str, cwd: Path, env: dict[str, str], timeout_s: float, log_path: Path,
+              sandbox: Sandbox | None = None, exchange: Path | None = None) -> CommandResult:
     """Run ``cmd`` with ``/bin/sh -c`` in ``cwd`` with exactly ``env``.
 
     stdout and stderr go (merged) to ``log_path``; stdin is closed. The command runs in its own process
-    group so a timeout (``timeout_s`` seconds) kills it and all its children. Never raises for the
-    command's own failure: that is in the result.
+    group so a timeout (``timeout_s`` seconds) kills it and all its children. With a ``sandbox`` it runs
+    as the sandbox's agent user (HOME and TMPDIR its own; ``exchange``, the phase folder whose paths
+    ``env`` names, is mirrored for it; every process it left is killed afterwards). Never raises for the
+    command's own failure: that is in the result; raises
+    :class:`workorder.isolation.IsolationUnavailable` when the sandbox refuses to run it.
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    if sandbox is None:
+        return _run({"args": cmd, "shell": True, "cwd": cwd, "env": env}, cmd, timeout_s, log_path)
+    with sandbox.phase(cwd, env, exchange) as launch:
+        return _run(launch.popen_kwargs(cmd), cmd, timeout_s, log_path)
+
+
+def _run(popen_kwargs: dict, cmd: str, timeout_s: float, log_path: Path) -> CommandResult:
     start = time.monotonic()
     with log_path.open("ab") as log:
         proc = subprocess.Popen(
-            cmd,
-            shell=True,
-            cwd=cwd,
-            env=env,
+            **popen_kwargs,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
 from .proc import run_shell
+from .testresults import report_env
+
+if TYPE_CHECKING:
+    from .isolation import Sandbox
 
 
 class VerifyRun(BaseModel):
@@ -27,18 +32,29 @@ class VerifyRun(BaseModel):
         return self.exit_code == 0 and not self.timed_out
 
 
+# Python writes no bytecode during the action's own verify run: a cached .pyc from an earlier run of the
+# same second and size could otherwise make it test stale code.
+VERIFY_ENV = {"PYTHONDONTWRITEBYTECODE": "1"}
+
+
 def run_verify_commands(
-    commands: list[str], worktree: Path, env: dict[str, str], timeout_s: float, log_dir: Path
+    commands: list[str], worktree: Path, env: dict[str, str], timeout_s: float, log_dir: Path,
+    sandbox: Sandbox | None = None, test_reports: bool = False,
 ) -> list[VerifyRun]:
     """Run every command in ``commands`` (all of them, even after a failure) in ``worktree``.
 
     Each gets ``timeout_s`` seconds and the scrubbed ``env``; output goes to
     ``log_dir/verify-<n>.log``; the work tree's absolute path is cut from the output tail so evidence
-    shows repo-relative paths. Returns one :class:`VerifyRun` per command, in order.
+    shows repo-relative paths. With a ``sandbox`` each command runs as its agent user (the tests the
+    agent wrote are untrusted code). With ``test_reports`` each command also writes its pytest JUnit
+    report into the work tree (:func:`workorder.testresults.report_env`; read them with
+    :func:`workorder.testresults.collect_results`). Returns one :class:`VerifyRun` per command, in order.
     """
     runs = []
     for index, cmd in enumerate(commands, start=1):
-        result = run_shell(cmd, worktree, env, timeout_s, log_dir / f"verify-{index}.log")
+        reports = report_env(env, worktree, index) if test_reports else {}
+        result = run_shell(cmd, worktree, {**env, **VERIFY_ENV, **reports}, timeout_s, log_dir / f"verify-{index}.log",
+                           sandbox=sandbox)
         runs.append(
             VerifyRun(
                 cmd=cmd,
