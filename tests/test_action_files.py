@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import io
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
+from conftest import labeled_payload
+
+from workorder.annotations import Annotation, format_outputs, group, render_command, workflow_commands
+from workorder.cli import build_parser, main
+from workorder.contracts import Finding
+from workorder.outcome import Outcome
+from workorder.state import State, TrackingState
+from workorder.templates import Templates
 
 ROOT = Path(__file__).parent.parent
 WORKFLOWS = [ROOT / "action.yml", ROOT / "examples" / "workflow.yml", ROOT / "examples" / "milestone-workflow.yml", *sorted((ROOT / ".github" / "workflows").glob("*.yml"))]
@@ -42,9 +52,59 @@ def test_action_is_composite_and_passes_inputs_through_env():
     assert set(action["outputs"]) >= {"verdict", "state", "pr-number"}
 
 
+def uses_of(doc) -> list[str]:
+    """Every ``uses:`` value in a workflow or action."""
+    found = []
+    if isinstance(doc, dict):
+        for key, value in doc.items():
+            found += [value] if key == "uses" and isinstance(value, str) else uses_of(value)
+    elif isinstance(doc, list):
+        for item in doc:
+            found += uses_of(item)
+    return found
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_third_party_actions_are_pinned_by_full_sha_with_a_version_comment(path):
+    text = path.read_text()
+    for ref in uses_of(yaml.safe_load(text)):
+        if ref.startswith(("./", "workorder-dev/workorder@")):
+            continue
+        assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", ref), ref
+        assert re.search(re.escape(ref) + r" # v\d+\.\d+\.\d+", text), f"{ref} has no version comment"
+
+
+@pytest.mark.parametrize("path", WORKFLOWS[1:], ids=lambda p: p.name)
+def test_workflows_grant_permissions_per_job_and_time_out(path):
+    flow = yaml.safe_load(path.read_text())
+    assert flow["permissions"] == {}, "no permissions at workflow level"
+    for name, job in flow["jobs"].items():
+        assert isinstance(job.get("timeout-minutes"), int), f"job {name} has no timeout-minutes"
+        assert "permissions" in job, f"job {name} states no permissions"
+
+
+def test_action_leaves_the_callers_python_alone():
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    setup = next(s for s in action["runs"]["steps"] if s.get("uses", "").startswith("actions/setup-python"))
+    assert setup["with"]["update-environment"] is False
+    install = next(s for s in action["runs"]["steps"] if s.get("name") == "Install workorder")
+    assert "workorder-venv" in install["run"] and "pip install --quiet --disable-pip-version-check \"$ACTION" \
+        not in install["run"]
+    for step in action["runs"]["steps"]:
+        assert "GITHUB_PATH" not in step.get("run", ""), "nothing is added to the caller's PATH"
+
+
+def test_artifact_upload_can_be_skipped_and_has_a_retention():
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    upload = next(s for s in action["runs"]["steps"] if s.get("uses", "").startswith("actions/upload-artifact"))
+    assert "inputs.upload-artifact != 'false'" in upload["if"]
+    assert upload["with"]["retention-days"] == "${{ inputs.retention-days }}"
+
+
 def test_example_workflow_is_minimal_and_safe():
     flow = yaml.safe_load((ROOT / "examples" / "workflow.yml").read_text())
-    assert set(flow["permissions"]) == {"contents", "issues", "pull-requests", "statuses"}
+    assert flow["jobs"]["route"]["permissions"] == {"contents": "read"}
+    assert set(flow["jobs"]["workorder"]["permissions"]) == {"contents", "issues", "pull-requests", "statuses"}
     job = flow["jobs"]["workorder"]
     assert job["concurrency"]["group"] == "workorder-${{ needs.route.outputs.issue }}-${{ needs.route.outputs.lane }}"
     for name in ("route", "workorder"):
@@ -52,3 +112,207 @@ def test_example_workflow_is_minimal_and_safe():
         assert checkout["with"]["persist-credentials"] is False
         assert checkout["with"]["ref"] == "${{ github.event.repository.default_branch }}"
     assert "pull_request" not in flow[True], "pull_request runs the work branch's workflow; use pull_request_target"
+    assert "startsWith(github.event.pull_request.head.ref, 'wo/')" in flow["jobs"]["route"]["if"]
+
+
+def test_dangerous_triggers_state_their_reason():
+    text = (ROOT / "examples" / "workflow.yml").read_text()
+    for trigger in ("issue_comment", "pull_request_target"):
+        assert re.search(rf"# Why {trigger}: ", text), trigger
+
+
+def test_dependabot_keeps_the_pinned_actions_current():
+    config = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text())
+    assert any(u["package-ecosystem"] == "github-actions" for u in config["updates"])
+
+
+# ---- annotations and step outputs (workorder.annotations) ----
+
+
+def test_an_invalid_work_order_is_an_error_annotation_per_problem(action, capsys):
+    body = "---\nobjective: ''\nin_scope: []\nrisk: extreme\n---\n"
+    action.fake.issues[1]["body"] = body
+    action.handle(labeled_payload(body=body))
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("::error ")]
+    assert errors[0].startswith("::error title=workorder%3A invalid work order #1::")
+    assert any("title=workorder%3A work order #1%3A risk::" in e for e in errors)
+    assert len(errors) >= 4
+
+
+def test_a_refusal_is_a_warning_annotation(action, capsys):
+    action.fake.permissions["Codertocat"] = "triage"
+    action.handle(labeled_payload())
+    [warning] = [line for line in capsys.readouterr().err.splitlines() if line.startswith("::")]
+    assert warning.startswith("::warning title=workorder refused the event::") and "triage" in warning
+
+
+def test_no_annotations_outside_actions(action, capsys):
+    action.env.pop("GITHUB_ACTIONS")
+    action.fake.permissions["Codertocat"] = "triage"
+    action.handle(labeled_payload())
+    assert "::warning" not in capsys.readouterr().err
+
+
+def _failed_state() -> TrackingState:
+    return TrackingState(issue=3, state=State.BLOCKED, cycle=2, max_cycles=2, verdict="FAIL", pr_number=9, findings=[
+                             Finding(severity="BLOCKER", rule="scope.outside", message="changed README.md",
+                                     path="README.md"),
+                             Finding(severity="MAJOR", rule="placeholder.todo", message="TODO left",
+                                     path="src/a, b.py", line=12, evidence="x = 1  # TODO"),
+                             Finding(severity="MINOR", rule="style", message="minor thing")])
+
+
+def test_a_fail_verdict_annotates_each_finding_at_its_file_and_line():
+    outcome = Outcome(event="issues", decision="done", issue=3, state=_failed_state())
+    lines = workflow_commands(outcome, Templates()).splitlines()
+    assert lines[0].startswith("::error title=PO verdict FAIL on work order #3::cycle 2 of 2")
+    assert lines[1] == "::error file=README.md,title=BLOCKER scope.outside::changed README.md"
+    assert lines[2].startswith("::error file=src/a%2C b.py,line=12,title=MAJOR placeholder.todo::TODO left%0Ax = 1  # TODO")
+    assert lines[3].startswith("::warning title=MINOR style::minor thing")
+    assert len(lines) == 4
+
+
+def test_a_pass_or_an_ignored_event_says_nothing():
+    assert workflow_commands(Outcome(event="issues", decision="ignored", reason="not ours"), Templates()) == ""
+
+
+def test_an_invalid_config_points_at_the_config_file():
+    outcome = Outcome(event="issues", decision="invalid", reason_code="invalid_config", reason="bad config",
+                      problems=[{"field": "max_cycles", "message": "must be at most 10"}])
+    lines = workflow_commands(outcome, Templates()).splitlines()
+    assert lines[1] == ("::error file=.github/workorder.yml,title=workorder%3A repo config%3A max_cycles"
+                        "::must be at most 10")
+
+
+def test_workflow_command_data_is_escaped():
+    line = render_command(Annotation("notice", "a: b, c", "50% done\r\nnext"))
+    assert line == "::notice title=a%3A b%2C c::50%25 done%0D%0Anext\n"
+    assert group("phase", "x") == "::group::phase\nx\n::endgroup::\n"
+
+
+def test_multi_line_outputs_use_the_delimiter_syntax():
+    text = format_outputs({"one": "1", "many": "a\nb=c"}, delimiter="EOF_X")
+    assert text == "one=1\nmany<<EOF_X\na\nb=c\nEOF_X\n"
+    random = format_outputs({"many": "a\nb"})
+    assert random.startswith("many<<ghadelimiter_") and random.count("ghadelimiter_") == 2
+    with pytest.raises(ValueError):
+        format_outputs({"x": "a\nEOF_X"}, delimiter="EOF_X")
+
+
+# ---- README and CLI drift ----
+
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _readme_section(title: str) -> str:
+    start = README.index(title)
+    following = re.search(r"\n#{2,3} ", README[start + len(title):])
+    return README[start: start + len(title) + (following.start() if following else len(README))]
+
+
+def test_readme_inputs_table_is_action_yml():
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    section = _readme_section("### Action inputs and outputs")
+    rows = dict(re.findall(r"^\| `([\w-]+)` \| ([^|]+) \|", section, re.MULTILINE))
+    assert set(rows) == set(action["inputs"]), "README inputs table vs action.yml"
+    for name, spec in action["inputs"].items():
+        default = str(spec.get("default", ""))
+        shown = rows[name].strip()
+        expected = "empty" if default == "" else f"`{default.removeprefix('${{ ').removesuffix(' }}')}`"
+        assert shown == expected, f"{name}: README says {shown}, action.yml {expected}"
+
+
+def test_readme_lists_every_output_and_environment_variable():
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    section = _readme_section("### Action inputs and outputs")
+    for name in action["outputs"]:
+        assert f"`{name}`" in section, f"README lacks the output {name}"
+    for step in action["runs"]["steps"]:
+        for var in (step.get("env") or {}):
+            if var.startswith("WORKORDER_"):
+                assert f"`{var}`" in README, f"README lacks {var}"
+    for var in ("WORKORDER_STATE_DIR", "WORKORDER_PHASE_DIR", "WORKORDER_PROMPT_FILE", "WORKORDER_RESULT_FILE"):
+        assert f"`{var}`" in README, var
+
+
+def test_license_is_the_mit_license_pyproject_names():
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+    assert 'license = "MIT"' in (ROOT / "pyproject.toml").read_text()
+
+
+def test_every_subcommand_help_has_a_description():
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    for name, parser in sub.choices.items():
+        assert parser.description and len(parser.description) > 20, name
+
+
+def test_route_without_an_environment_says_what_to_set(capsys):
+    assert main(["route"], environ={}, out=io.StringIO()) == 2
+    assert "set GITHUB_EVENT_NAME and GITHUB_EVENT_PATH" in capsys.readouterr().err
+
+
+def test_install_agent_with_an_invalid_config_lists_the_problems_and_fails(tmp_path):
+    repo = tmp_path / "repo"
+    (repo / ".github").mkdir(parents=True)
+    (repo / ".github" / "workorder.yml").write_text("runner:\n  preset: aider\nmax_cycle: 3\n")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@b",
+           "GIT_COMMITTER_NAME": "a", "GIT_COMMITTER_EMAIL": "a@b"}
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "config"]):
+        subprocess.run(["git", *args], cwd=repo, env=env, check=True)
+    out = io.StringIO()
+    code = main(["install-agent", "--print"], environ={**env, "GITHUB_WORKSPACE": str(repo)}, out=out)
+    assert code == 1
+    assert "max_cycle" in out.getvalue() and "did you mean max_cycles?" in out.getvalue()
+
+
+def test_an_unknown_config_key_gets_a_did_you_mean(tmp_path):
+    path = tmp_path / "workorder.yml"
+    path.write_text("runner:\n  comand: ./agent.sh\n")
+    out = io.StringIO()
+    assert main(["validate", "--config", str(path)], environ={}, out=out) == 1
+    assert "runner.comand" in out.getvalue() and "did you mean command?" in out.getvalue()
+
+
+def test_phase_groups_fold_each_phase_of_the_loop():
+    from workorder.annotations import PhaseGroups
+
+    seen: list[str] = []
+    stream = io.StringIO()
+    groups = PhaseGroups(lambda event, data: (seen.append(event), stream.write(f"{event}\n")), stream, Templates())
+    for event, data in [("loop.start", {"issue": 4}), ("runner.start", {"issue": 4, "cycle": 1, "phase": "dev"}),
+                        ("runner.done", {"issue": 4, "cycle": 1}), ("verify", {"cycle": 1}), ("verify", {"cycle": 1}),
+                        ("verdict", {"cycle": 1}), ("push", {"cycle": 1}), ("loop.end", {"issue": 4})]:
+        groups(event, data)
+    assert stream.getvalue().splitlines() == [
+        "loop.start", "::group::workorder #4 · cycle 1 · dev", "runner.start", "runner.done", "::endgroup::",
+        "::group::workorder #4 · cycle 1 · review", "verify", "verify", "verdict", "::endgroup::",
+        "::group::workorder #4 · cycle 1 · publish", "push", "loop.end", "::endgroup::"]
+    assert len(seen) == 8
+
+
+def test_a_real_run_folds_its_phases_in_the_log(action):
+    code, out = action.handle(labeled_payload())
+    assert code == 0, out
+    groups = [line for line in out.splitlines() if line.startswith("::group::")]
+    assert groups[:3] == ["::group::workorder #1 · cycle 1 · dev", "::group::workorder #1 · cycle 1 · review",
+                          "::group::workorder #1 · cycle 1 · publish"]
+    assert out.count("::group::") == out.count("::endgroup::")
+
+
+def test_the_action_lock_pins_every_dependency_with_hashes():
+    """action-requirements.txt (what action.yml installs with --require-hashes) satisfies pyproject.toml."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    lock = (ROOT / "action-requirements.txt").read_text()
+    pinned = {m[0].lower().replace("_", "-"): m[1] for m in re.findall(r"^([A-Za-z0-9_.-]+)==([^\s;]+)", lock, re.MULTILINE)}
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    needed = [Requirement(r) for r in [*project["project"]["dependencies"], *project["build-system"]["requires"]]]
+    for req in needed:
+        name = req.name.lower().replace("_", "-")
+        assert name in pinned, f"{req.name} is not in action-requirements.txt: regenerate it (see its header)"
+        assert req.specifier.contains(pinned[name]), f"{req.name}=={pinned[name]} does not satisfy {req}"
+    blocks = re.split(r"\n(?=[A-Za-z0-9_.-]+==)", lock.split("\n", 4)[4])
+    assert all("--hash=sha256:" in block for block in blocks), "every pin carries its hashes"

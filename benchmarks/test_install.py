@@ -1,0 +1,188 @@
+"""What a user waits for between an event and the action's answer: the install step and ``/wo status``.
+
+Run: ``python -m pytest benchmarks/test_install.py --benchmark-enable`` (needs PyPI and the ``uv``
+package; each cold round downloads every dependency).
+
+Method. Every install goes into a NEW virtual environment, as on a fresh hosted runner:
+- ``pip``: ``python -m venv`` + ``pip install <source tree>`` (hatchling build), what action.yml did
+  before (there into the job's interpreter); *cold* with ``PIP_NO_CACHE_DIR=1``, *warm* with a pip cache
+  filled by a previous round (a self-hosted runner, or an actions/cache).
+- ``uv``: ``uv venv`` + ``uv pip install <source tree>``, what action.yml does now; *cold* with an
+  empty ``UV_CACHE_DIR`` per round, *warm* with a cache filled by a previous round.
+- ``uv-wheel``: the same from a wheel built once beforehand (no build step).
+- ``as the action does``: action.yml's install script verbatim on a runner without uv: pip bootstraps
+  the pinned uv (``pip install --target``), ``uv venv``, the hashed lock (action-requirements.txt),
+  then the source tree without resolving (``--no-deps --no-build-isolation``); *cold* with no pip
+  cache and an empty uv cache, *warm* with both filled by a previous round.
+The time of creating the environment is included; setup-python and the checkout are not (the same
+before and after). Each variant runs ``ROUNDS`` rounds; pytest-benchmark reports min/mean.
+
+``/wo status``: ``python -m workorder handle`` as a subprocess (interpreter start, imports, settings,
+config read from the default branch with git, the permission check, reading the tracking comment and
+posting the reply) against tests/fakegithub_server.py on 127.0.0.1, install excluded: the time from
+the runner starting the step to the reply, minus GitHub's queue and the network to api.github.com.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parent.parent
+ROUNDS = int(os.environ.get("WORKORDER_BENCH_ROUNDS", "2"))
+sys.path.insert(0, str(ROOT / "tests"))
+
+
+def uv_bin() -> str:
+    """The uv executable: on PATH, else the one the ``uv`` PyPI package ships; skips without uv."""
+    found = shutil.which("uv")
+    if found:
+        return found
+    uv = pytest.importorskip("uv", reason="the uv package is needed for the uv variants")
+    return uv.find_uv_bin()
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_", "VIRTUAL_ENV"))}
+    return {**env, "PIP_DISABLE_PIP_VERSION_CHECK": "1", "UV_PYTHON_DOWNLOADS": "never", **extra}
+
+
+def pip_install(target: Path, source: str, cache: Path | None) -> None:
+    """``python -m venv`` + ``pip install source`` into ``target``; no pip cache when ``cache`` is None."""
+    shutil.rmtree(target, ignore_errors=True)
+    subprocess.run([sys.executable, "-m", "venv", str(target)], check=True)
+    env = _env(PIP_NO_CACHE_DIR="1") if cache is None else _env(PIP_CACHE_DIR=str(cache))
+    subprocess.run([str(target / "bin" / "python"), "-m", "pip", "install", "--quiet", source], check=True, env=env)
+
+
+def uv_install(target: Path, source: str, cache: Path) -> None:
+    """``uv venv`` + ``uv pip install source`` into ``target`` with the uv cache ``cache``."""
+    shutil.rmtree(target, ignore_errors=True)
+    env = _env(UV_CACHE_DIR=str(cache))
+    uv = uv_bin()
+    subprocess.run([uv, "venv", "--quiet", "--python", sys.executable, str(target)], check=True, env=env)
+    subprocess.run([uv, "pip", "install", "--quiet", "--python", str(target / "bin" / "python"), source],
+                   check=True, env=env)
+
+
+def _assert_runs(target: Path) -> None:
+    subprocess.run([str(target / "bin" / "workorder"), "--version"], check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A wheel of this source tree, built once (uv build)."""
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run([uv_bin(), "build", "--wheel", "--quiet", "--out-dir", str(out), str(ROOT)], check=True,
+                   env=_env(UV_CACHE_DIR=str(out / "cache")))
+    return str(next(out.glob("*.whl")))
+
+
+@pytest.mark.parametrize("warm", [False, True], ids=["cold", "warm"])
+def test_install_with_pip_from_source(benchmark, tmp_path, warm):
+    cache = tmp_path / "pip-cache" if warm else None
+    if warm:
+        pip_install(tmp_path / "prime", str(ROOT), cache)
+    benchmark.pedantic(pip_install, args=(tmp_path / "venv", str(ROOT), cache), rounds=ROUNDS, iterations=1)
+    _assert_runs(tmp_path / "venv")
+
+
+@pytest.mark.parametrize("warm", [False, True], ids=["cold", "warm"])
+def test_install_with_uv_from_source(benchmark, tmp_path, warm):
+    caches = iter(range(1000))
+
+    def round_() -> None:
+        cache = tmp_path / "uv-cache" if warm else tmp_path / f"uv-cache-{next(caches)}"
+        uv_install(tmp_path / "venv", str(ROOT), cache)
+
+    if warm:
+        uv_install(tmp_path / "prime", str(ROOT), tmp_path / "uv-cache")
+    benchmark.pedantic(round_, rounds=ROUNDS, iterations=1)
+    _assert_runs(tmp_path / "venv")
+
+
+@pytest.mark.parametrize("warm", [False, True], ids=["cold", "warm"])
+def test_install_with_uv_from_a_wheel(benchmark, tmp_path, wheel, warm):
+    caches = iter(range(1000))
+
+    def round_() -> None:
+        cache = tmp_path / "uv-cache" if warm else tmp_path / f"uv-cache-{next(caches)}"
+        uv_install(tmp_path / "venv", wheel, cache)
+
+    if warm:
+        uv_install(tmp_path / "prime", wheel, tmp_path / "uv-cache")
+    benchmark.pedantic(round_, rounds=ROUNDS, iterations=1)
+    _assert_runs(tmp_path / "venv")
+
+
+def test_wo_status_reply_minus_install(benchmark, tmp_path):
+    from conftest import TOKEN, WORK_ORDER, load_payload
+    from fakegithub import FakeGitHub
+    from fakegithub_server import FakeGitHubServer
+
+    from workorder.demo import build_demo_repo, git_env
+
+    env = git_env({"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), "LANG": "C.UTF-8"})
+    build_demo_repo(tmp_path / "seed", sys.executable, env)
+    ws = tmp_path / "workspace"
+    subprocess.run(["git", "clone", "-q", str(tmp_path / "seed" / "origin.git"), str(ws)], check=True, env=env)
+    fake = FakeGitHub()
+    fake.add_issue(1, "Add subtract to calc", WORK_ORDER, ["wo:ready"])
+
+    def reply(server: FakeGitHubServer) -> None:
+        cid = fake.add_comment(1, "Codertocat", "/wo status")
+        payload = load_payload("other/issue_comment.created")
+        payload["comment"].update({"id": cid, "body": "/wo status", "user": {"login": "Codertocat", "type": "User"}})
+        payload["sender"] = {"login": "Codertocat", "type": "User"}
+        payload["repository"]["default_branch"] = "main"
+        event = tmp_path / "event.json"
+        event.write_text(json.dumps(payload))
+        run_env = {**env, "GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "issue_comment",
+                   "GITHUB_EVENT_PATH": str(event), "GITHUB_REPOSITORY": "Codertocat/Hello-World",
+                   "GITHUB_WORKSPACE": str(ws), "GITHUB_API_URL": server.url, "RUNNER_TEMP": str(tmp_path),
+                   "WORKORDER_GITHUB_TOKEN": TOKEN, "WORKORDER_NO_THROTTLE": "1"}
+        subprocess.run([sys.executable, "-m", "workorder", "handle"], check=True, cwd=ws, env=run_env,
+                       capture_output=True)
+
+    with FakeGitHubServer(fake, (TOKEN,)) as server:
+        benchmark.pedantic(reply, args=(server,), rounds=max(ROUNDS, 5), iterations=1)
+        posted = [r for r in server.requests if r.method == "POST" and r.path.endswith("/comments")]
+    assert len(posted) >= max(ROUNDS, 5), "every /wo status got a reply comment"
+    assert benchmark.stats["mean"] < 5.0
+
+
+def action_install_script() -> str:
+    """The run: script of action.yml's "Install workorder" step."""
+    import yaml
+
+    action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+    return next(s["run"] for s in action["runs"]["steps"] if s.get("name") == "Install workorder")
+
+
+@pytest.mark.parametrize("warm", [False, True], ids=["cold", "warm"])
+def test_install_as_the_action_does(benchmark, tmp_path, warm):
+    """action.yml's install step verbatim, on a runner without uv: pip bootstraps the pinned uv into
+    $RUNNER_TEMP/workorder-uv, uv builds and installs the action into $RUNNER_TEMP/workorder-venv."""
+    script = action_install_script()
+    rounds = iter(range(1000))
+
+    def round_() -> None:
+        temp = tmp_path / f"runner-temp-{next(rounds)}"
+        temp.mkdir()
+        cache = {"UV_CACHE_DIR": str(tmp_path / "uv-cache"), "PIP_CACHE_DIR": str(tmp_path / "pip-cache")} \
+            if warm else {"UV_CACHE_DIR": str(temp / "uv-cache"), "PIP_NO_CACHE_DIR": "1"}
+        path = ":".join(p for p in os.environ["PATH"].split(":") if not (Path(p) / "uv").exists())
+        env = _env(RUNNER_TEMP=str(temp), ACTION_PATH=str(ROOT), PYTHON=sys.executable, INSTALL_AGENT="false",
+                   PATH=path, **cache)
+        subprocess.run(["bash", "-c", script], check=True, env=env)
+        _assert_runs(temp / "workorder-venv")
+
+    if warm:
+        round_()
+    benchmark.pedantic(round_, rounds=ROUNDS, iterations=1)
