@@ -54,7 +54,8 @@ def test_fail_then_fix_then_pass_posts_two_reviews(action):
         "## PO verdict: ❌ FAIL (cycle 1 of 2)", "## PO verdict: ✅ PASS (cycle 2 of 2)"]
     first = fake.reviews[0]
     assert first["event"] == "COMMENT", "one token: FAIL goes out as a COMMENT review"
-    assert {c["path"] for c in first["comments"]} == {"calc/ops.py"} and first["comments"][0]["side"] == "RIGHT"
+    assert {c["path"] for c in first["comments"]} == {"calc/ops.py", "tests/test_add.py"}  # TODO line, skip added
+    assert first["comments"][0]["side"] == "RIGHT"
     assert [s["state"] for s in fake.statuses] == ["failure", "pending"]
     assert fake.issues[1]["labels"] == ["wo:passed"] and len(fake.pulls) == 1
 

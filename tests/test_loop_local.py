@@ -72,7 +72,7 @@ def test_fix_cycle_prompt_carries_the_corrective_prompt(tmp_path, workspace, pyt
 
 
 def test_max_cycles_from_config(tmp_path, workspace, python_bin):
-    outcome, _, _ = run_loop(tmp_path, workspace, python_bin, agent_command("always-fail"), config_text="max_cycles: 3\n")
+    outcome, _, _ = run_loop(tmp_path, workspace, python_bin, agent_command("fail-differently"), config_text="max_cycles: 3\n")
     assert outcome.state.cycle == 3 and [h.phase for h in outcome.state.history].count("review") == 3
 
 

@@ -34,6 +34,8 @@ class Diff:
 
     files: list[ChangedFile] = field(default_factory=list)
     added_lines: list[AddedLine] = field(default_factory=list)
+    base: str | None = None  # the commits compared, when read from git (gates read file versions there)
+    head: str = "HEAD"
 
     @property
     def touched_paths(self) -> list[str]:
@@ -104,7 +106,7 @@ def read_diff(git: Git, base: str, head: str = "HEAD") -> Diff:
     """The diff from ``base`` to ``head`` in ``git``'s repository (renames detected)."""
     names = git.run("diff", "--no-color", "--no-ext-diff", "--name-status", "-z", "-M", base, head)
     unified = git.run("diff", "--no-color", "--no-ext-diff", "-U0", "-M", base, head)
-    return Diff(files=parse_name_status(names), added_lines=parse_added_lines(unified))
+    return Diff(files=parse_name_status(names), added_lines=parse_added_lines(unified), base=base, head=head)
 
 
 def read_patch(git: Git, base: str, head: str = "HEAD") -> str:

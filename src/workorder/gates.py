@@ -11,10 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .baseline import gate_baseline
 from .config import RepoConfig
 from .contracts import DoDPacket, Finding, Severity
 from .diff import Diff
+from .evidence import gate_evidence
 from .globs import compile_globs
+from .integrity import gate_test_integrity
+from .risk import gate_risk
+from .testresults import TestResults
 from .verify import VerifyRun
 from .workorder import WorkOrder
 
@@ -30,6 +35,8 @@ class GateContext:
     packet: DoDPacket
     worktree: Path
     reverted: tuple[str, ...] = ()  # protected paths the agent changed and the action reverted before pushing
+    test_results: TestResults | None = None  # per-test results of verify_runs (workorder.testresults); None: not read
+    baseline_results: TestResults | None = None  # the same verify commands' results on the base commit
 
 
 Gate = Callable[[GateContext], list[Finding]]
@@ -194,8 +201,8 @@ def gate_action_packet(ctx: GateContext) -> list[Finding]:
 
 
 def gate_tests_changed(ctx: GateContext) -> list[Finding]:
-    """MINOR (tests.missing) when risk is medium or high and no test file changed."""
-    if ctx.work_order.risk == "low":
+    """MINOR (tests.missing) when risk is medium and no test file changed (high: risk.tests_required, MAJOR)."""
+    if ctx.work_order.risk != "medium":
         return []
     tests = compile_globs(ctx.config.test_patterns)
     if any(tests.match_file(p) for p in ctx.diff.touched_paths):
@@ -213,12 +220,16 @@ def gate_tests_changed(ctx: GateContext) -> list[Finding]:
 GATES: tuple[Gate, ...] = (
     gate_scope,
     gate_verify,
+    gate_baseline,
+    gate_test_integrity,
     gate_dependencies,
     gate_empty_diff,
     gate_placeholders,
     gate_dod_claims,
+    gate_evidence,
     gate_action_packet,
     gate_tests_changed,
+    gate_risk,
 )
 
 

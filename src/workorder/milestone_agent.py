@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -16,6 +17,13 @@ from pathlib import Path
 
 SOLUTIONS = Path(__file__).parent / "examples" / "milestone" / "solutions"
 VERIFY = "python -m unittest discover -s tests -t ."
+
+
+def evidence(prompt: str) -> list[dict]:
+    """Each DONE-WHEN criterion of ``prompt`` mapped to the VERIFY commands it lists (DoD packet evidence)."""
+    verify = re.findall(r"^- `(.+)`$", prompt.split("## VERIFY", 1)[-1].split("\n\n", 1)[0], re.MULTILINE)
+    count = len(re.findall(r"^- \[ \] ", prompt, re.MULTILINE))
+    return [{"criterion": str(n), "kind": "command", "ref": cmd} for n in range(1, count + 1) for cmd in verify]
 
 
 def main() -> int:
@@ -33,7 +41,8 @@ def main() -> int:
     tests = subprocess.run([sys.executable, "-m", "unittest", "discover", "-s", "tests", "-t", "."], capture_output=True)
     packet = {"status": "done", "summary": f"Applied the prepared change for issue {source.name}.",
               "files_changed": changed, "commands_run": [{"cmd": VERIFY, "exit_code": tests.returncode}],
-              "tests_run": [c for c in changed if c.startswith("tests/")]}
+              "tests_run": [c for c in changed if c.startswith("tests/")],
+              "evidence": evidence(Path(os.environ["WORKORDER_PROMPT_FILE"]).read_text(encoding="utf-8"))}
     Path(os.environ["WORKORDER_RESULT_FILE"]).write_text(json.dumps(packet, indent=2), encoding="utf-8")
     return 0
 

@@ -1,11 +1,14 @@
 """A scripted SE runner for tests: ``python scripted_agent.py SCENARIO [ARG]``.
 
 Scenarios: pass, always-fail, crash, sleep, bad-json, bad-packet, no-packet, blocked, question,
-env-dump ARG (write the environment as JSON to ARG, then behave as pass), protected, deps.
+env-dump ARG (write the environment as JSON to ARG, then behave as pass), protected, deps,
+repeat-mistake (the same wrong subtract and TODO every cycle), fail-differently (a wrong subtract and
+a new unlisted file each cycle, so the findings change).
 """
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -19,10 +22,24 @@ TEST = (
 )
 
 
+def evidence():
+    """Each DONE-WHEN criterion of the prompt mapped to its VERIFY commands and the added subtract line."""
+    prompt_file, ops = Path(os.environ.get("WORKORDER_PROMPT_FILE", "-")), Path("calc/ops.py")
+    prompt = prompt_file.read_text() if prompt_file.is_file() else ""
+    verify = re.findall(r"^- `(.+)`$", prompt.split("## VERIFY", 1)[-1].split("\n\n", 1)[0], re.MULTILINE)
+    lines = ops.read_text().splitlines() if ops.is_file() else []
+    refs = [("command", cmd) for cmd in verify]
+    if "def subtract(a: int, b: int) -> int:" in lines:
+        refs.append(("path", f"calc/ops.py:{lines.index('def subtract(a: int, b: int) -> int:') + 1}"))
+    count = len(re.findall(r"^- \[ \] ", prompt, re.MULTILINE))
+    return [{"criterion": str(n), "kind": kind, "ref": ref} for n in range(1, count + 1) for kind, ref in refs]
+
+
 def packet(**extra):
     data = {"status": "done", "summary": "Added subtract with a test.",
             "files_changed": ["calc/ops.py", "tests/test_subtract.py"],
-            "commands_run": [{"cmd": VERIFY, "exit_code": 0}], "tests_run": ["tests/test_subtract.py"]}
+            "commands_run": [{"cmd": VERIFY, "exit_code": 0}], "tests_run": ["tests/test_subtract.py"],
+            "evidence": evidence()}
     data.update(extra)
     Path(os.environ["WORKORDER_RESULT_FILE"]).write_text(json.dumps(data), encoding="utf-8")
 
@@ -44,6 +61,13 @@ def main():
         packet()
     elif scenario == "always-fail":
         write_subtract(WRONG)
+        packet()
+    elif scenario == "repeat-mistake":
+        write_subtract(WRONG.replace('"""\n', '"""\n    # TODO: fix later\n', 1))
+        packet()
+    elif scenario == "fail-differently":
+        write_subtract(WRONG)
+        Path(f"calc/extra_{os.environ.get('WORKORDER_CYCLE', '1')}.py").write_text("X = 1\n")
         packet()
     elif scenario == "protected":
         write_subtract(RIGHT)
