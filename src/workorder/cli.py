@@ -174,13 +174,10 @@ def cmd_validate(args: argparse.Namespace, environ: Mapping[str, str], out: Text
 
 
 def cmd_schema(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO) -> int:
-    """Print the JSON Schema of a contract."""
-    from .config import RepoConfig
-    from .contracts import DoDPacket, Verdict
-    from .workorder import WorkOrder
+    """Print the JSON Schema of a contract, with its ``$id`` (workorder.schemas)."""
+    from .schemas import schema_of
 
-    models = {"work-order": WorkOrder, "config": RepoConfig, "dod-packet": DoDPacket, "verdict": Verdict}
-    out.write(json.dumps(models[args.name].model_json_schema(), indent=2) + "\n")
+    out.write(json.dumps(schema_of(args.name), indent=2) + "\n")
     return EXIT_OK
 
 
@@ -225,10 +222,15 @@ def cmd_install_agent(args: argparse.Namespace, environ: Mapping[str, str], out:
 
     settings = HandleSettings.from_environ(environ)
     git = Git(repo=settings.workspace, env=dict(environ))
-    config = read_default_branch(git, args.default_branch).config if git.rev("HEAD") else RepoConfig()
+    files = read_default_branch(git, args.default_branch) if git.rev("HEAD") else None
+    templates = Templates()
+    if files is not None and files.problems:  # an invalid config installs nothing and says why
+        out.write(templates.render("problems.txt.j2", source=".github/workorder.yml", what="repo config",
+                                   problems=files.problems))
+        return EXIT_INVALID
+    config = files.config if files is not None else RepoConfig()
     config = apply_action_inputs(config, settings.runner_preset, settings.agent_version)
     argv = install_command(config.runner.preset, config.runner.version, sys.executable)
-    templates = Templates()
     out.write(templates.render("install_agent.txt.j2", preset=config.runner.preset, argv=argv))
     if argv is None or args.print_only:
         return EXIT_OK
@@ -243,10 +245,15 @@ def cmd_route(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO)
     from .templates import Templates
 
     event_name = environ.get("GITHUB_EVENT_NAME", "")
+    if not event_name or not environ.get("GITHUB_EVENT_PATH"):
+        _error(Templates(), "no event: set GITHUB_EVENT_NAME and GITHUB_EVENT_PATH (GitHub Actions sets both)", sys.stderr)
+        return EXIT_USAGE
+    from .handle import UsageError, read_event_file
+
     try:
-        payload = json.loads(Path(environ.get("GITHUB_EVENT_PATH", "")).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        _error(Templates(), f"cannot read the event payload: {exc}", sys.stderr)
+        payload = read_event_file(environ.get("GITHUB_EVENT_PATH", ""))
+    except UsageError as exc:
+        _error(Templates(), str(exc), sys.stderr)
         return EXIT_USAGE
     workspace = Path(environ.get("GITHUB_WORKSPACE") or os.getcwd())
     git = Git(repo=workspace, env=dict(environ))
@@ -299,7 +306,49 @@ def build_parser() -> argparse.ArgumentParser:
     schema = sub.add_parser("schema", help="print the JSON Schema of a contract")
     schema.add_argument("name", choices=["work-order", "config", "dod-packet", "verdict"])
     schema.set_defaults(func=cmd_schema)
+    _add_setup_commands(sub)
+    for choice in sub._choices_actions:  # each subcommand's --help opens with its one-line help
+        parser_of = sub.choices[choice.dest]
+        parser_of.description = parser_of.description or f"workorder {choice.dest}: {choice.help}."
     return parser
+
+
+def _add_setup_commands(sub: Any) -> None:
+    """``workorder init`` and ``workorder doctor`` (workorder.init, workorder.doctor)."""
+    from .init import DEFAULT_REF
+
+    init = sub.add_parser("init", help="write the workflow, config and issue form; create the labels",
+                          description="Write .github/workflows/workorder.yml (pinned when --action-ref is a "
+                          "commit SHA), .github/workorder.yml and the issue form; with GITHUB_TOKEN and a "
+                          "repository, create the state labels.")
+    init.add_argument("--repo", default=".", help="the repository folder (default: the current folder)")
+    init.add_argument("--action-ref", default=DEFAULT_REF, help="tag or 40-hex commit SHA of the action to use")
+    init.add_argument("--version", help="version comment after a SHA ref (e.g. v0.1.0)")
+    init.add_argument("--runner-command", help="SE runner command to put into the config")
+    init.add_argument("--label-prefix", default="wo:", help="prefix of the state labels (default wo:)")
+    init.add_argument("--github-repo", help="OWNER/NAME for the labels (default: GITHUB_REPOSITORY)")
+    init.add_argument("--force", action="store_true", help="overwrite files that exist")
+    init.set_defaults(func=_lazy("init", "cmd_init"))
+    doctor = sub.add_parser("doctor", help="check that the repository is ready; exit 1 listing each fix",
+                            description="Check the config, the issue form, the workflow (triggers, permissions, "
+                            "pins, timeouts), the rules file and, with a token, labels, required status, "
+                            "secrets and token permissions. Exit 1 when a check misses.")
+    doctor.add_argument("--repo", default=".", help="the repository folder (default: the current folder)")
+    doctor.add_argument("--github-repo", help="OWNER/NAME (default: GITHUB_REPOSITORY)")
+    doctor.add_argument("--default-branch", default="main", help="the branch that must require workorder/verdict")
+    doctor.add_argument("--offline", action="store_true", help="skip the checks that ask GitHub")
+    doctor.set_defaults(func=_lazy("doctor", "cmd_doctor"))
+
+
+def _lazy(module: str, name: str) -> Any:
+    """A command function imported only when it runs (start-up stays fast)."""
+
+    def run(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO) -> int:
+        import importlib
+
+        return getattr(importlib.import_module(f".{module}", __package__), name)(args, environ, out)
+
+    return run
 
 
 def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None, out: TextIO | None = None) -> int:

@@ -26,15 +26,22 @@ def handler_context(settings: HandleSettings, trusted: Trusted, secrets: tuple[s
     cfg = trusted.config
     has_runner = bool(settings.runner_command or cfg.runner.command) or cfg.runner.preset != "command"
 
+    sandboxes: list = []  # the credential boundary (workorder.isolation), made once when a loop first needs it
+
     def deps() -> LoopDeps:
-        return loop_deps(settings, trusted, secrets, out, forge)
+        if not sandboxes:
+            from .isolation import sandbox_for_handle
+
+            sandboxes.append(sandbox_for_handle(settings, cfg))
+        return loop_deps(settings, trusted, secrets, out, forge, sandboxes[0])
 
     return HandlerContext(templates=trusted.templates, config=cfg, bot_login=settings.bot_login, forge=forge,
                           config_problems=trusted.problems, loop_deps=deps if has_runner else None,
                           target_issue=settings.target_issue)
 
 
-def loop_deps(settings: HandleSettings, trusted: Trusted, secrets: tuple[str, ...], out: TextIO, forge) -> LoopDeps:
+def loop_deps(settings: HandleSettings, trusted: Trusted, secrets: tuple[str, ...], out: TextIO, forge,
+              sandbox=None) -> LoopDeps:
     """The loop's dependencies: forges, git, the runner spec with its scrubbed environment (the agent's
     key exported under the names its CLI reads), verify and reviewer environments, the journal."""
     from .audit import Journal
@@ -61,9 +68,17 @@ def loop_deps(settings: HandleSettings, trusted: Trusted, secrets: tuple[str, ..
         forge=forge, git=trusted.git, config=cfg, templates=trusted.templates,
         runner=RunnerSpec(command=settings.runner_command or cfg.runner.command or "", timeout_s=cfg.runner.timeout,
                           env=runner_env),
-        verify_env=scrub_environment(base), journal=Journal(runs, reporter=ConsoleReporter(
-            trusted.templates, out, runs, show_verdicts=False)),
-        worktrees=settings.state_dir / "worktrees", default_branch=trusted.default_branch, base_ref=trusted.base_ref,
+        verify_env=scrub_environment(base), journal=Journal(runs, reporter=_phase_groups(settings, ConsoleReporter(
+            trusted.templates, out, runs, show_verdicts=False), out, trusted.templates)),
+        worktrees=sandbox.worktrees if sandbox else settings.state_dir / "worktrees", sandbox=sandbox,
+        default_branch=trusted.default_branch, base_ref=trusted.base_ref,
         review_forge=review_forge, run_url=settings.run_url(trusted.repository), secrets=secrets,
         rules=trusted.rules, rules_path=trusted.rules_path, reviewer_env=reviewer_env,
     )
+
+
+def _phase_groups(settings: HandleSettings, reporter: object, out: TextIO, templates: object) -> object:
+    """In Actions, the reporter's lines fold per phase (``::group::``, workorder.annotations)."""
+    from .annotations import PhaseGroups
+
+    return PhaseGroups(reporter, out, templates) if settings.in_actions else reporter

@@ -10,6 +10,7 @@ from typing import Literal
 
 import yaml
 
+from .bounded import InputLimitExceeded, yaml_error_message
 from .yamlload import safe_load
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -223,6 +224,7 @@ class RepoConfig(BaseModel):
     accept_action_packet: bool = Field(
         default=False, description="true: a DoD packet the action built from the diff is not a MAJOR finding")
     git: GitConfig = Field(default_factory=GitConfig, description="commit identity")
+    isolation: Literal["auto", "user", "none"] = Field(default="auto", description="credential boundary of the SE runner, LLM reviewer and verify commands: auto (run them as the unprivileged user workorder-agent whenever the run holds a GitHub token; refuse when that needs root or passwordless sudo and neither is there), user (always), none (run them as the action's user: an injected agent can read the token)")
     never_commit: list[str] = Field(
         default_factory=lambda: list(DEFAULT_NEVER_COMMIT),
         description="gitignore-style patterns of untracked files never committed for the agent (build and "
@@ -252,11 +254,11 @@ def parse_repo_config(text: str | None, source: str = CONFIG_PATH) -> RepoConfig
     if text is None or not text.strip():
         return RepoConfig()
     try:
-        data = safe_load(text)
+        data = safe_load(text, source)
+    except InputLimitExceeded as exc:  # too big, too deep, a huge integer: the problem names the key
+        raise InvalidInput(source, exc.problems) from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise InvalidInput(source, [Problem(field="(file)", message=f"is not valid YAML{where}")]) from None
+        raise InvalidInput(source, [Problem(field="(file)", message=yaml_error_message(exc))]) from None
     if data is None:
         return RepoConfig()
     if not isinstance(data, dict):

@@ -45,10 +45,22 @@ def read_payload(settings: HandleSettings) -> Any:
     """The event payload (parsed JSON). Raises UsageError when there is no event or it is unreadable."""
     if not settings.event_name or not settings.event_path:
         raise UsageError("no event: set GITHUB_EVENT_NAME and GITHUB_EVENT_PATH (or --event-name/--event-path)")
+    return read_event_file(settings.event_path)
+
+
+def read_event_file(path: str) -> Any:
+    """The parsed JSON of the event payload file at ``path``, held to workorder.bounded's limits
+    (size, nesting, integer digits). Raises UsageError saying what is wrong with it."""
+    from .bounded import load_json
+    from .problems import InvalidInput
+
     try:
-        return json.loads(Path(settings.event_path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"cannot read the event payload {settings.event_path}: {exc}") from None
+        return load_json(Path(path).read_bytes(), "event payload")
+    except OSError as exc:
+        raise UsageError(f"cannot read the event payload {path}: {exc.strerror or exc}") from None
+    except InvalidInput as exc:
+        said = "; ".join(f"{p.field} {p.message}" for p in exc.problems)
+        raise UsageError(f"cannot read the event payload {path}: {said}") from None
 
 
 def read_trusted(settings: HandleSettings, payload: Any) -> Trusted:
@@ -144,6 +156,12 @@ def finish(settings: HandleSettings, templates: Templates, outcome: Outcome, sec
            out: TextIO) -> int:
     """Print the outcome (redacted), write the step summary and the step outputs; the exit code."""
     out.write(redact(outcome.model_dump_json(indent=2, exclude_none=True, exclude={"state"}), secrets) + "\n")
+    if settings.in_actions:  # ::error/::warning annotations on stderr (the runner reads both streams)
+        import sys
+
+        from .annotations import workflow_commands
+
+        sys.stderr.write(redact(workflow_commands(outcome, templates), secrets))
     _append(settings.step_summary, templates.render(
         "step_summary.md.j2", decision=outcome.decision, reason=outcome.reason, state=outcome.state))
     state = outcome.state
@@ -155,7 +173,9 @@ def finish(settings: HandleSettings, templates: Templates, outcome: Outcome, sec
         "runs-dir": str(settings.state_dir / "runs"),
         "matrix": json.dumps(outcome.matrix or []),
     }
-    _append(settings.output_file, "".join(f"{k}={v}\n" for k, v in outputs.items()))
+    from .annotations import format_outputs
+
+    _append(settings.output_file, format_outputs(outputs))
     failed = outcome.decision == "error" or (state is not None and state.failure is not None
                                              and state.failure.kind == "error")
     return 1 if failed else 0

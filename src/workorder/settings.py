@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .bounded import MAX_ISSUE_NUMBER, parse_bounded_int
+
 
 @dataclass(frozen=True)
 class HandleSettings:
@@ -39,6 +41,7 @@ class HandleSettings:
     runner_command: str | None = None
     runner_preset: str = ""
     agent_version: str = ""
+    isolation: str = ""  # the action input isolation (WORKORDER_ISOLATION): auto, user or none; '' = the config's
     bot_login: str = "github-actions[bot]"
     target_issue: int | None = None
     throttle: bool = True
@@ -69,8 +72,9 @@ class HandleSettings:
             runner_command=environ.get("WORKORDER_RUNNER_COMMAND") or None,
             runner_preset=environ.get("WORKORDER_RUNNER_PRESET", "").strip(),
             agent_version=environ.get("WORKORDER_AGENT_VERSION", "").strip(),
+            isolation=environ.get("WORKORDER_ISOLATION", "").strip(),
             bot_login=environ.get("WORKORDER_BOT_LOGIN") or "github-actions[bot]",
-            target_issue=int(target) if target.isdigit() and len(target) < 10 else None,
+            target_issue=parse_bounded_int(target, MAX_ISSUE_NUMBER),
             throttle=environ.get("WORKORDER_NO_THROTTLE") != "1",
             debug=environ.get("WORKORDER_DEBUG") == "1",
             in_actions=environ.get("GITHUB_ACTIONS") == "true",
