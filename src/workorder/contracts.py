@@ -7,12 +7,14 @@ Formats are the project's contract (docs/contracts.md); JSON Schemas come from
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .bounded import load_json
 from .problems import InvalidInput, Problem, problems_from_validation_error
+
+_M = TypeVar("_M", bound=BaseModel)
 
 
 class CommandRun(BaseModel):
@@ -86,13 +88,18 @@ def parse_dod_packet(text: str) -> DoDPacket:
     Raises :class:`InvalidInput` naming each bad field, or ``(file)`` with the JSON error's line and
     column; never anything else.
     """
-    data = load_json(text, "DoD packet")
+    return _parse_json_model(text, DoDPacket, "DoD packet")
+
+
+def _parse_json_model(text: str, model: type[_M], what: str) -> _M:
+    """``model`` from JSON ``text`` held to workorder.bounded's limits; InvalidInput names ``what``."""
+    data = load_json(text, what)
     if not isinstance(data, dict):
-        raise InvalidInput("DoD packet", [Problem(field="(file)", message="is not a JSON object")])
+        raise InvalidInput(what, [Problem(field="(file)", message="is not a JSON object")])
     try:
-        return DoDPacket.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
-        raise InvalidInput("DoD packet", problems_from_validation_error(exc, DoDPacket)) from None
+        raise InvalidInput(what, problems_from_validation_error(exc, model)) from None
 
 
 class Severity(StrEnum):
@@ -154,10 +161,4 @@ def parse_verdict(text: str) -> Verdict:
     Returns the :class:`Verdict`. Raises :class:`InvalidInput` naming each bad field, or ``(file)``
     for text that is not a JSON object; never anything else.
     """
-    data = load_json(text, "PO verdict")
-    if not isinstance(data, dict):
-        raise InvalidInput("PO verdict", [Problem(field="(file)", message="is not a JSON object")])
-    try:
-        return Verdict.model_validate(data)
-    except ValidationError as exc:
-        raise InvalidInput("PO verdict", problems_from_validation_error(exc, Verdict)) from None
+    return _parse_json_model(text, Verdict, "PO verdict")
