@@ -164,6 +164,7 @@ def test_worktree_is_reused_across_the_phases_of_an_issue(milestone, tmp_path):
 
 def test_push_sends_the_passed_branches_to_origin(milestone, tmp_path):
     repo, env = milestone
+    env = {**env, "WORKORDER_ISOLATION": "none"}  # this interpreter lives where another user cannot run it
     subprocess.run(["git", "init", "-q", "--bare", str(tmp_path / "origin.git")], check=True, env=env)
     subprocess.run(["git", "remote", "add", "origin", str(tmp_path / "origin.git")], cwd=repo, check=True, env=env)
     code, out = run(repo, env, "--push")
@@ -186,7 +187,7 @@ def test_open_prs_opens_draft_prs_once(milestone, tmp_path):
     subprocess.run(["git", "init", "-q", "--bare", str(tmp_path / "origin.git")], check=True, env=env)
     subprocess.run(["git", "remote", "add", "origin", str(tmp_path / "origin.git")], cwd=repo, check=True, env=env)
     fake = FakeGitHub(repo="o/calc")
-    env = {**env, "GITHUB_TOKEN": "ghs_" + "x" * 36, "WORKORDER_NO_THROTTLE": "1"}
+    env = {**env, "GITHUB_TOKEN": "ghs_" + "x" * 36, "WORKORDER_NO_THROTTLE": "1", "WORKORDER_ISOLATION": "none"}
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         fake.install(rsps)
         assert run(repo, env, "--open-prs", "--github-repo", "o/calc")[0] == 0

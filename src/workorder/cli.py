@@ -89,7 +89,9 @@ def cmd_run(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO) -
 
     try:
         result = run_milestone(repo, args.milestone, dict(environ), rerun=args.rerun,
-                               runner_command=args.runner_command, reporter=reporter, progress=progress)
+                               runner_command=args.runner_command, reporter=reporter, progress=progress,
+                               holds_credential=bool(args.push or args.open_prs),
+                               isolation=environ.get("WORKORDER_ISOLATION", "").strip() or None)
     except LocalRunError as exc:
         sys.stderr.write(templates.render("local_run_error.txt.j2", code=exc.code, problems=exc.problems,
                                           values=exc.values))

@@ -90,8 +90,14 @@ def ensure_excluded(git: Git) -> None:
 
 def run_milestone(repo: Path, milestone: str, base_env: dict[str, str], *, rerun: bool = False,
                   runner_command: str | None = None, reporter: Reporter | None = None,
-                  progress: Callable[[int, int, IssueResult], None] | None = None) -> MilestoneResult:
+                  progress: Callable[[int, int, IssueResult], None] | None = None,
+                  holds_credential: bool = False, isolation: str | None = None) -> MilestoneResult:
     """Work through the issues of ``milestone`` in ``repo`` in dependency order.
+
+    ``holds_credential``: this process holds a GitHub token (``--push``/``--open-prs``), so the SE
+    runner and the verify commands run behind the credential boundary of config ``isolation``
+    (:mod:`workorder.isolation`); without one, a local run needs none. ``isolation`` (auto, user,
+    none) overrides the config's (``WORKORDER_ISOLATION``).
 
     Raises :class:`LocalRunError` before anything runs when the repository is dirty, an issue file
     is invalid (every problem listed), the milestone has no issues, or no runner is configured.
@@ -132,6 +138,9 @@ def run_milestone(repo: Path, milestone: str, base_env: dict[str, str], *, rerun
             forge.update_issue(item.meta.id, item.meta.title, issue_body(item))
         else:
             forge.open_issue(item.meta.title, issue_body(item), [config.trigger], LOCAL_USER, number=item.meta.id)
+    mode = isolation if isolation in ("auto", "user", "none") else config.isolation
+    sandbox = local_sandbox(mode, holds_credential, repo, base_env)
+    worktrees = sandbox.worktrees if sandbox else state_dir / "worktrees"
     stack_base = "HEAD"
     for index, issue_id in enumerate(ordering.order, start=1):
         item = by_id[issue_id]
@@ -153,21 +162,39 @@ def run_milestone(repo: Path, milestone: str, base_env: dict[str, str], *, rerun
             deps = LoopDeps(
                 forge=forge, git=git, config=config, templates=trusted.templates,
                 runner=RunnerSpec(command=command or "", timeout_s=config.runner.timeout, env=runner_env),
-                verify_env=scrub_environment(base_env), journal=journal, worktrees=state_dir / "worktrees",
+                verify_env=scrub_environment(base_env), journal=journal, worktrees=worktrees,
                 default_branch="HEAD", base_ref=stack_base, push=False, rules=trusted.rules, rules_path=trusted.rules_path,
+                sandbox=sandbox,
             )
             if previous and previous.state in DONE:
                 previous = None  # --rerun: a fresh loop
             final = WorkOrderLoop(deps, issue, item.order, tracker).run(previous)
             row.state, row.cycles, row.verdict, row.branch = final.state.value, final.cycle, final.verdict, final.branch
             row.duration_s = round(time.monotonic() - started, 1)
-            row.worktree_kept = _cleanup_worktree(git, state_dir / "worktrees" / str(issue_id), final.state)
+            row.worktree_kept = _cleanup_worktree(git, worktrees / str(issue_id), final.state)
         if row.state in ("passed", "approved") and row.branch:
             stack_base = f"refs/heads/{row.branch}"
         result.results.append(row)
         if progress:
             progress(index, len(ordering.order), row)
+    if sandbox is not None:
+        sandbox.close()
     return result
+
+
+def local_sandbox(mode: str, holds_credential: bool, repo: Path, base_env: dict[str, str]):
+    """The credential boundary of a local run (None when none is wanted: ``isolation: none``, or no
+    credential held with ``auto``). Protects the repository's ``.git`` and the user's HOME (where git
+    credential helpers and the gh CLI keep tokens); the sandbox root is made in /tmp. Closed at exit."""
+    import atexit
+
+    from .isolation import sandbox_for
+
+    protect = [repo / ".git", *([Path(base_env["HOME"])] if base_env.get("HOME") else [])]
+    sandbox = sandbox_for(mode, holds_credential, protect=protect, parent=Path("/tmp") if Path("/tmp").is_dir() else None)
+    if sandbox is not None:
+        atexit.register(sandbox.close)
+    return sandbox
 
 
 def _state_of(result: MilestoneResult, issue_id: int) -> str | None:
