@@ -211,3 +211,27 @@ def test_demo_milestone_command(tmp_path):
     assert main(["demo", "--milestone", "--dir", str(tmp_path / "d")], environ={"PATH": __import__("os").environ["PATH"],
                                                                               "HOME": str(tmp_path)}, out=out) == 0
     assert "3 of 3 work orders passed" in out.getvalue()
+
+
+def test_the_milestone_agent_never_hands_back_compiled_files(tmp_path, monkeypatch):
+    """An installed (not editable) workorder has __pycache__ beside the prepared solutions."""
+    import shutil
+
+    from workorder import milestone_agent
+
+    solutions = tmp_path / "solutions"
+    shutil.copytree(milestone_agent.SOLUTIONS / "1", solutions / "1")
+    (solutions / "1" / "calc" / "__pycache__").mkdir()
+    (solutions / "1" / "calc" / "__pycache__" / "ops.cpython-311.pyc").write_bytes(b"\0")
+    work = tmp_path / "work"
+    work.mkdir()
+    (tmp_path / "prompt.md").write_text("## DONE-WHEN\n- [ ] subtract works\n")
+    monkeypatch.setattr(milestone_agent, "SOLUTIONS", solutions)
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("WORKORDER_ISSUE", "1")
+    monkeypatch.setenv("WORKORDER_PROMPT_FILE", str(tmp_path / "prompt.md"))
+    monkeypatch.setenv("WORKORDER_RESULT_FILE", str(tmp_path / "dod.json"))
+    assert milestone_agent.main() == 0
+    packet = json.loads((tmp_path / "dod.json").read_text())
+    assert packet["files_changed"] == ["calc/ops.py", "tests/test_subtract.py"]
+    assert not (work / "calc" / "__pycache__").exists()

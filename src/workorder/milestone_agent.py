@@ -33,7 +33,8 @@ def main() -> int:
         print(f"milestone agent: no prepared solution for issue {os.environ.get('WORKORDER_ISSUE')}", file=sys.stderr)
         return 2
     changed = []
-    for path in sorted(p for p in source.rglob("*") if p.is_file()):
+    # an installed package holds compiled __pycache__ next to the solutions: not part of any solution
+    for path in sorted(p for p in source.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
         rel = path.relative_to(source).as_posix()
         Path(rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, rel)
