@@ -91,3 +91,23 @@ def test_runner_sees_only_the_environment_it_is_given(tmp_path):
 def test_redact_hides_github_tokens(token):
     assert redact(f"push failed with {token} in url") == "push failed with *** in url"
     assert redact("secret-value here", ["secret-value"]) == "*** here"
+
+
+def test_verify_never_tests_stale_bytecode_the_agent_left(tmp_path):
+    """A same-size fix in the same second as the agent's own test run: Python would trust the old .pyc."""
+    import os
+    import subprocess
+
+    from workorder.verify import run_verify_commands
+
+    module = tmp_path / "m.py"
+    module.write_text("def f(a, b):\n    return b - a\n")
+    os.utime(module, (1_700_000_000, 1_700_000_000))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    subprocess.run([sys.executable, "-c", "import m"], cwd=tmp_path, env=env, check=True)  # the agent's run
+    assert list((tmp_path / "__pycache__").iterdir())
+    module.write_text("def f(a, b):\n    return a - b\n")  # the fix: same size
+    os.utime(module, (1_700_000_000, 1_700_000_000))  # same second
+    check = f"{sys.executable} -c 'import m; assert m.f(5, 3) == 2, m.f(5, 3)'"
+    [run] = run_verify_commands([check], tmp_path, {"PATH": env.get("PATH", "")}, 30, tmp_path / "logs")
+    assert run.exit_code == 0, run.output_tail

@@ -32,9 +32,12 @@ class VerifyRun(BaseModel):
         return self.exit_code == 0 and not self.timed_out
 
 
-# Python writes no bytecode during the action's own verify run: a cached .pyc from an earlier run of the
-# same second and size could otherwise make it test stale code.
-VERIFY_ENV = {"PYTHONDONTWRITEBYTECODE": "1"}
+# Python neither reads nor writes bytecode in the work tree during the action's own verify run: a
+# __pycache__ the agent left (its own test runs; never committed) holds .pyc files that Python trusts by
+# source mtime and size, so a fix of the same size made in the same second would be tested as the old
+# code. PYTHONPYCACHEPREFIX moves the cache to a path that can never exist (docs.python.org/3/using/
+# cmdline.html#envvar-PYTHONPYCACHEPREFIX), so every module is compiled from the committed source.
+VERIFY_ENV = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": "/dev/null/workorder-no-pycache"}
 
 
 def run_verify_commands(
