@@ -22,18 +22,21 @@ ROOT = Path(__file__).parent.parent
 WORKFLOWS = [ROOT / "action.yml", ROOT / "examples" / "workflow.yml", ROOT / "examples" / "milestone-workflow.yml", *sorted((ROOT / ".github" / "workflows").glob("*.yml"))]
 
 
-def run_scripts(doc) -> list[str]:
+def values_of(doc, key: str) -> list[str]:
+    """Every string value of ``key`` anywhere in a parsed workflow or action (``run``, ``uses``, …)."""
     found = []
     if isinstance(doc, dict):
-        for key, value in doc.items():
-            if key == "run" and isinstance(value, str):
-                found.append(value)
-            else:
-                found += run_scripts(value)
+        for k, value in doc.items():
+            found += [value] if k == key and isinstance(value, str) else values_of(value, key)
     elif isinstance(doc, list):
         for item in doc:
-            found += run_scripts(item)
+            found += values_of(item, key)
     return found
+
+
+def run_scripts(doc) -> list[str]:
+    """Every ``run:`` script in a workflow or action."""
+    return values_of(doc, "run")
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
@@ -54,14 +57,7 @@ def test_action_is_composite_and_passes_inputs_through_env():
 
 def uses_of(doc) -> list[str]:
     """Every ``uses:`` value in a workflow or action."""
-    found = []
-    if isinstance(doc, dict):
-        for key, value in doc.items():
-            found += [value] if key == "uses" and isinstance(value, str) else uses_of(value)
-    elif isinstance(doc, list):
-        for item in doc:
-            found += uses_of(item)
-    return found
+    return values_of(doc, "uses")
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
