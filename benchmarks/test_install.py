@@ -17,6 +17,10 @@ Method. Every install goes into a NEW virtual environment, as on a fresh hosted 
 The time of creating the environment is included; setup-python and the checkout are not (the same
 before and after). Each variant runs ``ROUNDS`` rounds; pytest-benchmark reports min/mean.
 
+The route job: *after*, action.yml's route step verbatim (the runner's ``python3 -S`` on route.py, no
+setup-python, install or checkout); *before*, ``workorder route`` from the installed package, to which
+the route job then added setup-python, a checkout and the install step measured above.
+
 ``/wo status``: ``python -m workorder handle`` as a subprocess (interpreter start, imports, settings,
 config read from the default branch with git, the permission check, reading the tracking comment and
 posting the reply) against tests/fakegithub_server.py on 127.0.0.1, install excluded: the time from
@@ -186,3 +190,36 @@ def test_install_as_the_action_does(benchmark, tmp_path, warm):
     if warm:
         round_()
     benchmark.pedantic(round_, rounds=ROUNDS, iterations=1)
+
+
+# ---- the route job: before (setup-python + install + `workorder route`) and after (python3, nothing installed)
+
+def _route_event(tmp_path: Path) -> dict[str, str]:
+    from conftest import load_payload
+
+    payload = load_payload("other/issue_comment.created")
+    payload["comment"]["body"] = "/wo status"
+    (tmp_path / "event.json").write_text(json.dumps(payload))
+    return {"GITHUB_EVENT_NAME": "issue_comment", "GITHUB_EVENT_PATH": str(tmp_path / "event.json"),
+            "GITHUB_OUTPUT": str(tmp_path / "out"), "GITHUB_WORKSPACE": str(tmp_path)}
+
+
+def test_route_step_as_the_action_does(benchmark, tmp_path):
+    """After: action.yml's route step verbatim (``python3 -S`` on route.py from the action's folder);
+    the whole route job is this step, no setup-python, no install, no checkout."""
+    import yaml
+
+    action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+    script = next(s["run"] for s in action["runs"]["steps"] if s.get("id") == "route")
+    env = _env(ACTION_PATH=str(ROOT), **_route_event(tmp_path))
+    benchmark.pedantic(lambda: subprocess.run(["bash", "-c", script], check=True, env=env, capture_output=True),
+                       rounds=max(ROUNDS, 10), iterations=1)
+    assert benchmark.stats["mean"] < 0.5
+
+
+def test_route_with_the_installed_cli_before(benchmark, tmp_path):
+    """Before: ``workorder route`` from the installed package (config read from the checkout with git),
+    which also needed setup-python, the install step (test_install_as_the_action_does) and a checkout."""
+    env = _env(**_route_event(tmp_path))
+    benchmark.pedantic(lambda: subprocess.run([sys.executable, "-m", "workorder", "route"], check=True, env=env,
+                                              capture_output=True, cwd=tmp_path), rounds=max(ROUNDS, 10), iterations=1)

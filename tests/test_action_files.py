@@ -49,7 +49,7 @@ def test_no_event_or_input_text_is_spliced_into_a_run_script(path):
 def test_action_is_composite_and_passes_inputs_through_env():
     action = yaml.safe_load((ROOT / "action.yml").read_text())
     assert action["runs"]["using"] == "composite"
-    assert len(run_scripts(action)) == 3
+    assert len(run_scripts(action)) == 4
     handle = next(s for s in action["runs"]["steps"] if s.get("id") == "handle")
     assert handle["env"]["WORKORDER_GITHUB_TOKEN"] == "${{ inputs.github-token }}"
     assert set(action["outputs"]) >= {"verdict", "state", "pr-number"}
@@ -90,6 +90,25 @@ def test_action_leaves_the_callers_python_alone():
         assert "GITHUB_PATH" not in step.get("run", ""), "nothing is added to the caller's PATH"
 
 
+def test_route_mode_installs_nothing():
+    """mode route runs only the route step (the runner's python3 on route.py); every other step,
+    setup-python and the install included, is skipped for it."""
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    route, *others = sorted(action["runs"]["steps"], key=lambda s: s.get("id") != "route")
+    assert route["if"] == "inputs.mode == 'route'" and "python3 -B -E -S -m workorder.route" in route["run"]
+    for step in others:
+        assert "inputs.mode != 'route'" in step.get("if", "") or "inputs.mode == 'handle'" in step.get("if", "") \
+            or "steps.handle.outputs.runs-dir != ''" in step.get("if", ""), step.get("name", step.get("uses"))
+
+
+def test_uv_is_bootstrapped_from_hashes():
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    install = next(s for s in action["runs"]["steps"] if s.get("name") == "Install workorder")
+    assert "--require-hashes" in install["run"] and "action-uv-requirements.txt" in install["run"]
+    lock = (ROOT / "action-uv-requirements.txt").read_text()
+    assert re.search(r"^uv==[0-9.]+ \\$", lock, re.MULTILINE) and lock.count("--hash=sha256:") >= 10
+
+
 def test_artifact_upload_can_be_skipped_and_has_a_retention():
     action = yaml.safe_load((ROOT / "action.yml").read_text())
     upload = next(s for s in action["runs"]["steps"] if s.get("uses", "").startswith("actions/upload-artifact"))
@@ -99,14 +118,14 @@ def test_artifact_upload_can_be_skipped_and_has_a_retention():
 
 def test_example_workflow_is_minimal_and_safe():
     flow = yaml.safe_load((ROOT / "examples" / "workflow.yml").read_text())
-    assert flow["jobs"]["route"]["permissions"] == {"contents": "read"}
+    assert flow["jobs"]["route"]["permissions"] == {}, "the route step reads the payload file only: no token"
+    assert not any("checkout" in s.get("uses", "") for s in flow["jobs"]["route"]["steps"]), "route checks out nothing"
     assert set(flow["jobs"]["workorder"]["permissions"]) == {"contents", "issues", "pull-requests", "statuses"}
     job = flow["jobs"]["workorder"]
     assert job["concurrency"]["group"] == "workorder-${{ needs.route.outputs.issue }}-${{ needs.route.outputs.lane }}"
-    for name in ("route", "workorder"):
-        checkout = next(s for s in flow["jobs"][name]["steps"] if s.get("uses", "").startswith("actions/checkout"))
-        assert checkout["with"]["persist-credentials"] is False
-        assert checkout["with"]["ref"] == "${{ github.event.repository.default_branch }}"
+    checkout = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout"))
+    assert checkout["with"]["persist-credentials"] is False
+    assert checkout["with"]["ref"] == "${{ github.event.repository.default_branch }}"
     assert "pull_request" not in flow[True], "pull_request runs the work branch's workflow; use pull_request_target"
     assert "startsWith(github.event.pull_request.head.ref, 'wo/')" in flow["jobs"]["route"]["if"]
 
@@ -120,6 +139,17 @@ def test_dangerous_triggers_state_their_reason():
 def test_dependabot_keeps_the_pinned_actions_current():
     config = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text())
     assert any(u["package-ecosystem"] == "github-actions" for u in config["updates"])
+
+
+def test_dependabot_keeps_the_action_locks_current():
+    """Dependabot's pip updater reads every requirements file in the entry's directory: both locks
+    action.yml installs with --require-hashes sit in "/"."""
+    config = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text())
+    pip = next(u for u in config["updates"] if u["package-ecosystem"] == "pip")
+    assert pip["directory"] == "/"
+    action = (ROOT / "action.yml").read_text()
+    for lock in ("action-requirements.txt", "action-uv-requirements.txt"):
+        assert (ROOT / lock).is_file() and f"$ACTION_PATH/{lock}" in action
 
 
 # ---- annotations and step outputs (workorder.annotations) ----

@@ -17,7 +17,7 @@ from workorder.bounded import (
 )
 from workorder.config import parse_repo_config
 from workorder.contracts import parse_dod_packet, parse_verdict
-from workorder.handlers.session import issue_of_pull_request
+from workorder.route import issue_of_pull_request
 from workorder.problems import InvalidInput
 from workorder.workorder import parse_work_order_body
 from workorder.yamlload import safe_load

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from conftest import agent_command, labeled_payload
 from workorder.commands import ParsedCommand, parse_commands
-from workorder.handlers.comment import lane_of
+from workorder.route import lane_of
 
 
 # -- the parser ---------------------------------------------------------------------------------

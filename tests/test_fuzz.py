@@ -47,7 +47,8 @@ from workorder.commands import ParsedCommand, parse_commands
 from workorder.config import RepoConfig, parse_repo_config
 from workorder.contracts import parse_dod_packet, parse_verdict
 from workorder.handlers.context import HandlerContext
-from workorder.handlers.session import issue_of_pull_request
+from workorder import route
+from workorder.route import issue_of_pull_request, route_event
 from workorder.outcome import Outcome
 from workorder.problems import InvalidInput
 from workorder.router import dispatch
@@ -266,6 +267,8 @@ def test_event_payloads_through_the_router():
         outcome = dispatch(event, payload, ctx)
         assert isinstance(outcome, Outcome)
         assert all(p["field"] for p in outcome.problems or [])
+        routed = route_event(event, payload, ctx.config)  # the route job's stdlib router, same payload
+        assert set(routed) == {"issue", "lane"} and routed["lane"] in ("loop", "now")
 
     run(payloads(), 1000, check)
 
@@ -357,6 +360,17 @@ def test_handle_dry_run_with_a_hostile_payload_file_never_raises(tmp_path, text)
     env = {"GITHUB_EVENT_NAME": "issues", "GITHUB_EVENT_PATH": str(path), "PATH": "/usr/bin:/bin",
            "GITHUB_WORKSPACE": str(tmp_path)}
     assert main(["handle", "--dry-run"], environ=env, out=io.StringIO()) in (0, 1, 2)
+
+
+@pytest.mark.parametrize("text", RAW_PAYLOADS, ids=["deep", "huge-int", "inf", "truncated", "surrogate", "empty"])
+def test_the_route_step_with_a_hostile_payload_file_says_why_in_one_line(tmp_path, text):
+    path = tmp_path / "event.json"
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    out = io.StringIO()
+    code = route.main({"GITHUB_EVENT_NAME": "issues", "GITHUB_EVENT_PATH": str(path)}, out)
+    said = out.getvalue()
+    assert (code, said.count("\n")) in ((0, 2), (2, 1)), said
+    assert code == 0 or said.startswith("::error::cannot read the event payload")
 
 
 def test_route_with_a_payload_nested_past_the_recursion_limit(tmp_path):

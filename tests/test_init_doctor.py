@@ -55,7 +55,7 @@ def test_init_in_an_empty_repository_then_doctor_passes_every_offline_check(repo
     marks = statuses(out)
     assert "MISS" not in marks.values()
     offline = [t for t in marks if not t.startswith(("state labels", "default branch", "secrets", "the token"))]
-    assert all(marks[t] in ("ok", "warn") for t in offline) and len(offline) == 8
+    assert all(marks[t] in ("ok", "warn") for t in offline) and len(offline) == 9
     assert out.rstrip().endswith("ready (offline checks only; give a token for the rest)")
 
 
@@ -120,7 +120,15 @@ def _drop_timeout(flow):
 
 
 def _unpin(flow):
-    flow["jobs"]["route"]["steps"][0]["uses"] = "actions/checkout@v4"
+    flow["jobs"]["workorder"]["steps"][0]["uses"] = "actions/checkout@v4"
+
+
+def _route_trigger(flow):
+    flow["jobs"]["route"]["steps"][0]["with"]["trigger-label"] = "go"
+
+
+def _route_if(flow):
+    flow["jobs"]["route"]["if"] = flow["jobs"]["route"]["if"].replace("'wo/'", "'work/'")
 
 
 def _write_at_top(flow):
@@ -146,7 +154,10 @@ def _no_comments(flow):
     (_no_job_write, "least permissions per job", "statuses: write"),
     (_pull_request, "workflow triggers", "pull_request_target"),
     (_no_comments, "workflow triggers", "add the triggers"),
-], ids=["timeout", "pins", "workflow-level-write", "job-lacks-write", "pull_request", "missing-trigger"])
+    (_route_trigger, "route step matches the config", "trigger-label: go (config: wo:ready)"),
+    (_route_if, "route step matches the config", "if: lacks 'wo/'"),
+], ids=["timeout", "pins", "workflow-level-write", "job-lacks-write", "pull_request", "missing-trigger",
+        "route-input", "route-if"])
 def test_a_workflow_miss_fails_doctor_with_its_fix(repo, change, title, fix):
     _init(repo)
     _edit_workflow(repo, change)
@@ -163,7 +174,11 @@ def test_a_workflow_miss_fails_doctor_with_its_fix(repo, change, title, fix):
     (lambda r: (r / WORKFLOW_PATH).unlink(), "workflow runs the action", "workorder init"),
     (lambda r: (r / CONFIG_PATH).write_text("rules_file: TEAM.md\n"), "rules file for the agent and reviewer",
      "AGENTS.md"),
-], ids=["bad-config", "no-form", "form-without-objective", "no-workflow", "configured-rules-file-missing"])
+    (lambda r: (r / CONFIG_PATH).write_text("branch_prefix: agent/\n"), "route step matches the config",
+     "branch-prefix: wo/ (config: agent/)"),
+    (lambda r: (r / CONFIG_PATH).write_text("trigger_label: go\n"), "route step matches the config", "if: lacks 'go'"),
+], ids=["bad-config", "no-form", "form-without-objective", "no-workflow", "configured-rules-file-missing",
+        "config-branch-prefix", "config-trigger-outside-the-prefix"])
 def test_a_repository_miss_fails_doctor_with_its_fix(repo, setup, title, fix):
     _init(repo)
     setup(repo)

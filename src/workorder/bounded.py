@@ -28,15 +28,13 @@ from typing import Any
 
 import yaml
 
+from .bounded_int import MAX_ID, MAX_INT_DIGITS, MAX_ISSUE_NUMBER, int_text_fits, parse_bounded_int  # noqa: F401
 from .problems import InvalidInput, Problem
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 64
-MAX_INT_DIGITS = 100
 MAX_VALUES = 100_000
 MAX_MERGE_KEYS = 100
-MAX_ISSUE_NUMBER = 2**31 - 1
-MAX_ID = 2**63 - 1
 MAX_PROBLEMS = 20
 
 _INT_LIMIT = 10**MAX_INT_DIGITS
@@ -56,20 +54,6 @@ class _HugeInt:
 
     def __init__(self, digits: int):
         self.digits = digits
-
-
-def int_text_fits(text: str) -> bool:
-    """True when ``text`` (ASCII digits, maybe a sign) has at most ``MAX_INT_DIGITS`` digits."""
-    return len(text.lstrip("+-").lstrip("0") or "0") <= MAX_INT_DIGITS
-
-
-def parse_bounded_int(text: str, maximum: int) -> int | None:
-    """The integer written in ``text`` (ASCII digits only, e.g. from a regex ``[0-9]+``), or None
-    when it is empty, not digits, or over ``maximum``. Never raises."""
-    if not text or not text.isascii() or not text.isdigit() or not int_text_fits(text):
-        return None
-    value = int(text)
-    return value if value <= maximum else None
 
 
 def check_size(text: str | bytes, what: str, field: str = "(file)") -> None:

@@ -132,8 +132,9 @@ def _triggers(flow: dict) -> dict:
     return on if isinstance(on, dict) else {}
 
 
-def check_workflow(repo: Path) -> list[Check]:
-    """The workflow's triggers, permissions, pins and timeouts (one check each)."""
+def check_workflow(repo: Path, config: RepoConfig | None = None) -> list[Check]:
+    """The workflow's triggers, permissions, pins, timeouts and route step (one check each); the route
+    step's inputs are compared with ``config`` (default: the config defaults)."""
     found = find_workflow(repo)
     if found is None:
         return [Check("workflow", "workflow runs the action", "miss", "no workflow in .github/workflows uses workorder",
@@ -141,7 +142,8 @@ def check_workflow(repo: Path) -> list[Check]:
     path, flow = found
     rel = str(path.relative_to(repo))
     return [_ok("workflow", "workflow runs the action", rel), _check_triggers(flow, rel),
-            _check_permissions(flow, rel), _check_pins(flow, rel), _check_timeouts(flow, rel)]
+            _check_permissions(flow, rel), _check_pins(flow, rel), _check_timeouts(flow, rel),
+            _check_route(flow, rel, config or RepoConfig())]
 
 
 def _check_triggers(flow: dict, rel: str) -> Check:
@@ -200,6 +202,40 @@ def _check_timeouts(flow: dict, rel: str) -> Check:
     return _ok("timeouts", "every job has timeout-minutes")
 
 
+def _route_jobs(flow: dict) -> list[tuple[dict, dict]]:
+    """(job, the ``with:`` of its workorder step) for every job whose workorder step has ``mode: route``."""
+    found = []
+    for job in (flow.get("jobs") or {}).values():
+        for step in (job.get("steps") or []) if isinstance(job, dict) else []:
+            given = step.get("with") if isinstance(step, dict) and "workorder" in str(step.get("uses", "")) else None
+            given = given if isinstance(given, dict) else {}
+            if given.get("mode") == "route":
+                found.append((job, given))
+    return found
+
+
+def _check_route(flow: dict, rel: str, config: RepoConfig) -> Check:
+    """The route step runs without the config (stdlib only), so its inputs and its job's ``if:`` must
+    name the config's trigger label, branch prefix and command prefix."""
+    from .init import route_inputs
+
+    title = "route step matches the config"
+    wanted = route_inputs(config)
+    defaults = route_inputs(RepoConfig())
+    for job, given in _route_jobs(flow):
+        wrong = [f"{name}: {given.get(name, defaults[name])} (config: {value})" for name, value in wanted.items()
+                 if str(given.get(name, defaults[name])) != value]
+        condition = str(job.get("if", ""))
+        needed = [config.label_prefix, config.command_prefix, config.branch_prefix]
+        needed += [] if config.trigger.startswith(config.label_prefix) else [config.trigger]
+        wrong += [f"if: lacks '{text}'" for text in needed if condition and f"'{text}'" not in condition]
+        if wrong:
+            return Check("route", title, "miss", f"{rel}: " + "; ".join(wrong),
+                         "set the route step's trigger-label, branch-prefix and command-prefix and its job's `if:` "
+                         "to the config's values (or re-run `workorder init --force`)")
+    return _ok("route", title)
+
+
 def check_rules_file(repo: Path, config: RepoConfig) -> Check:
     """The team's rules file (config ``rules_file``, else AGENTS.md, AGENT_RULES.md, CONTRIBUTING.md)."""
     from .defaultbranch import RULES_FILES
@@ -216,7 +252,7 @@ def check_rules_file(repo: Path, config: RepoConfig) -> Check:
 def offline_checks(repo: Path) -> tuple[list[Check], RepoConfig]:
     """Every check that needs only the checkout ``repo``; also returns the config read."""
     config_check, config = check_config(repo)
-    return [config_check, check_issue_form(repo), *check_workflow(repo), check_rules_file(repo, config)], config
+    return [config_check, check_issue_form(repo), *check_workflow(repo, config), check_rules_file(repo, config)], config
 
 
 # ---- online --------------------------------------------------------------------------------------

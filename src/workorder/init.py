@@ -18,6 +18,7 @@ from typing import Any, Protocol, TextIO
 
 import jinja2
 
+from .config import RepoConfig
 from .schemas import schema_id
 
 ACTION = "workorder-dev/workorder"
@@ -55,15 +56,24 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True, autoescape=False)
 
 
+def route_inputs(config: RepoConfig) -> dict[str, str]:
+    """The ``with:`` inputs of the workflow's route step (action.yml, mode ``route``) that must equal
+    ``config``'s: ``trigger-label``, ``branch-prefix`` and ``command-prefix``."""
+    return {"trigger-label": config.trigger, "branch-prefix": config.branch_prefix,
+            "command-prefix": config.command_prefix}
+
+
 def render_init_files(action_ref: str = DEFAULT_REF, version: str = "", runner_command: str = "",
                       prefix: str = "wo:", example: bool = False) -> dict[str, str]:
     """The files init writes, ``{repository path: text}``. ``action_ref`` is a tag or a 40-hex commit
     SHA; with a SHA the ``uses:`` line is pinned and carries ``# <version>`` (default: the ref's short
     form). ``example`` renders examples/workflow.yml's header instead of init's."""
     env = _environment()
+    defaults = RepoConfig()
     pinned = bool(SHA.fullmatch(action_ref))
     values = {"action": ACTION, "ref": action_ref, "pinned": pinned, "version": version or DEFAULT_REF,
               "example": example, "trigger": f"{prefix}ready", "prefix": prefix,
+              "branch_prefix": defaults.branch_prefix, "command_prefix": defaults.command_prefix,
               "schema_url": schema_id("config"), "runner_command": runner_command}
     return {
         WORKFLOW_PATH: env.get_template("workflow.yml.j2").render(**values),

@@ -15,6 +15,7 @@ from ..contracts import Verdict
 from ..forge import Comment, Issue
 from ..state import STARTABLE, TRANSITIONS, Handoff, State
 from ..loop import STATUS_CONTEXT
+from ..route import LOOP_VERBS
 from .session import Session, run_work_order
 
 RETRYABLE = frozenset({"crash", "timeout", "no_packet", "bad_packet", "error", "budget"})
@@ -52,7 +53,7 @@ class CommandResult:
 class Command:
     """A slash-command: ``verb``, ``usage``, one-line ``summary``, ``examples``; ``permission`` is
     "read" or "config" (the repo's ``min_permission``); ``target`` is the state it moves to (None: no
-    move); ``lane`` "now" runs at once, "loop" waits for the issue's running loop; ``handler`` runs it."""
+    move); ``handler`` runs it. Its :attr:`lane` comes from :data:`workorder.route.LOOP_VERBS`."""
 
     verb: str
     usage: str
@@ -60,9 +61,13 @@ class Command:
     examples: tuple[str, ...]
     permission: str
     target: State | None
-    lane: str
     handler: Callable[[CommandCall], CommandResult]
     precondition: Callable[[Session], str | None] = lambda session: None
+
+    @property
+    def lane(self) -> str:
+        """"loop" when the command waits for the issue's running loop, else "now" (runs at once)."""
+        return "loop" if self.verb in LOOP_VERBS else "now"
 
     def minimum(self, config_minimum: str) -> str:
         """The permission this command needs."""
@@ -224,23 +229,23 @@ def _ran(result) -> CommandResult:
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("help", "help", "list the commands and what is legal now", ("/wo help",), "read", None, "now", cmd_help),
+    Command("help", "help", "list the commands and what is legal now", ("/wo help",), "read", None, cmd_help),
     Command("status", "status", "refresh the tracking comment and reply with where the work order stands",
-            ("/wo status",), "read", None, "now", cmd_status),
+            ("/wo status",), "read", None, cmd_status),
     Command("start", "start", "start the work order (the same as adding the trigger label)", ("/wo start",),
-            "config", State.RUNNING, "loop", cmd_start, _startable),
+            "config", State.RUNNING, cmd_start, _startable),
     Command("fix", "fix <notes>", "run a corrective cycle now, with your notes added to the corrective prompt",
-            ("/wo fix also handle negative numbers",), "config", State.RUNNING, "loop", cmd_fix, fix_refusal),
+            ("/wo fix also handle negative numbers",), "config", State.RUNNING, cmd_fix, fix_refusal),
     Command("retry", "retry", "run the failed phase again (after a runner crash or timeout)", ("/wo retry",),
-            "config", State.RUNNING, "loop", cmd_retry, _retryable),
+            "config", State.RUNNING, cmd_retry, _retryable),
     Command("approve", "approve [sha]", "approve the PR's head commit: the human final gate",
-            ("/wo approve", "/wo approve 1a2b3c4"), "config", State.APPROVED, "now", cmd_approve, approve_refusal),
+            ("/wo approve", "/wo approve 1a2b3c4"), "config", State.APPROVED, cmd_approve, approve_refusal),
     Command("abort", "abort", "stop the loop; the branch and PR stay", ("/wo abort",), "config", State.BLOCKED,
-            "now", cmd_abort, _abortable),
+            cmd_abort, _abortable),
     Command("answer", "answer <text>", "answer the runner's question and resume", ("/wo answer use integers",),
-            "config", State.RUNNING, "loop", cmd_answer, _answerable),
+            "config", State.RUNNING, cmd_answer, _answerable),
     Command("unlock", "unlock", "accept the edited work order and restart from it", ("/wo unlock",), "config",
-            State.RUNNING, "loop", cmd_unlock, _unlockable),
+            State.RUNNING, cmd_unlock, _unlockable),
 )
 
 BY_VERB = {c.verb: c for c in COMMANDS}

@@ -28,16 +28,11 @@ from ..outcome import Outcome
 from .commands import BY_VERB, CommandCall, CommandResult
 from .context import HandlerContext, Skip, ignored
 from .milestones import board_view, refresh_board
-from .session import Session, issue_of_pull_request
+from ..route import issue_of_pull_request, lane_of
+from .session import Session
 
 EVENT = "issue_comment"
 _REPLY_MARKER = re.compile(r"<!-- workorder:reply-to (\d+) -->")
-
-
-def lane_of(commands: list[ParsedCommand]) -> str:
-    """``now`` when every command may run beside a running loop (help, status, approve, abort),
-    else ``loop``. Unknown verbs get help, which is ``now``."""
-    return "loop" if any(BY_VERB.get(c.verb) and BY_VERB[c.verb].lane == "loop" for c in commands) else "now"
 
 
 def edited_target(event: IssueCommentEvent, ctx: HandlerContext) -> Skip:

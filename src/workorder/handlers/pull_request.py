@@ -5,36 +5,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import route
 from ..config import RepoConfig
 from ..events import PullRequestEvent, PullRequestPayload, PullRequestReviewEvent, User
 from ..outcome import Outcome
 from ..problems import InvalidInput
+from ..route import issue_of_pull_request
 from ..workorder import parse_work_order_body
 from .commands import fix_refusal
 from .context import HandlerContext, PermissionCheck, Skip, ignored, refused
 from .milestones import board_view, refresh_board
-from .session import Session, issue_of_pull_request, run_work_order
+from .session import Session, run_work_order
 
 
 def is_fork(pull_request: Any) -> bool:
-    """Whether a pull request's head lives in another repository than its base, from the payload's
-    ``pull_request`` object (a dict as GitHub sends it, or the validated payload model).
-
-    True when ``head.repo.id`` differs from ``base.repo.id``, and when GitHub sent ``head.repo`` as
-    null (the fork was deleted) or without an id: fail closed. False only when both ids are equal,
-    or when the payload has no ``head.repo`` at all (never the case for GitHub's own payloads).
-    """
+    """:func:`workorder.route.is_fork` for the validated payload model too (``PullRequestPayload``)."""
     if isinstance(pull_request, PullRequestPayload):
         pull_request = pull_request.model_dump(exclude_unset=True)
-    if not isinstance(pull_request, dict):
-        return False
-    head = pull_request.get("head") if isinstance(pull_request.get("head"), dict) else {}
-    base = pull_request.get("base") if isinstance(pull_request.get("base"), dict) else {}
-    if "repo" not in head:
-        return False
-    head_id = head["repo"].get("id") if isinstance(head["repo"], dict) else None
-    base_id = base["repo"].get("id") if isinstance(base.get("repo"), dict) else None
-    return head_id is None or head_id != base_id
+    return route.is_fork(pull_request)
 
 
 def _pr_target(pr: PullRequestPayload, config: RepoConfig) -> int | Skip:

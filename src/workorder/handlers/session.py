@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
-from ..bounded import MAX_ISSUE_NUMBER, parse_bounded_int
 from ..forge import Comment, Forge, ForgeError, Issue, permission_at_least
 from ..loop import WorkOrderLoop
 from ..state import LabelNames, State, TrackingState
@@ -14,22 +12,6 @@ from ..dependencies import blockers_of, is_done
 from ..problems import InvalidInput
 from ..workorder import WorkOrder, parse_work_order_body
 from .context import HandlerContext
-
-_ISSUE_MARKER = re.compile(r"<!-- workorder:issue ([0-9]+) -->")
-
-
-def issue_of_pull_request(head_ref: str | None, body: str | None, branch_prefix: str) -> int | None:
-    """The work order issue a pull request belongs to: from its head branch ``<prefix><n>-…`` or,
-    when only the body is known (``issue_comment`` payloads), from the hidden marker the action puts in
-    the PR body. None when neither names an issue number from 1 to ``MAX_ISSUE_NUMBER`` (the PR
-    author writes both, so anything else is not ours). The caller must still check the issue's
-    hidden state names this PR. Never raises."""
-    if head_ref and head_ref.startswith(branch_prefix):
-        match = re.match(r"([0-9]+)-", head_ref[len(branch_prefix):])
-        return (parse_bounded_int(match.group(1), MAX_ISSUE_NUMBER) or None) if match else None
-    match = _ISSUE_MARKER.search(body or "")
-    return (parse_bounded_int(match.group(1), MAX_ISSUE_NUMBER) or None) if match else None
-
 
 @dataclass
 class Session:
