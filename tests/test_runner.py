@@ -111,3 +111,12 @@ def test_verify_never_tests_stale_bytecode_the_agent_left(tmp_path):
     check = f"{sys.executable} -c 'import m; assert m.f(5, 3) == 2, m.f(5, 3)'"
     [run] = run_verify_commands([check], tmp_path, {"PATH": env.get("PATH", "")}, 30, tmp_path / "logs")
     assert run.exit_code == 0, run.output_tail
+
+
+@pytest.mark.parametrize("kind", ["budget", "timeout", "crash", "agent_error", "no_packet", "bad_packet"])
+def test_every_runner_failure_kind_has_its_sentence(kind):
+    from workorder.runner import failure_detail
+
+    text = failure_detail(kind, timeout_s=90.0, exit_code=2, said="model not found", problems=["status is missing"])
+    assert text and text == text.strip()
+    assert failure_detail("no such kind") == "", "an unknown kind renders nothing (so the table above must cover all)"

@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 from .contracts import DoDPacket, parse_dod_packet
+from .templates import Templates
 from .isolation import Sandbox
 from .presets import DOD_OUTPUT_SCHEMA, AgentPreset, AgentReport, Usage, extract_json_object, read_report
 from .problems import InvalidInput
@@ -132,13 +134,11 @@ def run_se_runner(spec: RunnerSpec, worktree: Path, prompt: str, phase_dir: Path
         if extracted:
             result_file.write_text(extracted, encoding="utf-8")
     if not result_file.exists():
-        return RunnerOutcome(
-            failure="no_packet", detail="the runner wrote no DoD packet to $WORKORDER_RESULT_FILE", **common
-        )
+        return RunnerOutcome(failure="no_packet", detail=failure_detail("no_packet"), **common)
     try:
         packet = parse_dod_packet(result_file.read_text(encoding="utf-8", errors="replace"))
     except InvalidInput as exc:
-        detail = "the DoD packet is invalid: " + "; ".join(f"{p.field} {p.message}" for p in exc.problems)
+        detail = failure_detail("bad_packet", problems=[f"{p.field} {p.message}" for p in exc.problems])
         return RunnerOutcome(failure="bad_packet", detail=detail, **common)
     return RunnerOutcome(failure=None, detail="ok", packet=packet, **common)
 
@@ -146,13 +146,27 @@ def run_se_runner(spec: RunnerSpec, worktree: Path, prompt: str, phase_dir: Path
 def _failure(result, report: AgentReport, timeout_s: float) -> tuple[str, str] | None:
     """(kind, detail) when the run failed before any packet is looked at, else None. The agent's own
     error text, when it reported one, is part of the detail."""
-    said = f": {report.error}" if report.error else ""
     if report.turn_limit_hit:
-        return "budget", "the agent reached its turn limit"
-    if result.timed_out:
-        return "timeout", f"the runner was stopped after {timeout_s:g} s"
-    if result.exit_code != 0:
-        return "crash", f"the runner exited with code {result.exit_code}{said}"
-    if report.error:
-        return "agent_error", f"the agent reported an error{said}"
-    return None
+        kind = "budget"
+    elif result.timed_out:
+        kind = "timeout"
+    elif result.exit_code != 0:
+        kind = "crash"
+    elif report.error:
+        kind = "agent_error"
+    else:
+        return None
+    return kind, failure_detail(kind, timeout_s=timeout_s, exit_code=result.exit_code, said=report.error or "")
+
+
+@lru_cache(maxsize=1)
+def _templates() -> Templates:
+    return Templates()
+
+
+def failure_detail(kind: str, **facts: object) -> str:
+    """The sentence for a runner failure ``kind`` (budget, timeout, crash, agent_error, no_packet,
+    bad_packet) from templates/runner_failure.txt.j2, with ``facts`` (``timeout_s`` seconds,
+    ``exit_code``, ``said``: the agent's own error text, ``problems``: list of texts)."""
+    values = {"timeout_s": 0.0, "exit_code": 0, "said": "", "problems": [], **facts}
+    return _templates().render("runner_failure.txt.j2", kind=kind, **values).strip()
