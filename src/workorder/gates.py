@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from .baseline import gate_baseline
@@ -19,6 +20,7 @@ from .evidence import gate_evidence
 from .globs import compile_globs
 from .integrity import gate_test_integrity
 from .risk import gate_risk
+from .templates import Templates
 from .testresults import TestResults
 from .verify import VerifyRun
 from .workorder import WorkOrder
@@ -46,6 +48,19 @@ def _last_lines(text: str, count: int = 15) -> str:
     return "\n".join(text.rstrip().splitlines()[-count:])
 
 
+@lru_cache(maxsize=1)
+def _templates() -> Templates:
+    return Templates()
+
+
+def finding_text(kind: str, **facts: object) -> str:
+    """The message of a gate finding: ``templates/gate_finding.txt.j2`` rendered with ``kind`` (which picks the
+    sentence) and ``facts`` (``path``, ``cmd``, ``exit_code``, ``timed_out``, ``pattern``, ``risk``), returned
+    exactly as rendered without its final newline (values are quoted as they are, whitespace and all).
+    Raises ``jinja2.UndefinedError`` for an unknown kind or a missing fact (a bug, not input)."""
+    return _templates().render("gate_finding.txt.j2", kind=kind, **facts).removesuffix("\n")
+
+
 def gate_scope(ctx: GateContext) -> list[Finding]:
     """BLOCKER for each touched path that is protected (scope.protected), inside out_of_scope
     (scope.excluded), or outside in_scope (scope.outside). One finding per path, the strictest."""
@@ -54,18 +69,19 @@ def gate_scope(ctx: GateContext) -> list[Finding]:
     allowed = compile_globs(ctx.work_order.in_scope)
     findings = [
         Finding(severity=Severity.BLOCKER, rule="scope.protected", path=path,
-                message=f"`{path}` is a protected path; the agent changed it and the action reverted the change")
+                message=finding_text("scope_reverted", path=path))
         for path in ctx.reverted
     ]
     for path in ctx.diff.touched_paths:
         if protected.match_file(path):
-            rule, message = "scope.protected", f"`{path}` is a protected path; the agent must never change it"
+            rule = "scope.protected"
         elif excluded.match_file(path):
-            rule, message = "scope.excluded", f"`{path}` is out of scope for this work order"
+            rule = "scope.excluded"
         elif not allowed.match_file(path):
-            rule, message = "scope.outside", f"`{path}` is outside the work order's in_scope paths"
+            rule = "scope.outside"
         else:
             continue
+        message = finding_text(rule.replace(".", "_"), path=path)
         findings.append(Finding(severity=Severity.BLOCKER, rule=rule, message=message, path=path))
     return findings
 
@@ -77,12 +93,11 @@ def gate_verify(ctx: GateContext) -> list[Finding]:
     for run in ctx.verify_runs:
         if run.passed:
             continue
-        outcome = "timed out" if run.timed_out else f"exited with code {run.exit_code}"
         findings.append(
             Finding(
                 severity=Severity.BLOCKER,
                 rule="verify.failed",
-                message=f"verify command `{run.cmd}` {outcome}",
+                message=finding_text("verify_failed", cmd=run.cmd, timed_out=run.timed_out, exit_code=run.exit_code),
                 evidence=_last_lines(run.output_tail),
             )
         )
@@ -99,7 +114,7 @@ def gate_dependencies(ctx: GateContext) -> list[Finding]:
         Finding(
             severity=Severity.BLOCKER,
             rule="deps.manifest",
-            message=f"`{path}` is a dependency manifest and the work order does not allow new dependencies",
+            message=finding_text("dependency_manifest", path=path),
             path=path,
         )
         for path in ctx.diff.touched_paths
@@ -114,7 +129,7 @@ def gate_empty_diff(ctx: GateContext) -> list[Finding]:
             Finding(
                 severity=Severity.BLOCKER,
                 rule="diff.empty",
-                message="the runner reported done but the branch has no changes",
+                message=finding_text("empty_diff"),
             )
         ]
     return []
@@ -131,7 +146,7 @@ def gate_placeholders(ctx: GateContext) -> list[Finding]:
                     Finding(
                         severity=Severity.MAJOR,
                         rule="placeholder",
-                        message=f"placeholder `{name}` added",
+                        message=finding_text("placeholder", pattern=name),
                         path=added.path,
                         line=added.line,
                         evidence=added.text.strip()[:200],
@@ -159,20 +174,19 @@ def gate_dod_claims(ctx: GateContext) -> list[Finding]:
     findings = []
     touched = set(ctx.diff.touched_paths)
     claimed = {_normalise_path(p) for p in ctx.packet.files_changed if p.strip()} - set(ctx.reverted)
-    mismatches = [(p, f"the DoD packet claims `{p}` changed, but the diff does not touch it") for p in sorted(claimed - touched)]
-    mismatches += [(p, f"`{p}` changed but the DoD packet does not list it") for p in sorted(touched - claimed)]
-    for path, message in mismatches:
-        findings.append(Finding(severity=Severity.MAJOR, rule="dod.files", message=message, path=path))
+    mismatches = [(p, "dod_file_untouched") for p in sorted(claimed - touched)]
+    mismatches += [(p, "dod_file_unlisted") for p in sorted(touched - claimed)]
+    for path, kind in mismatches:
+        findings.append(Finding(severity=Severity.MAJOR, rule="dod.files", message=finding_text(kind, path=path), path=path))
     claims = {_normalise_cmd(c.cmd): c.exit_code for c in ctx.packet.commands_run}
     for run in ctx.verify_runs:
         claimed_exit = claims.get(_normalise_cmd(run.cmd))
         if claimed_exit == 0 and not run.passed:
-            seen = "timed out" if run.timed_out else f"exited with code {run.exit_code}"
             findings.append(
                 Finding(
                     severity=Severity.MAJOR,
                     rule="dod.commands",
-                    message=f"the DoD packet claims `{run.cmd}` passed, but it {seen} when the action ran it",
+                    message=finding_text("dod_command", cmd=run.cmd, timed_out=run.timed_out, exit_code=run.exit_code),
                     evidence=_last_lines(run.output_tail, 5),
                 )
             )
@@ -184,7 +198,7 @@ def gate_dod_claims(ctx: GateContext) -> list[Finding]:
                 Finding(
                     severity=Severity.MAJOR,
                     rule="dod.tests",
-                    message=f"the DoD packet claims tests in `{path}` ran, but no such file exists",
+                    message=finding_text("dod_tests", path=path),
                     path=path,
                 )
             )
@@ -197,7 +211,7 @@ def gate_action_packet(ctx: GateContext) -> list[Finding]:
     if ctx.packet.reported_by != "action" or ctx.config.accept_action_packet:
         return []
     return [Finding(severity=Severity.MAJOR, rule="dod.reported_by_action",
-                    message="the agent handed back no DoD packet; the action built one from the diff, so nothing was claimed or checked")]
+                    message=finding_text("action_packet"))]
 
 
 def gate_tests_changed(ctx: GateContext) -> list[Finding]:
@@ -211,7 +225,7 @@ def gate_tests_changed(ctx: GateContext) -> list[Finding]:
         Finding(
             severity=Severity.MINOR,
             rule="tests.missing",
-            message=f"risk is {ctx.work_order.risk} but no test file changed",
+            message=finding_text("tests_missing", risk=ctx.work_order.risk),
         )
     ]
 

@@ -37,6 +37,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -55,6 +56,23 @@ class IsolationUnavailable(OSError):
     failure kind; the message (from templates/isolation_refused.txt.j2) says why and what to change."""
 
     kind = "isolation"
+
+
+@lru_cache(maxsize=1)
+def _templates():
+    # jinja2 only once a message is needed, not when the module is imported
+    from .templates import Templates
+
+    return Templates()
+
+
+def unavailable(kind: str, **facts: object) -> IsolationUnavailable:
+    """An :class:`IsolationUnavailable` whose message is ``templates/isolation_error.txt.j2`` rendered with
+    ``kind`` (which picks the sentence) and ``facts`` (``user``, ``cwd``, ``worktrees``, ``command``,
+    ``stderr``), exactly as rendered without its final newline. Raises ``jinja2.UndefinedError`` for an
+    unknown kind or a missing fact (a bug, not input)."""
+    text = _templates().render("isolation_error.txt.j2", kind=kind, **facts).removesuffix("\n")
+    return IsolationUnavailable(text)
 
 
 def detect_privilege(run: Callable[..., subprocess.CompletedProcess] = subprocess.run) -> Privilege | None:
@@ -151,7 +169,7 @@ class Sandbox:
         try:
             pwd.getpwnam(self.user)
         except KeyError:
-            raise IsolationUnavailable(f"cannot create the user {self.user} (useradd failed)") from None
+            raise unavailable("useradd_failed", user=self.user) from None
 
     # -- one phase -----------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -167,7 +185,7 @@ class Sandbox:
             raise IsolationUnavailable(self.refusal)
         cwd = Path(cwd).resolve()
         if self.worktrees.resolve() not in cwd.parents:
-            raise IsolationUnavailable(f"the work tree {cwd} is not under the sandbox {self.worktrees}")
+            raise unavailable("outside_sandbox", cwd=cwd, worktrees=self.worktrees)
         agent = pwd.getpwnam(self.user)
         home, tmp, xdir = self.root / "home", self.root / "tmp", self.root / "x"
         self._kill_all()
@@ -203,7 +221,7 @@ class Sandbox:
         proc = subprocess.run([*prefix, *argv], check=False, capture_output=True, text=True, env={"PATH": SUDO_PATH},
                               stdin=subprocess.DEVNULL)
         if check and proc.returncode != 0:
-            raise IsolationUnavailable(f"{' '.join(argv[:2])} failed: {proc.stderr.strip()[-300:]}")
+            raise unavailable("command_failed", command=" ".join(argv[:2]), stderr=proc.stderr.strip()[-300:])
 
     def _chown_tree(self, path: Path, uid: int, gid: int) -> None:
         """chown ``path`` and everything under it without following symlinks; a regular file with more
@@ -228,7 +246,7 @@ class Sandbox:
                 argv, extra = ["/bin/sh", "-c", "kill -KILL -1; exit 0"], {"user": uid, "group": entry.pw_gid, "extra_groups": []}
             subprocess.run(argv, check=False, env={"PATH": SUDO_PATH}, cwd="/", capture_output=True, **extra)
             time.sleep(0.05)
-        raise IsolationUnavailable(f"processes of {self.user} keep running after SIGKILL")
+        raise unavailable("processes_left", user=self.user)
 
 
 def processes_of(uid: int) -> list[int]:
@@ -340,10 +358,7 @@ def sandbox_for(mode: Mode, holds_credential: bool, protect: Sequence[Path] = ()
     found = detect_privilege() if privilege == "detect" else privilege
     root = Path(tempfile.mkdtemp(prefix="workorder-sandbox-", dir=parent))
     if found is None:
-        if templates is None:
-            from .templates import Templates
-
-            templates = Templates()
+        templates = templates if templates is not None else _templates()
         text = templates.render_line("isolation_refused.txt.j2", mode=mode, user=AGENT_USER, uid=os.getuid(),
                                      reason="neither root nor passwordless sudo")
         return Sandbox(root, None, refusal=text).create()

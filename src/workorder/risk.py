@@ -10,6 +10,7 @@ MINOR findings (``tests.missing`` for ``low``): no tier relaxes a BLOCKER.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from .config import RepoConfig
@@ -19,6 +20,7 @@ from .workorder import WorkOrder
 
 if TYPE_CHECKING:
     from .gates import GateContext
+    from .templates import Templates
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,20 @@ def human_approval_required(config: RepoConfig, order: WorkOrder) -> bool:
     return config.require_human_approval or tier_of(order).human_approval
 
 
+@lru_cache(maxsize=1)
+def _templates() -> Templates:
+    # jinja2 only once a message is needed, not when the module is imported
+    from .templates import Templates
+
+    return Templates()
+
+
+def _message(kind: str, risk: str) -> str:
+    """``templates/gate_finding.txt.j2`` for ``kind`` and ``risk``, as rendered, without the final newline
+    (the same rendering as :func:`workorder.gates.finding_text`, which this module cannot import)."""
+    return _templates().render("gate_finding.txt.j2", kind=kind, risk=risk).removesuffix("\n")
+
+
 def gate_risk(ctx: GateContext) -> list[Finding]:
     """The tier's requirements on the evidence: BLOCKER ``risk.reviewer_required`` when the tier needs
     the LLM reviewer and the config's ``reviewer.preset`` is ``none``; ``risk.tests_required`` (the
@@ -61,12 +77,12 @@ def gate_risk(ctx: GateContext) -> list[Finding]:
     if tier.reviewer and ctx.config.reviewer.preset == "none":
         findings.append(Finding(
             severity=Severity.BLOCKER, rule="risk.reviewer_required", path=".github/workorder.yml",
-            message=f"risk is {risk}: the LLM reviewer must review this change, but the config's reviewer.preset is none",
+            message=_message("risk_reviewer_required", risk),
             evidence="reviewer.preset: none"))
     tests = compile_globs(ctx.config.test_patterns)
     if tier.tests is not None and not any(tests.match_file(p) for p in ctx.diff.touched_paths):
         findings.append(Finding(
             severity=tier.tests, rule="risk.tests_required",
-            message=f"risk is {risk}: the change must add or change tests, but no test file changed",
+            message=_message("risk_tests_required", risk),
             evidence="changed: " + (", ".join(ctx.diff.touched_paths[:20]) or "nothing")))
     return findings
