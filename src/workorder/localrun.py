@@ -10,35 +10,26 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
 
 from .audit import Journal, Reporter
-from .defaultbranch import read_default_branch
 from .gitops import Git
 from .local import LocalForge
+from .localrun_plan import STATE_DIR, LocalRunError, ensure_excluded, plan_milestone
 from .loop import LoopDeps, WorkOrderLoop
-from .milestone import IssueFile, Ordering, discover, file_dependencies, order_dag
+from .milestone import IssueFile, Ordering
 from .runner import RunnerSpec, scrub_environment
 from .state import LabelNames, State
 from .tracking import Tracker
 
-STATE_DIR = ".workorder"
+__all__ = ["STATE_DIR", "IssueResult", "LocalRunError", "MilestoneResult", "ensure_excluded", "issue_body",
+           "local_sandbox", "publish_branches", "run_milestone"]
+
 DONE = (State.PASSED, State.APPROVED)
 LOCAL_USER = "local"
-
-
-class LocalRunError(Exception):
-    """The run cannot start. ``code`` says why (not_a_repo, dirty, config, issue_files, empty,
-    no_runner); ``problems`` lists every problem of the issue files or config."""
-
-    def __init__(self, code: str, problems: list | None = None, **values: object):
-        super().__init__(code)
-        self.code = code
-        self.problems = problems or []
-        self.values = values
 
 
 @dataclass
@@ -77,17 +68,6 @@ def issue_body(issue: IssueFile) -> str:
     return f"---\n{front}---\n"
 
 
-def ensure_excluded(git: Git) -> None:
-    """Keep ``.workorder/`` out of ``git status`` (via .git/info/exclude, never the tracked .gitignore)."""
-    exclude = Path(git.run("rev-parse", "--git-path", "info/exclude").strip())
-    if not exclude.is_absolute():
-        exclude = git.repo / exclude
-    exclude.parent.mkdir(parents=True, exist_ok=True)
-    text = exclude.read_text() if exclude.exists() else ""
-    if f"/{STATE_DIR}/" not in text.split():
-        exclude.write_text(text + ("" if text.endswith("\n") or not text else "\n") + f"/{STATE_DIR}/\n")
-
-
 def run_milestone(repo: Path, milestone: str, base_env: dict[str, str], *, rerun: bool = False,
                   runner_command: str | None = None, reporter: Reporter | None = None,
                   progress: Callable[[int, int, IssueResult], None] | None = None,
@@ -100,78 +80,31 @@ def run_milestone(repo: Path, milestone: str, base_env: dict[str, str], *, rerun
     none) overrides the config's (``WORKORDER_ISOLATION``).
 
     Raises :class:`LocalRunError` before anything runs when the repository is dirty, an issue file
-    is invalid (every problem listed), the milestone has no issues, or no runner is configured.
-    ``progress(done, total, result)`` is called after each issue.
+    is invalid (every problem listed), the milestone has no issues, or no runner is configured
+    (:func:`workorder.localrun_plan.plan_milestone`). ``progress(done, total, result)`` is called after each issue.
     """
-    from .problems import InvalidInput
-
-    git = Git(repo=repo, env=dict(base_env))
-    if git.rev("HEAD") is None:
-        raise LocalRunError("not_a_repo", repo=str(repo))
-    ensure_excluded(git)
-    if git.has_changes():
-        raise LocalRunError("dirty", repo=str(repo))
-    trusted = read_default_branch(git, "HEAD", ref="HEAD")
-    if trusted.problems:
-        raise LocalRunError("config", trusted.problems)
-    config = trusted.config
-    issue_files = config.issue_files
-    try:
-        issues = [i for i in discover(repo, issue_files, git.run("ls-files").splitlines()) if i.meta.milestone == milestone]
-    except InvalidInput as exc:
-        raise LocalRunError("issue_files", exc.problems) from None
-    if not issues:
-        raise LocalRunError("empty", milestone=milestone, pattern=issue_files)
-    command = runner_command or config.runner.command
-    if not command and config.runner.preset == "command":
-        raise LocalRunError("no_runner")
-    by_id = {i.meta.id: i for i in issues}
-    ordering = order_dag(by_id, file_dependencies(issues))
-    state_dir = repo / STATE_DIR
+    plan = plan_milestone(repo, milestone, base_env, runner_command)
+    config, ordering, state_dir = plan.config, plan.ordering, repo / STATE_DIR
     forge = LocalForge(state_dir / "forge", bot_login="workorder[bot]", permissions={LOCAL_USER: "admin"})
     journal = Journal(state_dir / "runs", reporter=reporter)
     runner_env = scrub_environment(base_env, config.runner.env, config.runner.pass_github_token)
     names = LabelNames(config.label_prefix, config.trigger)
     result = MilestoneResult(milestone=milestone, ordering=ordering)
-    for item in issues:  # all issues first, so pull request numbers never take an issue's number
-        if forge.has_issue(item.meta.id):
-            forge.update_issue(item.meta.id, item.meta.title, issue_body(item))
-        else:
-            forge.open_issue(item.meta.title, issue_body(item), [config.trigger], LOCAL_USER, number=item.meta.id)
+    _open_issues(forge, plan.issues, config.trigger)
     mode = isolation if isolation in ("auto", "user", "none") else config.isolation
     sandbox = local_sandbox(mode, holds_credential, repo, base_env)
     worktrees = sandbox.worktrees if sandbox else state_dir / "worktrees"
+    deps = LoopDeps(  # base_ref: set per issue (the stack)
+        forge=forge, git=plan.git, config=config, templates=plan.trusted.templates,
+        runner=RunnerSpec(command=plan.command or "", timeout_s=config.runner.timeout, env=runner_env),
+        verify_env=scrub_environment(base_env), journal=journal, worktrees=worktrees,
+        default_branch="HEAD", push=False, rules=plan.trusted.rules, rules_path=plan.trusted.rules_path,
+        sandbox=sandbox,
+    )
     stack_base = "HEAD"
     for index, issue_id in enumerate(ordering.order, start=1):
-        item = by_id[issue_id]
-        issue = forge.get_issue(issue_id)
-        tracker = Tracker(forge, issue_id, names, forge.bot_login, trusted.templates, issue.labels)
-        previous = tracker.load()
-        row = IssueResult(id=issue_id, title=item.meta.title, state=previous.state.value if previous else "ready",
-                          cycles=previous.cycle if previous else 0, verdict=previous.verdict if previous else None,
-                          branch=previous.branch if previous else None)
         waiting = [b for b in ordering.blockers_of(issue_id) if _state_of(result, b) not in ("passed", "approved")]
-        if waiting:
-            row.skipped = "blocked_by"
-            row.state = "skipped"
-            row.verdict = ",".join(str(b) for b in waiting)
-        elif previous and previous.state in DONE and not rerun:
-            row.skipped = "already_passed"
-        else:
-            started = time.monotonic()
-            deps = LoopDeps(
-                forge=forge, git=git, config=config, templates=trusted.templates,
-                runner=RunnerSpec(command=command or "", timeout_s=config.runner.timeout, env=runner_env),
-                verify_env=scrub_environment(base_env), journal=journal, worktrees=worktrees,
-                default_branch="HEAD", base_ref=stack_base, push=False, rules=trusted.rules, rules_path=trusted.rules_path,
-                sandbox=sandbox,
-            )
-            if previous and previous.state in DONE:
-                previous = None  # --rerun: a fresh loop
-            final = WorkOrderLoop(deps, issue, item.order, tracker).run(previous)
-            row.state, row.cycles, row.verdict, row.branch = final.state.value, final.cycle, final.verdict, final.branch
-            row.duration_s = round(time.monotonic() - started, 1)
-            row.worktree_kept = _cleanup_worktree(git, worktrees / str(issue_id), final.state)
+        row = _run_issue(forge, names, replace(deps, base_ref=stack_base), plan.by_id[issue_id], waiting, rerun)
         if row.state in ("passed", "approved") and row.branch:
             stack_base = f"refs/heads/{row.branch}"
         result.results.append(row)
@@ -180,6 +113,44 @@ def run_milestone(repo: Path, milestone: str, base_env: dict[str, str], *, rerun
     if sandbox is not None:
         sandbox.close()
     return result
+
+
+def _open_issues(forge: LocalForge, issues: list[IssueFile], trigger: str) -> None:
+    """Open (or update) the issue of every issue file, all before any loop runs, so pull request
+    numbers never take an issue's number."""
+    for item in issues:
+        if forge.has_issue(item.meta.id):
+            forge.update_issue(item.meta.id, item.meta.title, issue_body(item))
+        else:
+            forge.open_issue(item.meta.title, issue_body(item), [trigger], LOCAL_USER, number=item.meta.id)
+
+
+def _run_issue(forge: LocalForge, names: LabelNames, deps: LoopDeps, item: IssueFile, waiting: list[int],
+               rerun: bool) -> IssueResult:
+    """One issue of the run: skipped when an issue it depends on (``waiting``) did not pass or when
+    it passed before (unless ``rerun``); else its loop runs with ``deps``. Returns its summary row."""
+    issue_id = item.meta.id
+    issue = forge.get_issue(issue_id)
+    tracker = Tracker(forge, issue_id, names, forge.bot_login, deps.templates, issue.labels)
+    previous = tracker.load()
+    row = IssueResult(id=issue_id, title=item.meta.title, state=previous.state.value if previous else "ready",
+                      cycles=previous.cycle if previous else 0, verdict=previous.verdict if previous else None,
+                      branch=previous.branch if previous else None)
+    if waiting:
+        row.skipped = "blocked_by"
+        row.state = "skipped"
+        row.verdict = ",".join(str(b) for b in waiting)
+    elif previous and previous.state in DONE and not rerun:
+        row.skipped = "already_passed"
+    else:
+        started = time.monotonic()
+        if previous and previous.state in DONE:
+            previous = None  # --rerun: a fresh loop
+        final = WorkOrderLoop(deps, issue, item.order, tracker).run(previous)
+        row.state, row.cycles, row.verdict, row.branch = final.state.value, final.cycle, final.verdict, final.branch
+        row.duration_s = round(time.monotonic() - started, 1)
+        row.worktree_kept = _cleanup_worktree(deps.git, deps.worktrees / str(issue_id), final.state)
+    return row
 
 
 def local_sandbox(mode: str, holds_credential: bool, repo: Path, base_env: dict[str, str]):

@@ -15,27 +15,25 @@ from pathlib import Path
 from .audit import Journal
 from .budgets import RunBudget
 from .config import RepoConfig
-from .contracts import DoDPacket, Severity, Verdict
+from .contracts import Severity
 from .convergence import converge, handoff_with
-from .diff import Diff, read_diff
+from .diff import read_diff
 from .forge import Forge, ForgeError, Issue
-from .gates import GATES, gate_action_packet, gate_dod_claims, gate_empty_diff
 from .gitops import Git, GitError
-from .impact import measure_impact
 from .isolation import Sandbox
+from .loop_stops import boundary_failure, error_failure
+from .loop_verdict import VerdictStep
 from .phases import PhaseContext, Stopped
-from .po_review import PoReview
-from .problems import InvalidInput
+from .po_review import PUSHED_HEAD_GATES, pushed_head_packet
 from .publisher import STATUS_CONTEXT, Publisher
-from .runner import RunnerSpec, redact
+from .runner import RunnerSpec
 from .se_phase import SePhase, handoff_of
 from .start import branch_name, initial_state, is_resumable
-from .state import Failure, Handoff, PhaseRecord, Publication, State, TrackingState
+from .state import Handoff, PhaseRecord, State, TrackingState
 from .templates import Templates
 from .tracking import Tracker
-from .verify import VerifyRun
+from .workorder import WorkOrder
 from .worktree import WorkTrees
-from .workorder import WorkOrder, parse_work_order_body
 
 __all__ = ["STATUS_CONTEXT", "LoopDeps", "WorkOrderLoop", "branch_name", "is_resumable"]
 
@@ -87,6 +85,7 @@ class WorkOrderLoop:
         self.phases = PhaseContext(deps, issue, order, self.budget, self._event)
         self.publisher = Publisher(deps.forge, tracker, deps.templates, deps.config, issue, order,
                                    deps.default_branch, deps.review_forge, deps.run_url)
+        self.verdicts = VerdictStep(self.phases, self.publisher, self._push)
 
     # -- entry -------------------------------------------------------------------------------
     def run(self, previous: TrackingState | None, mode: str = "start", notes: str | None = None) -> TrackingState:
@@ -115,15 +114,9 @@ class WorkOrderLoop:
         """End as blocked with the (redacted) error recorded; publishing is best effort, since the
         forge itself may be what failed. A GitHub refusal names the call and what to fix; a transient
         GitHub failure is marked resumable (a re-run of the same event or /wo retry goes on)."""
-        kind = getattr(exc, "kind", "error")  # IsolationUnavailable: "isolation"
-        detail = redact(str(exc), self.deps.secrets)
-        transient = isinstance(exc, ForgeError) and exc.transient
-        if isinstance(exc, ForgeError):
-            detail = self.deps.templates.render_line("github_error.txt.j2", error=detail, call=exc.call,
-                                                     status=exc.status, transient=transient)
-        s.failure = Failure(kind=kind, detail=detail, transient=transient)
-        s.handoff = Handoff(reason=kind)
-        self._event(s, "loop.error", error=type(exc).__name__, transient=transient)
+        s.failure = error_failure(exc, self.deps.secrets, self.deps.templates)
+        s.handoff = Handoff(reason=s.failure.kind)
+        self._event(s, "loop.error", error=type(exc).__name__, transient=s.failure.transient)
         try:
             self.publisher.set_state(s, State.BLOCKED, check=False)
             self._publish(s)
@@ -141,7 +134,7 @@ class WorkOrderLoop:
         while True:
             pub = s.publication
             if pub is not None and pub.cycle == s.cycle and not pub.done:
-                packet, verdict = pub.packet, self._publish_verdict(s, pub, resumed=True)
+                packet, verdict = pub.packet, self.verdicts.publish(s, pub, resumed=True)
             else:
                 phase = "fix" if s.cycle > 1 or s.corrective_prompt else "dev"
                 s.phase = phase
@@ -153,14 +146,12 @@ class WorkOrderLoop:
                 if self._stopped_at_boundary(s):
                     return s
                 packet = developed.packet
-                verdict = self._review(s, wt, packet)
+                verdict = self.verdicts.review(s, wt, packet)
             if s.publication is not None:
                 s.publication.done = True  # durable with the next tracking comment edit
             if verdict.verdict == "PASS":
                 s.corrective_prompt = s.answer = None
-                self.publisher.set_state(s, State.PASSED)
-                self._publish(s)
-                self._event(s, "loop.end", state=s.state.value, verdict="PASS")
+                self._end(s, State.PASSED, verdict="PASS")
                 return s
             s.last_finding_keys, stuck = converge(s.last_finding_keys, verdict, s.cycle < s.max_cycles, self.deps.templates)
             if s.cycle >= s.max_cycles or stuck:
@@ -168,9 +159,8 @@ class WorkOrderLoop:
                 reason = "not_converging" if stuck else "cap"
                 s.handoff = None if waiting else handoff_with(handoff_of(reason, packet, verdict), stuck)
                 s.corrective_prompt = verdict.corrective_prompt
-                self.publisher.set_state(s, State.CHANGES_REQUESTED if waiting else State.BLOCKED)
-                self._publish(s)
-                self._event(s, "loop.end", state=s.state.value, verdict="FAIL", reason="human" if waiting else reason)
+                self._end(s, State.CHANGES_REQUESTED if waiting else State.BLOCKED, verdict="FAIL",
+                          reason="human" if waiting else reason)
                 return s
             self.publisher.set_state(s, State.CHANGES_REQUESTED)
             s.corrective_prompt = verdict.corrective_prompt
@@ -180,27 +170,18 @@ class WorkOrderLoop:
             self.publisher.set_state(s, State.RUNNING)
 
     def _stopped_at_boundary(self, s: TrackingState) -> bool:
-        """At a phase boundary: stop when the work order was edited (lock) or a person set blocked."""
-        issue = self.deps.forge.get_issue(self.n)
-        self.tracker.issue_labels = set(issue.labels)
-        try:
-            edited = parse_work_order_body(issue.body).content_hash() != s.work_order_hash
-        except InvalidInput:
-            edited = True
-        aborted = self.tracker.names.label(State.BLOCKED) in issue.labels
-        if not edited and not aborted:
+        """At a phase boundary: stop when the work order was edited (lock) or a person set blocked
+        (:func:`workorder.loop_stops.boundary_failure`); returns True when the loop stopped."""
+        failure, issue = boundary_failure(self.deps.forge, self.tracker, self.n, s.work_order_hash)
+        if failure is None:
             return False
-        if edited:
+        s.failure = failure
+        if failure.kind == "work_order_edited":
             s.lock_broken = True
-            s.failure = Failure(kind="work_order_edited", detail="the work order was edited while the loop ran")
             self.deps.forge.create_comment(self.n, self.deps.templates.render(
                 "lock_broken.md.j2", sender=issue.author, prefix=self.deps.config.command_prefix))
-        else:
-            s.failure = Failure(kind="aborted", detail="a person stopped the loop")
-        s.handoff = Handoff(reason=s.failure.kind, pending=[f for f in s.findings if f.severity != Severity.MINOR])
-        self.tracker.set_state(s, State.BLOCKED, check=False)
-        self._publish(s)
-        self._event(s, "loop.end", state=s.state.value, reason=s.failure.kind)
+        s.handoff = Handoff(reason=failure.kind, pending=[f for f in s.findings if f.severity != Severity.MINOR])
+        self._end(s, State.BLOCKED, check=False, reason=failure.kind)
         return True
 
     def review_head(self, s: TrackingState) -> TrackingState:
@@ -215,11 +196,8 @@ class WorkOrderLoop:
             self.deps.forge.set_commit_status(
                 s.head_sha, "pending", STATUS_CONTEXT,
                 self.deps.templates.render_line("status_description.txt.j2", verdict=None, s=s, awaiting=False), self.deps.run_url)
-            diff = read_diff(wt, s.base_sha or "HEAD", "HEAD")
-            packet = DoDPacket(status="done", summary="commits pushed by a person", files_changed=diff.touched_paths,
-                               reported_by="action")
-            gates = tuple(g for g in GATES if g not in (gate_dod_claims, gate_empty_diff, gate_action_packet))
-            verdict = self._review(s, wt, packet, gates=gates, push=False)
+            packet = pushed_head_packet(read_diff(wt, s.base_sha or "HEAD", "HEAD"))
+            verdict = self.verdicts.review(s, wt, packet, gates=PUSHED_HEAD_GATES, push=False)
             s.corrective_prompt = verdict.corrective_prompt
             self.tracker.set_state(s, State.PASSED if verdict.verdict == "PASS" else State.CHANGES_REQUESTED)
             self._publish(s)
@@ -245,56 +223,11 @@ class WorkOrderLoop:
         if head and head != s.base_sha:
             self._push(s, wt)
         s.handoff = handoff
-        self.publisher.set_state(s, new)
-        self._publish(s)
-        self._event(s, "loop.end", state=new.value, reason=s.failure.kind if s.failure else "question")
-        return None
-
-    # -- phases ------------------------------------------------------------------------------
-    def _review(self, s: TrackingState, wt: Git, packet: DoDPacket, gates=GATES, push: bool = True) -> Verdict:
-        """The PO review (:class:`workorder.po_review.PoReview`); then push, record and publish the verdict."""
-        s.phase = "review"
-        self.publisher.set_state(s, State.REVIEW)
-        self._publish(s)
-        reviewed = PoReview(self.phases).run(s, wt, packet, gates)
-        if not reviewed.diff.is_empty:
-            if push:
-                self._push(s, wt)
-            self._record_verdict(s, packet, reviewed.verdict, reviewed.diff, reviewed.runs)
-            self._publish_verdict(s, s.publication, resumed=False)
-        return reviewed.verdict
-
-    def _record_verdict(self, s: TrackingState, packet: DoDPacket, verdict: Verdict, diff: Diff,
-                        runs: list[VerifyRun]) -> None:
-        """The durable checkpoint: the verdict and the head it is for go into the hidden state before
-        anything of it is posted, so a re-run resumes here without the agent or the gates."""
-        assert s.head_sha is not None
-        added = {(a.path, a.line) for a in diff.added_lines}
-        s.publication = Publication(
-            cycle=s.cycle, head_sha=s.head_sha, verdict=verdict, packet=packet,
-            verify_runs=[r.model_copy(update={"output_tail": ""}) for r in runs],
-            inline=[(f.path, f.line) for f in verdict.findings if f.path and f.line and (f.path, f.line) in added],
-            impact=measure_impact(self.deps.git, s.base_sha or "HEAD", s.head_sha, diff, self.deps.config),
-        )
-        self._publish(s)
-
-    def _publish_verdict(self, s: TrackingState, pub: Publication | None, *, resumed: bool) -> Verdict:
-        """Post the recorded verdict (PR, review, status) through the publisher; returns it."""
-        assert pub is not None
-        if resumed:
-            s.phase, s.head_sha = "review", pub.head_sha
-            self.publisher.set_state(s, State.REVIEW)
-            self._event(s, "loop.resume_verdict", head=pub.head_sha, verdict=pub.verdict.verdict)
-        done = self.publisher.verdict(s, pub, resumed=resumed)
-        self._event(s, "pull_request", number=done.pr_number, created=done.pr_created)
-        if done.review_event:
-            self._event(s, "review", review_event=done.review_event, inline_comments=done.inline_comments)
-        if done.status_set:
-            self._event(s, "commit_status", state=done.status, context=STATUS_CONTEXT)
-        return pub.verdict
+        self._end(s, new, reason=s.failure.kind if s.failure else "question")
 
     # -- helpers -----------------------------------------------------------------------------
     def _push(self, s: TrackingState, wt: Git) -> None:
+        """Push the work branch (unless a local run) and set ``s.head_sha`` to the work tree's HEAD."""
         assert s.branch is not None
         if not self.deps.push:
             s.head_sha = wt.rev("HEAD")
@@ -302,6 +235,12 @@ class WorkOrderLoop:
         wt.push(s.branch)
         s.head_sha = wt.rev("HEAD")
         self._event(s, "push", branch=s.branch, sha=s.head_sha)
+
+    def _end(self, s: TrackingState, new: State, *, check: bool = True, **data: object) -> None:
+        """End the loop in state ``new``: its label, the tracking comment, then the ``loop.end`` event."""
+        self.publisher.set_state(s, new, check=check)
+        self._publish(s)
+        self._event(s, "loop.end", state=s.state.value, **data)
 
     def _publish(self, s: TrackingState) -> None:
         self.publisher.tracking(s)

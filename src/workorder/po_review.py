@@ -3,24 +3,43 @@
 The action re-runs the verify commands itself (behind the credential boundary), records the tests'
 results against the base's, runs the deterministic gates on the real diff, adds the LLM reviewer's
 findings (never looser than the gates), redacts the evidence and writes the corrective prompt on FAIL.
-It returns :class:`workorder.phases.Reviewed`; pushing and publishing are the loop's.
+It returns :class:`workorder.phases.Reviewed` and makes its record (:meth:`PoReview.record`); pushing
+and publishing are the loop's.
 """
 
 from __future__ import annotations
 
 from .baseline import observe_tests
 from .contracts import DoDPacket, Finding, Severity, Verdict, verdict_for
-from .diff import read_diff, read_patch
+from .diff import Diff, read_diff, read_patch
 from .evidence import evidence_table
-from .gates import GATES, GateContext, order_findings, run_gates
+from .gates import (
+    GATES,
+    GateContext,
+    gate_action_packet,
+    gate_dod_claims,
+    gate_empty_diff,
+    order_findings,
+    run_gates,
+)
 from .gitops import Git
+from .impact import measure_impact
 from .phases import PhaseContext, Reviewed
 from .reviewer import run_llm_reviewer
 from .runner import redact
-from .state import PhaseRecord, TrackingState
+from .state import PhaseRecord, Publication, TrackingState
 from .verify import run_verify_commands
 
 MAX_REVIEW_DIFF = 60_000  # characters of the diff put into the LLM review prompt
+# commits a person pushed: no gate that judges the agent's DoD packet or an empty diff
+PUSHED_HEAD_GATES = tuple(g for g in GATES if g not in (gate_dod_claims, gate_empty_diff, gate_action_packet))
+
+
+def pushed_head_packet(diff: Diff) -> DoDPacket:
+    """The DoD packet the action writes for commits a person pushed to the work branch, ``diff``
+    being base..head of the branch (its touched paths are the packet's files_changed)."""
+    return DoDPacket(status="done", summary="commits pushed by a person", files_changed=diff.touched_paths,
+                     reported_by="action")
 
 
 class PoReview:
@@ -62,6 +81,21 @@ class PoReview:
         s.history.append(PhaseRecord(cycle=s.cycle, phase="review", outcome=verdict.verdict,
                                      detail=f"{len(findings)} findings"))
         return Reviewed(verdict=verdict, diff=diff, runs=runs)
+
+    def record(self, s: TrackingState, packet: DoDPacket, reviewed: Reviewed) -> Publication:
+        """The durable checkpoint of ``reviewed`` (the review of ``packet`` at ``s.head_sha``): what the
+        loop puts into the hidden state before anything of it is posted, so a re-run resumes there
+        without the agent or the gates. Verify output is left out; inline findings are those on added
+        lines. Raises GitError when git cannot measure the change's impact."""
+        deps, verdict = self.ctx.deps, reviewed.verdict
+        assert s.head_sha is not None
+        added = {(a.path, a.line) for a in reviewed.diff.added_lines}
+        return Publication(
+            cycle=s.cycle, head_sha=s.head_sha, verdict=verdict, packet=packet,
+            verify_runs=[r.model_copy(update={"output_tail": ""}) for r in reviewed.runs],
+            inline=[(f.path, f.line) for f in verdict.findings if f.path and f.line and (f.path, f.line) in added],
+            impact=measure_impact(deps.git, s.base_sha or "HEAD", s.head_sha, reviewed.diff, deps.config),
+        )
 
     def _llm_review(self, s: TrackingState, wt: Git, pdir, packet: DoDPacket,
                     findings: list[Finding]) -> tuple[list[Finding], list[str]]:
