@@ -48,6 +48,16 @@ def _error(templates: Any, message: str, stream: TextIO) -> None:
     stream.write(templates.render("error.txt.j2", message=message))
 
 
+def _message(templates: Any, kind: str, **facts: object) -> str:
+    """Message ``kind`` of templates/cli_message.txt.j2 rendered whole with ``facts``, without its line end."""
+    return templates.render("cli_message.txt.j2", kind=kind, **facts).removesuffix("\n")
+
+
+def _usage(templates: Any, kind: str, stream: TextIO, **facts: object) -> None:
+    """Write the usage error ``kind`` (templates/cli_message.txt.j2 inside templates/error.txt.j2) to ``stream``."""
+    _error(templates, _message(templates, kind, **facts), stream)
+
+
 def cmd_demo(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO) -> int:
     """Run the offline demo; exit 0 when it ends in PASS."""
     from .demo import run_demo
@@ -56,7 +66,7 @@ def cmd_demo(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO) 
     templates = Templates()
     root = Path(args.dir).resolve() if args.dir else Path(tempfile.mkdtemp(prefix="workorder-demo-"))
     if root.exists() and any(root.iterdir()):
-        _error(templates, f"--dir {root} is not empty; give a new or empty folder", sys.stderr)
+        _usage(templates, "dir_not_empty", sys.stderr, root=root)
         return EXIT_USAGE
     if args.milestone:
         return _demo_milestone(root, environ, out)
@@ -121,7 +131,7 @@ def _publish(args: argparse.Namespace, environ: Mapping[str, str], repo: Path, r
     if args.open_prs:
         repository = args.github_repo or environ.get("GITHUB_REPOSITORY")
         if not token or not repository:
-            _error(templates, "--open-prs needs GITHUB_TOKEN and --github-repo OWNER/NAME (or GITHUB_REPOSITORY)", sys.stderr)
+            _usage(templates, "open_prs_needs_token", sys.stderr)
             return None
         from .github import GitHubForge
 
@@ -156,16 +166,13 @@ def cmd_validate(args: argparse.Namespace, environ: Mapping[str, str], out: Text
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        _error(templates, f"cannot read {path}: {exc}", sys.stderr)
+        _usage(templates, "file_unreadable", sys.stderr, path=path, error=exc)
         return EXIT_USAGE
     if args.config:
         from .config import parse_repo_config as parse
-
-        what = "repo config"
     else:
         from .workorder import parse_work_order_body as parse
-
-        what = "work order"
+    what = _message(templates, "subject", config=args.config)
     try:
         parse(text)
     except InvalidInput as exc:
@@ -227,7 +234,8 @@ def cmd_install_agent(args: argparse.Namespace, environ: Mapping[str, str], out:
     files = read_default_branch(git, args.default_branch) if git.rev("HEAD") else None
     templates = Templates()
     if files is not None and files.problems:  # an invalid config installs nothing and says why
-        out.write(templates.render("problems.txt.j2", source=".github/workorder.yml", what="repo config",
+        out.write(templates.render("problems.txt.j2", source=".github/workorder.yml",
+                                   what=_message(templates, "subject", config=True),
                                    problems=files.problems))
         return EXIT_INVALID
     config = files.config if files is not None else RepoConfig()
@@ -248,7 +256,7 @@ def cmd_route(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO)
 
     event_name = environ.get("GITHUB_EVENT_NAME", "")
     if not event_name or not environ.get("GITHUB_EVENT_PATH"):
-        _error(Templates(), "no event: set GITHUB_EVENT_NAME and GITHUB_EVENT_PATH (GitHub Actions sets both)", sys.stderr)
+        _usage(Templates(), "route_no_event", sys.stderr)
         return EXIT_USAGE
     from .handle import UsageError, read_event_file
 

@@ -13,13 +13,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TextIO
 
 import yaml
 
 from .config import CONFIG_PATH, RepoConfig, parse_repo_config
 from .problems import InvalidInput
+
+if TYPE_CHECKING:
+    from .templates import Templates
 
 Status = Literal["ok", "miss", "warn", "skip"]
 STATUS_CONTEXT = "workorder/verdict"
@@ -42,8 +46,47 @@ class Check:
     fix: str = ""
 
 
-def _ok(id_: str, title: str, detail: str = "") -> Check:
-    return Check(id_, title, "ok", detail)
+# outcome kind -> the parts of templates/doctor_check.txt.j2 it has besides the title (which the check id picks)
+PARTS: dict[str, tuple[str, ...]] = {
+    "config_ok": ("detail",), "config_absent": ("detail", "fix"), "config_invalid": ("detail", "fix"),
+    "issue_form_ok": ("detail",), "issue_form_absent": ("detail", "fix"), "issue_form_invalid": ("detail", "fix"),
+    "workflow_ok": ("detail",), "workflow_absent": ("detail", "fix"),
+    "triggers_ok": ("detail",), "triggers_pull_request": ("detail", "fix"), "triggers_missing": ("detail", "fix"),
+    "permissions_ok": ("detail",), "permissions_workflow_write": ("detail", "fix"),
+    "permissions_job_lacks": ("detail", "fix"),
+    "pins_ok": (), "pins_loose": ("detail", "fix"),
+    "timeouts_ok": (), "timeouts_missing": ("detail", "fix"),
+    "route_ok": (), "route_mismatch": ("detail", "fix"),
+    "rules_ok": ("detail",), "rules_absent": ("detail", "fix"),
+    "labels_ok": ("detail",), "labels_unknown": ("detail",), "labels_missing": ("detail", "fix"),
+    "protection_ok": (), "protection_unknown": ("detail", "fix"), "protection_missing": ("detail", "fix"),
+    "secrets_none": ("detail",), "secrets_ok": ("detail",), "secrets_unknown": ("detail", "fix"),
+    "secrets_missing": ("detail", "fix"),
+    "token_ok": (), "token_unknown": ("detail",), "token_denied": ("detail", "fix"),
+    "online_failed": ("detail",), "online_offline": ("detail",), "online_no_token": ("detail",),
+}
+
+
+@lru_cache(maxsize=1)
+def _templates() -> Templates:
+    from .templates import Templates
+
+    return Templates()
+
+
+def check_text(part: str, kind: str, **facts: object) -> str:
+    """``part`` (title, detail or fix) of a checklist line: ``templates/doctor_check.txt.j2`` rendered whole
+    with ``kind`` (for a title the check id, else an outcome of :data:`PARTS`) and ``facts``, without its
+    line end (facts such as a YAML error keep their own line breaks). Raises ``jinja2.UndefinedError`` for
+    an unknown kind or a missing fact (a bug)."""
+    return _templates().render("doctor_check.txt.j2", part=part, kind=kind, **facts).removesuffix("\n")
+
+
+def _check(id_: str, status: Status, kind: str, **facts: object) -> Check:
+    """The check ``id_`` with ``status``: title from ``id_``, detail and fix from ``kind`` (:data:`PARTS`)."""
+    parts = PARTS[kind]
+    text = {part: check_text(part, kind, **facts) for part in parts}
+    return Check(id_, check_text("title", id_, **facts), status, text.get("detail", ""), text.get("fix", ""))
 
 
 # ---- offline -------------------------------------------------------------------------------------
@@ -52,34 +95,30 @@ def check_config(repo: Path) -> tuple[Check, RepoConfig]:
     """The repo config parses (absent: the defaults apply). Returns the check and the config."""
     path = repo / CONFIG_PATH
     if not path.exists():
-        return Check("config", "repo config", "warn", f"no {CONFIG_PATH}; the defaults apply",
-                     "run `workorder init` to write one with the schema line"), RepoConfig()
+        return _check("config", "warn", "config_absent", config_path=CONFIG_PATH), RepoConfig()
     try:
-        return _ok("config", "repo config", CONFIG_PATH), parse_repo_config(path.read_text(encoding="utf-8"))
+        config = parse_repo_config(path.read_text(encoding="utf-8"))
     except InvalidInput as exc:
-        detail = "; ".join(f"{p.field}: {p.message}" for p in exc.problems)
-        return Check("config", "repo config", "miss", detail,
-                     f"fix {CONFIG_PATH} (`workorder validate --config {CONFIG_PATH}` lists every problem)"), RepoConfig()
+        return _check("config", "miss", "config_invalid", config_path=CONFIG_PATH, problems=exc.problems), RepoConfig()
+    return _check("config", "ok", "config_ok", config_path=CONFIG_PATH), config
 
 
 def check_issue_form(repo: Path) -> Check:
     """The issue form exists and an issue written with it (placeholders as answers) is a valid work order."""
     from .workorder import parse_work_order_body
 
-    title = "issue form gives a valid work order"
     forms = sorted((repo / ".github" / "ISSUE_TEMPLATE").glob("*.y*ml"))
     form = next((f for f in forms if "work" in f.name), None)
     if form is None:
-        return Check("issue_form", title, "miss", "no .github/ISSUE_TEMPLATE/work-order.yml",
-                     "run `workorder init` (or copy the issue form from the workorder repository)")
+        return _check("issue_form", "miss", "issue_form_absent")
     try:
         body = _sample_issue_body(yaml.safe_load(form.read_text(encoding="utf-8")))
         parse_work_order_body(body)
     except (InvalidInput, yaml.YAMLError, AttributeError, TypeError) as exc:
-        detail = "; ".join(f"{p.field}: {p.message}" for p in exc.problems) if isinstance(exc, InvalidInput) else str(exc)
-        return Check("issue_form", title, "miss", f"{form.relative_to(repo)}: {detail}",
-                     "keep the form's field labels (Objective, In scope, Done when, …) as `workorder init` writes them")
-    return _ok("issue_form", title, str(form.relative_to(repo)))
+        problems = exc.problems if isinstance(exc, InvalidInput) else []
+        return _check("issue_form", "miss", "issue_form_invalid", form=str(form.relative_to(repo)),
+                      problems=problems, error=str(exc))
+    return _check("issue_form", "ok", "issue_form_ok", form=str(form.relative_to(repo)))
 
 
 def _sample_issue_body(form: dict) -> str:
@@ -137,11 +176,10 @@ def check_workflow(repo: Path, config: RepoConfig | None = None) -> list[Check]:
     step's inputs are compared with ``config`` (default: the config defaults)."""
     found = find_workflow(repo)
     if found is None:
-        return [Check("workflow", "workflow runs the action", "miss", "no workflow in .github/workflows uses workorder",
-                      "run `workorder init` (writes .github/workflows/workorder.yml)")]
+        return [_check("workflow", "miss", "workflow_absent")]
     path, flow = found
     rel = str(path.relative_to(repo))
-    return [_ok("workflow", "workflow runs the action", rel), _check_triggers(flow, rel),
+    return [_check("workflow", "ok", "workflow_ok", rel=rel), _check_triggers(flow, rel),
             _check_permissions(flow, rel), _check_pins(flow, rel), _check_timeouts(flow, rel),
             _check_route(flow, rel, config or RepoConfig())]
 
@@ -152,29 +190,24 @@ def _check_triggers(flow: dict, rel: str) -> Check:
     for event, action in NEEDED_TRIGGERS.items():
         types = (triggers.get(event) or {}).get("types") if isinstance(triggers.get(event), dict) else None
         if event not in triggers or (types is not None and action not in types):
-            missing.append(f"{event} ({action})")
+            missing.append((event, action))
     if "pull_request" in triggers:
-        return Check("triggers", "workflow triggers", "miss", f"{rel} runs on pull_request",
-                     "use pull_request_target (synchronize): pull_request runs the work branch's workflow")
+        return _check("triggers", "miss", "triggers_pull_request", rel=rel)
     if missing:
-        return Check("triggers", "workflow triggers", "miss", f"{rel} lacks " + ", ".join(missing),
-                     "add the triggers of examples/workflow.yml (or re-run `workorder init --force`)")
-    return _ok("triggers", "workflow triggers", ", ".join(NEEDED_TRIGGERS))
+        return _check("triggers", "miss", "triggers_missing", rel=rel, missing=missing)
+    return _check("triggers", "ok", "triggers_ok", triggers=list(NEEDED_TRIGGERS))
 
 
 def _check_permissions(flow: dict, rel: str) -> Check:
-    title = "least permissions per job"
     top = flow.get("permissions")
     if top not in ({}, None, "read-all") and (not isinstance(top, dict) or "write" in top.values()):
-        return Check("permissions", title, "miss", f"{rel} grants write permissions at workflow level",
-                     "set `permissions: {}` at the top and give each job only what it needs")
+        return _check("permissions", "miss", "permissions_workflow_write", rel=rel)
     jobs = flow.get("jobs") or {}
     runners = [j for j in jobs.values() if isinstance(j, dict) and _runs_handle(j)]
     granted = [(j.get("permissions") or {}) for j in runners]
     if not granted or not any(all(g.get(p) == "write" for p in NEEDED_WRITE) for g in granted):
-        return Check("permissions", title, "miss", f"the job that runs workorder lacks {', '.join(NEEDED_WRITE)}: write",
-                     "give that job `permissions:` contents, issues, pull-requests and statuses: write")
-    return _ok("permissions", title, "write only where workorder handles the event")
+        return _check("permissions", "miss", "permissions_job_lacks", needed=NEEDED_WRITE)
+    return _check("permissions", "ok", "permissions_ok")
 
 
 def _runs_handle(job: dict) -> bool:
@@ -188,18 +221,16 @@ def _check_pins(flow: dict, rel: str) -> Check:
     loose = sorted({u for u in _uses(flow.get("jobs")) if not u.startswith("./") and not OWN_ACTION.search(u)
                     and not SHA_REF.match(u)})
     if loose:
-        return Check("pins", "actions pinned by commit SHA", "miss", ", ".join(loose),
-                     "pin each to the full 40-character commit SHA of its release, with the version in a comment")
-    return _ok("pins", "actions pinned by commit SHA")
+        return _check("pins", "miss", "pins_loose", loose=loose)
+    return _check("pins", "ok", "pins_ok")
 
 
 def _check_timeouts(flow: dict, rel: str) -> Check:
     jobs = flow.get("jobs") or {}
     missing = [name for name, job in jobs.items() if isinstance(job, dict) and "timeout-minutes" not in job]
     if missing:
-        return Check("timeouts", "every job has timeout-minutes", "miss", ", ".join(missing),
-                     "add `timeout-minutes:` (the default is 360 minutes of runner time)")
-    return _ok("timeouts", "every job has timeout-minutes")
+        return _check("timeouts", "miss", "timeouts_missing", jobs=missing)
+    return _check("timeouts", "ok", "timeouts_ok")
 
 
 def _route_jobs(flow: dict) -> list[tuple[dict, dict]]:
@@ -219,21 +250,18 @@ def _check_route(flow: dict, rel: str, config: RepoConfig) -> Check:
     name the config's trigger label, branch prefix and command prefix."""
     from .init import route_inputs
 
-    title = "route step matches the config"
     wanted = route_inputs(config)
     defaults = route_inputs(RepoConfig())
     for job, given in _route_jobs(flow):
-        wrong = [f"{name}: {given.get(name, defaults[name])} (config: {value})" for name, value in wanted.items()
-                 if str(given.get(name, defaults[name])) != value]
+        inputs = [(name, given.get(name, defaults[name]), value) for name, value in wanted.items()
+                  if str(given.get(name, defaults[name])) != value]
         condition = str(job.get("if", ""))
         needed = [config.label_prefix, config.command_prefix, config.branch_prefix]
         needed += [] if config.trigger.startswith(config.label_prefix) else [config.trigger]
-        wrong += [f"if: lacks '{text}'" for text in needed if condition and f"'{text}'" not in condition]
-        if wrong:
-            return Check("route", title, "miss", f"{rel}: " + "; ".join(wrong),
-                         "set the route step's trigger-label, branch-prefix and command-prefix and its job's `if:` "
-                         "to the config's values (or re-run `workorder init --force`)")
-    return _ok("route", title)
+        lacking = [text for text in needed if condition and f"'{text}'" not in condition]
+        if inputs or lacking:
+            return _check("route", "miss", "route_mismatch", rel=rel, inputs=inputs, lacking=lacking)
+    return _check("route", "ok", "route_ok")
 
 
 def check_rules_file(repo: Path, config: RepoConfig) -> Check:
@@ -243,10 +271,9 @@ def check_rules_file(repo: Path, config: RepoConfig) -> Check:
     candidates = [config.rules_file] if config.rules_file else list(RULES_FILES)
     found = next((c for c in candidates if (repo / c).is_file()), None)
     if found:
-        return _ok("rules", "rules file for the agent and reviewer", found)
+        return _check("rules", "ok", "rules_ok", found=found)
     status: Status = "miss" if config.rules_file else "warn"
-    return Check("rules", "rules file for the agent and reviewer", status, "none of " + ", ".join(candidates),
-                 "write AGENTS.md with the team's rules (or set rules_file in the config)")
+    return _check("rules", status, "rules_absent", candidates=candidates)
 
 
 def offline_checks(repo: Path) -> tuple[list[Check], RepoConfig]:
@@ -280,25 +307,22 @@ def _check_labels(probe: RepoProbe, config: RepoConfig) -> Check:
 
     names = probe.label_names()
     if names is None:
-        return Check("labels", "state labels exist", "skip", "the token cannot list labels")
+        return _check("labels", "skip", "labels_unknown")
     wanted = [LabelNames(config.label_prefix, config.trigger).label(s) for s in LABEL_STYLE]
     missing = [n for n in wanted if n not in names]
     if missing:
-        return Check("labels", "state labels exist", "miss", ", ".join(missing),
-                     "run `workorder init` with a token (creates them), or create them by hand")
-    return _ok("labels", "state labels exist", f"{len(wanted)} labels")
+        return _check("labels", "miss", "labels_missing", missing=missing)
+    return _check("labels", "ok", "labels_ok", count=len(wanted))
 
 
 def _check_protection(probe: RepoProbe, branch: str) -> Check:
-    title = f"{branch} requires the status {STATUS_CONTEXT}"
     contexts = probe.required_status_checks(branch)
     if contexts is None:
-        return Check("protection", title, "skip", "the token cannot read branch protection or rulesets",
-                     "check by hand: Settings → Rules (or Branches) → require status checks")
+        return _check("protection", "skip", "protection_unknown", branch=branch, context=STATUS_CONTEXT)
     if STATUS_CONTEXT not in contexts:
-        return Check("protection", title, "miss", "required: " + (", ".join(contexts) or "none"),
-                     f"add a ruleset (or branch protection) on {branch} requiring the status check {STATUS_CONTEXT}")
-    return _ok("protection", title)
+        return _check("protection", "miss", "protection_missing", branch=branch, context=STATUS_CONTEXT,
+                      contexts=contexts)
+    return _check("protection", "ok", "protection_ok", branch=branch, context=STATUS_CONTEXT)
 
 
 def secrets_named(config: RepoConfig) -> list[str]:
@@ -314,26 +338,23 @@ def secrets_named(config: RepoConfig) -> list[str]:
 def _check_secrets(probe: RepoProbe, config: RepoConfig) -> Check:
     wanted = secrets_named(config)
     if not wanted:
-        return _ok("secrets", "secrets the config names exist", "the config names none")
+        return _check("secrets", "ok", "secrets_none")
     have = probe.secret_names()
     if have is None:
-        return Check("secrets", "secrets the config names exist", "skip", "the token cannot list secrets: " + ", ".join(wanted),
-                     "check by hand: Settings → Secrets and variables → Actions")
+        return _check("secrets", "skip", "secrets_unknown", wanted=wanted)
     missing = [n for n in wanted if n not in have]
     if missing:
-        return Check("secrets", "secrets the config names exist", "miss", ", ".join(missing),
-                     "add them as repository (or organisation) secrets and pass them to the job's env")
-    return _ok("secrets", "secrets the config names exist", ", ".join(wanted))
+        return _check("secrets", "miss", "secrets_missing", missing=missing)
+    return _check("secrets", "ok", "secrets_ok", wanted=wanted)
 
 
 def _check_token(probe: RepoProbe) -> Check:
     push = probe.can_push()
     if push is None:
-        return Check("token", "the token may push", "skip", "GitHub did not say")
+        return _check("token", "skip", "token_unknown")
     if not push:
-        return Check("token", "the token may push", "miss", "no push (contents: write) permission",
-                     "use a token with contents, issues, pull-requests and statuses write")
-    return _ok("token", "the token may push")
+        return _check("token", "miss", "token_denied")
+    return _check("token", "ok", "token_ok")
 
 
 def is_ready(checks: list[Check]) -> bool:
@@ -341,8 +362,7 @@ def is_ready(checks: list[Check]) -> bool:
     return all(c.status != "miss" for c in checks)
 
 
-ONLINE = (("labels", "state labels exist"), ("protection", f"default branch requires the status {STATUS_CONTEXT}"),
-          ("secrets", "secrets the config names exist"), ("token", "the token may push"))
+ONLINE = ("labels", "protection", "secrets", "token")  # the ids of the online checks, in checklist order
 
 
 def cmd_doctor(args: Any, environ: Mapping[str, str], out: TextIO) -> int:
@@ -350,8 +370,6 @@ def cmd_doctor(args: Any, environ: Mapping[str, str], out: TextIO) -> int:
     a check missed. The token (``WORKORDER_GITHUB_TOKEN``, ``GITHUB_TOKEN`` or ``GH_TOKEN``) and the
     repository (``--github-repo``, else ``GITHUB_REPOSITORY``) come from the entry point's ``environ``;
     without them, or with ``--offline``, the online checks are skipped."""
-    from .templates import Templates
-
     repo = Path(args.repo).resolve()
     checks, config = offline_checks(repo)
     token = environ.get("WORKORDER_GITHUB_TOKEN") or environ.get("GITHUB_TOKEN") or environ.get("GH_TOKEN") or ""
@@ -363,9 +381,10 @@ def cmd_doctor(args: Any, environ: Mapping[str, str], out: TextIO) -> int:
         try:
             checks += online_checks(probe, config, args.default_branch)
         except (OSError, ValueError, KeyError, TypeError) as exc:  # requests' errors are OSErrors
-            checks += [Check(i, t, "skip", f"GitHub could not be asked: {type(exc).__name__}") for i, t in ONLINE]
+            checks += [_check(i, "skip", "online_failed", context=STATUS_CONTEXT, error_type=type(exc).__name__)
+                       for i in ONLINE]
     else:
-        why = "--offline" if args.offline else "no token or repository (set GITHUB_TOKEN and --github-repo OWNER/NAME)"
-        checks += [Check(i, t, "skip", why) for i, t in ONLINE]
-    out.write(Templates().render("doctor.txt.j2", repo=repo, checks=checks))
+        why = "online_offline" if args.offline else "online_no_token"
+        checks += [_check(i, "skip", why, context=STATUS_CONTEXT) for i in ONLINE]
+    out.write(_templates().render("doctor.txt.j2", repo=repo, checks=checks))
     return 0 if is_ready(checks) else 1

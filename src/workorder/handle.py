@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -22,6 +23,17 @@ from .templates import Templates
 
 class UsageError(Exception):
     """The run cannot start: no event, no token, not a checkout. The message says what to set."""
+
+
+@lru_cache(maxsize=1)
+def _templates() -> Templates:
+    return Templates()
+
+
+def cli_message(kind: str, **facts: object) -> str:
+    """The command line's message ``kind``: ``templates/cli_message.txt.j2`` rendered whole with ``facts``,
+    without its line end. Raises ``jinja2.UndefinedError`` for an unknown kind or a missing fact (a bug)."""
+    return _templates().render("cli_message.txt.j2", kind=kind, **facts).removesuffix("\n")
 
 
 @dataclass(frozen=True)
@@ -44,7 +56,7 @@ class Trusted:
 def read_payload(settings: HandleSettings) -> Any:
     """The event payload (parsed JSON). Raises UsageError when there is no event or it is unreadable."""
     if not settings.event_name or not settings.event_path:
-        raise UsageError("no event: set GITHUB_EVENT_NAME and GITHUB_EVENT_PATH (or --event-name/--event-path)")
+        raise UsageError(cli_message("handle_no_event"))
     return read_event_file(settings.event_path)
 
 
@@ -57,10 +69,9 @@ def read_event_file(path: str) -> Any:
     try:
         return load_json(Path(path).read_bytes(), "event payload")
     except OSError as exc:
-        raise UsageError(f"cannot read the event payload {path}: {exc.strerror or exc}") from None
+        raise UsageError(cli_message("event_unreadable", path=path, error=exc.strerror or exc)) from None
     except InvalidInput as exc:
-        said = "; ".join(f"{p.field} {p.message}" for p in exc.problems)
-        raise UsageError(f"cannot read the event payload {path}: {said}") from None
+        raise UsageError(cli_message("event_invalid", path=path, problems=exc.problems)) from None
 
 
 def read_trusted(settings: HandleSettings, payload: Any) -> Trusted:
@@ -131,9 +142,9 @@ def run_handle(settings: HandleSettings, dry_run: bool, out: TextIO) -> int:
         out.write(dispatch(settings.event_name or "", payload, ctx).model_dump_json(indent=2, exclude_none=True) + "\n")
         return 0
     if not settings.token:
-        raise UsageError("no GitHub token: pass the action input github-token (WORKORDER_GITHUB_TOKEN)")
+        raise UsageError(cli_message("no_token"))
     if not trusted.repository or not trusted.is_repo:
-        raise UsageError("run in a checkout of the repository (GITHUB_WORKSPACE) with GITHUB_REPOSITORY set")
+        raise UsageError(cli_message("no_checkout"))
     from .clients import handler_context
 
     ctx = handler_context(settings, trusted, secrets, out)
@@ -149,7 +160,7 @@ def run_handle(settings: HandleSettings, dry_run: bool, out: TextIO) -> int:
 def error_outcome(settings: HandleSettings, exc: BaseException, secrets: tuple[str, ...]) -> Outcome:
     """The outcome of a run that failed where nothing else caught it: decision ``error``, redacted."""
     return Outcome(event=settings.event_name or "", decision="error", reason_code="error",
-                   reason=redact(f"{type(exc).__name__}: {exc}", secrets))
+                   reason=redact(cli_message("crashed", error_type=type(exc).__name__, error=exc), secrets))
 
 
 def finish(settings: HandleSettings, templates: Templates, outcome: Outcome, secrets: tuple[str, ...],
