@@ -91,3 +91,12 @@ def test_console_script_starts_without_importing_pygithub():
     code = "import sys; from workorder.cli import main; main(['--version']) if False else None; print('github' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_version_loads_neither_pydantic_nor_jinja2():
+    """Start-up is a feature of an Action: building the parser and printing the version imports no
+    schema or template library (they cost ~100 ms; measured with python -X importtime)."""
+    code = ("import sys\nfrom workorder.cli import main\ntry:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('pydantic', 'jinja2', 'yaml', 'github') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().endswith("[]"), result.stdout

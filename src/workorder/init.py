@@ -14,12 +14,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
-import jinja2
-
-from .config import RepoConfig
 from .schemas import schema_id
+
+if TYPE_CHECKING:  # jinja2 and the config (pydantic) load when init runs, not when the CLI parses its arguments
+    import jinja2
+
+    from .config import RepoConfig
 
 ACTION = "workorder-dev/workorder"
 DEFAULT_REF = "v0"
@@ -49,6 +51,8 @@ class InitResult:
 
 
 def _environment() -> jinja2.Environment:
+    import jinja2
+
     return jinja2.Environment(
         loader=jinja2.PackageLoader("workorder", "templates/init"), undefined=jinja2.StrictUndefined,
         variable_start_string="<$", variable_end_string="$>", block_start_string="<%", block_end_string="%>",
@@ -69,6 +73,8 @@ def render_init_files(action_ref: str = DEFAULT_REF, version: str = "", runner_c
     SHA; with a SHA the ``uses:`` line is pinned and carries ``# <version>`` (default: the ref's short
     form). ``example`` renders examples/workflow.yml's header instead of init's."""
     env = _environment()
+    from .config import RepoConfig
+
     defaults = RepoConfig()
     pinned = bool(SHA.fullmatch(action_ref))
     values = {"action": ACTION, "ref": action_ref, "pinned": pinned, "version": version or DEFAULT_REF,
