@@ -49,7 +49,7 @@ def test_no_event_or_input_text_is_spliced_into_a_run_script(path):
 def test_action_is_composite_and_passes_inputs_through_env():
     action = yaml.safe_load((ROOT / "action.yml").read_text())
     assert action["runs"]["using"] == "composite"
-    assert len(run_scripts(action)) == 4
+    assert len(run_scripts(action)) == 5
     handle = next(s for s in action["runs"]["steps"] if s.get("id") == "handle")
     assert handle["env"]["WORKORDER_GITHUB_TOKEN"] == "${{ inputs.github-token }}"
     assert set(action["outputs"]) >= {"verdict", "state", "pr-number"}
@@ -97,8 +97,10 @@ def test_route_mode_installs_nothing():
     route, *others = sorted(action["runs"]["steps"], key=lambda s: s.get("id") != "route")
     assert route["if"] == "inputs.mode == 'route'" and "python3 -B -E -S -m workorder.route" in route["run"]
     for step in others:
-        assert "inputs.mode != 'route'" in step.get("if", "") or "inputs.mode == 'handle'" in step.get("if", "") \
-            or "steps.handle.outputs.runs-dir != ''" in step.get("if", ""), step.get("name", step.get("uses"))
+        condition = step.get("if", "")
+        assert "inputs.mode != 'route'" in condition or "inputs.mode == 'handle'" in condition \
+            or "steps.handle.outputs.runs-dir != ''" in condition \
+            or "steps.agent.outputs.user-namespaces == 'true'" in condition, step.get("name", step.get("uses"))
 
 
 def test_uv_is_bootstrapped_from_hashes():
@@ -290,6 +292,48 @@ def test_install_agent_with_an_invalid_config_lists_the_problems_and_fails(tmp_p
     code = main(["install-agent", "--print"], environ={**env, "GITHUB_WORKSPACE": str(repo)}, out=out)
     assert code == 1
     assert "max_cycle" in out.getvalue() and "did you mean max_cycles?" in out.getvalue()
+
+
+@pytest.mark.parametrize(("preset", "expected"), [("codex", "true"), ("claude", "false"), ("aider", "false")])
+def test_install_agent_says_whether_the_preset_needs_user_namespaces(tmp_path, preset, expected):
+    out_file = tmp_path / "github-output"
+    environ = {"PATH": "/usr/bin:/bin", "GITHUB_WORKSPACE": str(tmp_path), "GITHUB_OUTPUT": str(out_file),
+               "WORKORDER_RUNNER_PRESET": preset}
+    assert main(["install-agent", "--print"], environ=environ, out=io.StringIO()) == 0
+    assert out_file.read_text() == f"user-namespaces={expected}\n"
+
+
+def _sysctl_step() -> dict:
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    return next(s for s in action["runs"]["steps"] if "steps.agent.outputs.user-namespaces" in s.get("if", ""))
+
+
+@pytest.mark.parametrize(("clone", "apparmor", "written"), [
+    ("0", "1", ["kernel.unprivileged_userns_clone=1", "kernel.apparmor_restrict_unprivileged_userns=0"]),
+    ("1", "1", ["kernel.apparmor_restrict_unprivileged_userns=0"]),
+    ("1", "0", []),
+    ("absent", "absent", []),  # a kernel without these knobs: nothing to do
+])
+def test_codex_sandbox_step_sets_only_what_is_gated(tmp_path, clone, apparmor, written):
+    """The step's script with a stand-in sysctl (reports the values) and sudo (logs what it would run)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "sysctl").write_text(f"""#!/bin/sh
+case "$2" in
+  kernel.unprivileged_userns_clone) v={clone} ;;
+  kernel.apparmor_restrict_unprivileged_userns) v={apparmor} ;;
+esac
+[ "$v" = absent ] && exit 255
+echo "$v"
+""")
+    (bin_dir / "sudo").write_text(f'#!/bin/sh\necho "$3" >> {tmp_path}/written\n')
+    for tool in ("sysctl", "sudo"):
+        (bin_dir / tool).chmod(0o755)
+    step = _sysctl_step()
+    assert "runner.environment == 'github-hosted'" in step["if"] and "runner.os == 'Linux'" in step["if"]
+    subprocess.run(["bash", "-c", step["run"]], env={"PATH": f"{bin_dir}:/usr/bin:/bin"}, check=True)
+    said = (tmp_path / "written").read_text().split() if (tmp_path / "written").exists() else []
+    assert said == written
 
 
 def test_an_unknown_config_key_gets_a_did_you_mean(tmp_path):

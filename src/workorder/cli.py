@@ -242,9 +242,19 @@ def cmd_install_agent(args: argparse.Namespace, environ: Mapping[str, str], out:
     config = apply_action_inputs(config, settings.runner_preset, settings.agent_version)
     argv = install_command(config.runner.preset, config.runner.version, sys.executable)
     out.write(templates.render("install_agent.txt.j2", preset=config.runner.preset, argv=argv))
+    _write_github_file(environ.get("GITHUB_OUTPUT"), f"user-namespaces={str(needs_user_namespaces(config)).lower()}\n")
     if argv is None or args.print_only:
         return EXIT_OK
     return subprocess.run(argv, check=False).returncode
+
+
+def needs_user_namespaces(config: Any) -> bool:
+    """Whether the config's runner or reviewer preset sandboxes with unprivileged user namespaces
+    (:attr:`workorder.presets.base.AgentPreset.needs_user_namespaces`; codex's bubblewrap)."""
+    from .presets import PRESETS
+
+    return any(getattr(PRESETS.get(name), "needs_user_namespaces", False)
+               for name in (config.runner.preset, config.reviewer.preset))
 
 
 def cmd_route(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO) -> int:

@@ -89,6 +89,8 @@ class AgentPreset(ABC):
     ``structured_output``: the CLI enforces a JSON Schema on the final message). ``needs_files``: the
     command line lists the in-scope files. ``leaves_behind``: gitignore-style patterns of the agent's
     own files, never committed. ``roles``: se, and review when it can review read-only.
+    ``needs_user_namespaces``: the CLI sandboxes the agent's commands with unprivileged user
+    namespaces (bubblewrap), which GitHub-hosted Ubuntu 24.04+ images gate behind a sysctl.
     """
 
     name: str
@@ -101,6 +103,7 @@ class AgentPreset(ABC):
     leaves_behind: tuple[str, ...] = ()
     roles: tuple[Role, ...] = ("se",)
     default_review_turns: int | None = None
+    needs_user_namespaces: bool = False
     extra: dict = field(default_factory=dict, hash=False, compare=False)
 
     @abstractmethod

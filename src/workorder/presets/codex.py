@@ -110,5 +110,5 @@ def _stderr_error(text: str) -> str | None:
 CODEX = CodexPreset(
     name="codex", executable="codex", install=InstallSpec("npm", "@openai/codex", "0.169.0"),
     key_env="OPENAI_API_KEY", key_targets=("CODEX_API_KEY", "OPENAI_API_KEY"),
-    packet_channel="structured_output", roles=("se", "review"),
+    packet_channel="structured_output", roles=("se", "review"), needs_user_namespaces=True,
 )
