@@ -204,12 +204,16 @@ class DoctorGitHub(FakeGitHub):
         self.ruleset_checks: list[str] = []
         self.secrets: list[str] | None = []       # None: the token may not list them (403)
         self.push = True
+        self.rulesets: list[dict] = []            # created through POST /rulesets
+        self.admin = True                         # False: rulesets answer 403 (no administration permission)
 
     def _routes(self):
         return [
             ("GET", r"/branches/([^/]+)/protection/required_status_checks", self._protection),
             ("GET", r"/rules/branches/([^/]+)", self._rules),
             ("GET", r"/actions/secrets", self._secrets),
+            ("GET", r"/rulesets", self._list_rulesets),
+            ("POST", r"/rulesets", self._create_ruleset),
             ("GET", r"/actions/organization-secrets", lambda b, q: self._json(200, {"total_count": 0, "secrets": []})),
             ("GET", r"", lambda b, q: self._json(200, {"full_name": self.repo, "permissions": {"push": self.push}})),
             *super()._routes(),
@@ -223,6 +227,22 @@ class DoctorGitHub(FakeGitHub):
     def _rules(self, body, query, branch):
         params = {"required_status_checks": [{"context": c} for c in self.ruleset_checks], "strict_required_status_checks_policy": False}
         return self._json(200, [{"type": "required_status_checks", "parameters": params}] if self.ruleset_checks else [])
+
+    def _list_rulesets(self, body, query):
+        if not self.admin:
+            return self._json(403, {"message": "Resource not accessible by integration"})
+        return self._page([{"id": i + 1, "name": r["name"]} for i, r in enumerate(self.rulesets)], query, "/rulesets")
+
+    def _create_ruleset(self, body, query):
+        if not self.admin:
+            return self._json(403, {"message": "Resource not accessible by integration"})
+        if any(r["name"] == body["name"] for r in self.rulesets):
+            return self._json(422, {"message": "Validation Failed", "errors": ["Name must be unique"]})
+        self.rulesets.append(body)
+        for rule in body["rules"]:  # what GET /rules/branches/{branch} then reports for the default branch
+            if rule["type"] == "required_status_checks" and "~DEFAULT_BRANCH" in body["conditions"]["ref_name"]["include"]:
+                self.ruleset_checks += [c["context"] for c in rule["parameters"]["required_status_checks"]]
+        return self._json(201, {"id": len(self.rulesets), **body})
 
     def _secrets(self, body, query):
         if self.secrets is None:
@@ -301,3 +321,52 @@ def test_secrets_the_token_cannot_list_are_skipped_not_passed(repo, ready_github
 def test_setup_commands_have_help_and_a_description(command):
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     assert sub.choices[command].description and len(sub.choices[command].description) > 40
+
+
+# ---- init --require-verdict: the ruleset that makes the default branch require the verdict --------
+
+def init_online(repo: Path, fake: DoctorGitHub, *extra: str) -> tuple[int, str]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        fake.install(rsps)
+        return run("init", "--repo", str(repo), "--require-verdict", *extra,
+                   environ={"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": fake.repo, "WORKORDER_NO_THROTTLE": "1"})
+
+
+def test_init_require_verdict_creates_the_ruleset_once_and_doctor_then_passes(repo):
+    from workorder.init import verdict_ruleset
+
+    fake = DoctorGitHub()
+    fake.secrets = ["OPENAI_API_KEY"]
+    code, out = init_online(repo, fake)
+    assert code == 0, out
+    assert 'ruleset  "workorder verdict" created' in out
+    assert fake.rulesets == [verdict_ruleset()] and fake.ruleset_checks == ["workorder/verdict"]
+    code, out = doctor_online(repo, fake)
+    assert code == 0 and statuses(out)["main requires the status workorder/verdict"] == "ok", out
+    code, out = init_online(repo, fake)
+    assert code == 0 and "exists (nothing changed)" in out and len(fake.rulesets) == 1
+
+
+def test_init_require_verdict_creates_one_ruleset_when_github_applied_it_and_answered_502(repo):
+    from fakegithub import fault
+
+    fake = DoctorGitHub()
+    fake.fault_on("POST", r".*/rulesets$", fault("applied-502"))
+    code, out = init_online(repo, fake)
+    assert code == 0, out
+    assert not fake.faults_on, "the 502 was injected"
+    assert len(fake.rulesets) == 1 and fake.count("POST", r"/rulesets$") == 1
+
+
+def test_init_require_verdict_without_administration_says_how_to_do_it_by_hand(repo):
+    fake = DoctorGitHub()
+    fake.admin = False
+    code, out = init_online(repo, fake)
+    assert code == 1 and not fake.rulesets
+    assert "ruleset  not created:" in out and "403" in out and "administration permission" in out
+    assert "label    wo:ready created" in out, "the labels are still created"
+
+
+def test_init_require_verdict_without_a_token_fails_and_says_why(repo):
+    code, out = run("init", "--repo", str(repo), "--require-verdict", environ={})
+    assert code == 1 and "ruleset  not created (no token" in out

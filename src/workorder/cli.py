@@ -348,6 +348,9 @@ def _add_setup_commands(sub: Any) -> None:
     init.add_argument("--label-prefix", default="wo:", help="prefix of the state labels (default wo:)")
     init.add_argument("--github-repo", help="OWNER/NAME for the labels (default: GITHUB_REPOSITORY)")
     init.add_argument("--force", action="store_true", help="overwrite files that exist")
+    init.add_argument("--require-verdict", action="store_true",
+                      help="also create the ruleset that makes the default branch require the status workorder/verdict "
+                           "(needs the token's administration permission)")
     init.set_defaults(func=_lazy("init", "cmd_init"))
     doctor = sub.add_parser("doctor", help="check that the repository is ready; exit 1 listing each fix",
                             description="Check the config, the issue form, the workflow (triggers, permissions, "

@@ -22,6 +22,7 @@ from .github_issues import GitHubIssues
 from .github_labels import GitHubLabels
 from .github_pulls import GitHubPulls
 from .github_reviews import GitHubReviews
+from .github_rulesets import GitHubRulesets
 from .github_statuses import GitHubStatuses
 
 __all__ = ["DEFAULT_API_URL", "GitHubForge", "WorkorderRetry", "default_sleep", "failure_kind"]
@@ -77,7 +78,8 @@ class WorkorderRetry:
         return True
 
 
-class GitHubForge(GitHubIssues, GitHubLabels, GitHubComments, GitHubPulls, GitHubReviews, GitHubStatuses):
+class GitHubForge(GitHubIssues, GitHubLabels, GitHubComments, GitHubPulls, GitHubReviews, GitHubStatuses,
+                  GitHubRulesets):
     """A :class:`workorder.forge.Forge` for one repository.
 
     Takes a token (never logged), ``owner/name``, the API base URL (``$GITHUB_API_URL``, for GitHub

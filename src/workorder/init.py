@@ -42,12 +42,17 @@ class LabelForge(Protocol):
 @dataclass
 class InitResult:
     """What init did: repository-relative paths ``written`` and ``kept`` (existed, no --force),
-    label names ``labels_created``; ``labels_checked`` is True when a forge was given."""
+    label names ``labels_created``; ``labels_checked`` is True when a forge was given, ``labels_error``
+    says why GitHub refused them. ``ruleset`` (``--require-verdict``): created, present, refused
+    (``ruleset_error`` says why), no_token, or empty when not asked."""
 
     written: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
     labels_created: list[str] = field(default_factory=list)
     labels_checked: bool = False
+    labels_error: str = ""
+    ruleset: str = ""
+    ruleset_error: str = ""
 
 
 def _environment() -> jinja2.Environment:
@@ -120,11 +125,65 @@ def create_missing_labels(forge: LabelForge, prefix: str = "wo:", trigger: str |
     return created
 
 
+RULESET_NAME = "workorder verdict"
+
+
+class RulesetForge(Protocol):
+    """The part of :class:`workorder.github.GitHubForge` that ``--require-verdict`` uses."""
+
+    def list_ruleset_names(self) -> list[str]: ...
+
+    def create_ruleset(self, ruleset: dict[str, Any]) -> None: ...
+
+
+def verdict_ruleset() -> dict[str, Any]:
+    """The body of ``POST /repos/{owner}/{repo}/rulesets`` (docs.github.com/en/rest/repos/rules) for a
+    ruleset named :data:`RULESET_NAME` that makes the default branch (``~DEFAULT_BRANCH``) require the
+    commit status ``workorder/verdict`` (not strict: the branch need not be up to date)."""
+    from .doctor import STATUS_CONTEXT
+
+    return {"name": RULESET_NAME, "target": "branch", "enforcement": "active",
+            "conditions": {"ref_name": {"include": ["~DEFAULT_BRANCH"], "exclude": []}},
+            "rules": [{"type": "required_status_checks", "parameters": {
+                "strict_required_status_checks_policy": False,
+                "required_status_checks": [{"context": STATUS_CONTEXT}]}}]}
+
+
+def require_verdict(forge: RulesetForge) -> str:
+    """Make the default branch require ``workorder/verdict`` through the ruleset :func:`verdict_ruleset`,
+    unless a ruleset of that name exists. Returns ``created`` or ``present``; raises what the forge
+    raises (:class:`workorder.forge.ForgeError`, e.g. 403 without the administration permission)."""
+    if RULESET_NAME in forge.list_ruleset_names():
+        return "present"
+    forge.create_ruleset(verdict_ruleset())
+    return "created"
+
+
+def _set_up_github(forge: Any, args: Any, result: InitResult) -> int:
+    """The labels and, with ``--require-verdict``, the ruleset; records what happened in ``result``.
+    Returns 0, or 1 when GitHub refused either."""
+    from .forge import ForgeError
+
+    code = 0
+    try:
+        result.labels_created = create_missing_labels(forge, args.label_prefix)
+        result.labels_checked = True
+    except ForgeError as exc:
+        result.labels_error, code = str(exc), 1
+    if args.require_verdict:
+        try:
+            result.ruleset = require_verdict(forge)
+        except ForgeError as exc:
+            result.ruleset, result.ruleset_error, code = "refused", str(exc), 1
+    return code
+
+
 def cmd_init(args: Any, environ: Mapping[str, str], out: TextIO) -> int:
     """``workorder init``: write the files (kept when present, unless ``--force``) and, with a token
     (``GITHUB_TOKEN``/``GH_TOKEN`` from the entry point's ``environ``) and a repository
     (``--github-repo`` or ``GITHUB_REPOSITORY``), create the missing state labels. Prints what it did
-    (templates/init_report.txt.j2); exit 0, or 1 when GitHub refused the labels."""
+    (templates/init_report.txt.j2); with ``--require-verdict`` also the ruleset that makes the default
+    branch require ``workorder/verdict``. Exit 0, or 1 when GitHub refused (or no token allowed) them."""
     from .templates import Templates
 
     repo = Path(args.repo).resolve()
@@ -134,17 +193,13 @@ def cmd_init(args: Any, environ: Mapping[str, str], out: TextIO) -> int:
     repository = args.github_repo or environ.get("GITHUB_REPOSITORY") or ""
     code = 0
     if token and repository:
-        from .forge import ForgeError
         from .github import GitHubForge
 
         throttle = {"seconds_between_requests": None, "seconds_between_writes": None} \
             if environ.get("WORKORDER_NO_THROTTLE") == "1" else {}
         forge = GitHubForge(token, repository, environ.get("GITHUB_API_URL") or "https://api.github.com", **throttle)
-        try:
-            result.labels_created = create_missing_labels(forge, args.label_prefix)
-            result.labels_checked = True
-        except ForgeError as exc:
-            out.write(Templates().render("error.txt.j2", message=f"labels not created: {exc}"))
-            code = 1
+        code = _set_up_github(forge, args, result)
+    elif args.require_verdict:
+        result.ruleset, code = "no_token", 1
     out.write(Templates().render("init_report.txt.j2", result=result))
     return code
