@@ -2,14 +2,19 @@
 
 Where the tool gives them, results are structured: pytest writes JUnit XML when the verify environment
 sets ``PYTEST_ADDOPTS=--junitxml=<file>`` (pytest reads extra options from that variable; ``-o
-junit_family=xunit1`` keeps the ``file`` attribute of each ``<testcase>``). ``python -m unittest`` has
-no report option: its ``-v`` output names each test (``test_a (pkg.mod.Class.test_a) ... ok``) and
-its summary line ``Ran N tests`` gives the count, so that is parsed from the command's log. Jest's
-``--json`` report is a later addition. A command whose results cannot be read has none (unknown).
+junit_family=xunit1`` keeps the ``file`` attribute of each ``<testcase>``). Other runners are read from
+the command's log: ``python -m unittest`` has no report option, but its ``-v`` output names each test
+(``test_a (pkg.mod.Class.test_a) ... ok``) and its summary line ``Ran N tests`` gives the count;
+``go test`` names each test in verbose mode, which the verify environment turns on through ``GOFLAGS``,
+or as test2json events with ``-json`` (:mod:`workorder.testresults_go`); Jest's ``--json`` report, its
+verbose tree or its ``Tests:`` count, and Vitest's count (:mod:`workorder.testresults_js`). A command
+whose results cannot be read has none (unknown); one whose tests are counted but not named has only
+the count.
 
-Test ids are dotted, the form both runners share: ``tests.test_calc.TestAdd.test_add[1]`` (pytest's
-node id ``tests/test_calc.py::TestAdd::test_add[1]`` becomes this the way pytest's own JUnit writer
-names a test); :func:`normalise_test_id` turns a node id, a file or a dotted id into that form.
+Test ids are dotted, the form both Python runners share: ``tests.test_calc.TestAdd.test_add[1]``
+(pytest's node id ``tests/test_calc.py::TestAdd::test_add[1]`` becomes this the way pytest's own JUnit
+writer names a test); :func:`normalise_test_id` turns a node id, a file or a dotted id into that form.
+Go tests are ``<package>.<TestName>``, Jest tests ``<file> › <describe> › <title>``.
 """
 
 from __future__ import annotations
@@ -21,14 +26,24 @@ import shutil
 import stat
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, Field
+from .testresults_go import goflags_env, read_go_output
+from .testresults_js import read_js_output
+from .testresults_model import (
+    CommandResults,
+    Outcome,
+    TestCase,
+    TestResults,
+    normalise_test_id,
+)
 
 if TYPE_CHECKING:
     from .verify import VerifyRun
 
-Outcome = Literal["passed", "failed", "error", "skipped"]
+__all__ = ["CommandResults", "Outcome", "TestCase", "TestResults", "collect_results", "normalise_test_id",
+           "read_junit", "read_log", "read_unittest_output", "report_env"]
+
 RESULTS_DIR = ".workorder-results"  # in the work tree: the one place a sandboxed verify run may write
 MAX_REPORT_BYTES = 16 * 1024 * 1024  # larger reports are not read (Python's expat refuses entity bombs)
 _UNITTEST_START = re.compile(r"^(?P<name>\w+) \((?P<where>[\w.]+)\)(?:\n[^\n]*?)? \.\.\. (?P<rest>[^\n]*)", re.MULTILINE)
@@ -36,76 +51,14 @@ _UNITTEST_FAILED = re.compile(r"^(?P<kind>FAIL|ERROR): (?P<name>\w+) \((?P<where
 _UNITTEST_RAN = re.compile(r"^Ran (\d+) tests? in ", re.MULTILINE)
 
 
-class TestCase(BaseModel):
-    """One test as the runner reported it: dotted ``id``, pytest ``nodeid`` when known, ``outcome``."""
-
-    __test__ = False  # not a pytest test class
-    id: str
-    outcome: Outcome
-    nodeid: str | None = None
-
-    @property
-    def label(self) -> str:
-        """The name people know the test by: the pytest node id when known, else the dotted id."""
-        return self.nodeid or self.id
-
-
-class CommandResults(BaseModel):
-    """The results of one verify command: ``collected`` tests in all, ``cases`` one per test when the
-    runner named them (empty when only the count is known: unittest without ``-v``)."""
-
-    cmd: str
-    source: Literal["junit", "unittest"]
-    collected: int = Field(ge=0)
-    cases: list[TestCase] = Field(default_factory=list)
-
-    @property
-    def names_tests(self) -> bool:
-        """True when the results name each test (not only a count)."""
-        return bool(self.cases) or self.collected == 0
-
-
-class TestResults(BaseModel):
-    """The results of one verify run: one :class:`CommandResults` per command whose results were read."""
-
-    __test__ = False
-    commands: list[CommandResults] = Field(default_factory=list)
-
-    def of(self, cmd: str) -> CommandResults | None:
-        """The results of verify command ``cmd`` (whitespace-insensitive), or None when unknown."""
-        key = " ".join(cmd.split())
-        return next((c for c in self.commands if " ".join(c.cmd.split()) == key), None)
-
-    @property
-    def cases(self) -> list[TestCase]:
-        """Every named test of every command."""
-        return [case for command in self.commands for case in command.cases]
-
-    def matching(self, ref: str) -> list[TestCase]:
-        """The tests that ``ref`` (a node id, a test file, a dotted id, module or class) names."""
-        key = normalise_test_id(ref)
-        return [c for c in self.cases if c.id == key or c.id.startswith((key + ".", key + "["))]
-
-
-def normalise_test_id(ref: str) -> str:
-    """``ref`` as a dotted test id: ``tests/test_a.py::C::test_x[1]`` and ``tests.test_a.C.test_x[1]``
-    both give ``tests.test_a.C.test_x[1]``; a file ``tests/test_a.py`` gives the module ``tests.test_a``
-    (the mangling of pytest's JUnit writer, ``mangle_test_address``)."""
-    path, bracket, params = ref.strip().partition("[")
-    names = path.split("::")
-    head = names[0].replace("\\", "/").removeprefix("./")
-    if "/" in head or head.endswith(".py") or len(names) > 1:
-        head = re.sub(r"\.py$", "", head).replace("/", ".")
-    return ".".join([head, *names[1:]]) + bracket + params
-
-
 def report_env(env: dict[str, str], worktree: Path, index: int) -> dict[str, str]:
-    """The variables that make verify command number ``index`` (1-based) write its pytest JUnit report
-    into the work tree: ``PYTEST_ADDOPTS`` with ``-o junit_family=xunit1 --junitxml=<file>`` appended
+    """The variables that make verify command number ``index`` (1-based) report its tests:
+    ``PYTEST_ADDOPTS`` with ``-o junit_family=xunit1 --junitxml=<file>`` (pytest's JUnit report, in the
+    work tree) and ``GOFLAGS`` with ``-v`` (``go test`` names each test in its output), each appended
     to any value ``env`` already has."""
     report = worktree / RESULTS_DIR / f"junit-{index}.xml"
     extra = f"-o junit_family=xunit1 --junitxml={shlex.quote(str(report))}"
-    return {"PYTEST_ADDOPTS": f"{env.get('PYTEST_ADDOPTS', '')} {extra}".strip()}
+    return {"PYTEST_ADDOPTS": f"{env.get('PYTEST_ADDOPTS', '')} {extra}".strip(), **goflags_env(env)}
 
 
 def read_junit(text: str | bytes) -> list[TestCase]:
@@ -174,11 +127,17 @@ def _read_bounded(path: Path) -> bytes | None:
         return fh.read(MAX_REPORT_BYTES)
 
 
+def read_log(cmd: str, text: str, root: str = "") -> CommandResults | None:
+    """The results in the log ``text`` of verify command ``cmd`` (run in the work tree ``root``), the
+    first runner's that is there: unittest, ``go test``, Jest or Vitest. None when none is."""
+    return read_unittest_output(cmd, text) or read_go_output(cmd, text) or read_js_output(cmd, text, root)
+
+
 def collect_results(worktree: Path, log_dir: Path, runs: list[VerifyRun]) -> TestResults:
     """Read the results of ``runs`` (run with :func:`report_env` in ``worktree``, logs in ``log_dir``
     as ``verify-<n>.log``): each command's JUnit report if it wrote one (copied to ``log_dir``), else
-    its unittest output. Removes the reports from the work tree. Never raises for a bad report: that
-    command's results are unknown."""
+    what :func:`read_log` finds in its log. Removes the reports from the work tree. Never raises for a
+    bad report or log: that command's results are unknown."""
     commands = []
     for index, run in enumerate(runs, start=1):
         reports = worktree / RESULTS_DIR
@@ -193,7 +152,7 @@ def collect_results(worktree: Path, log_dir: Path, runs: list[VerifyRun]) -> Tes
                 result = None
         else:
             log = _read_bounded(log_dir / f"verify-{index}.log")
-            result = read_unittest_output(run.cmd, log.decode("utf-8", "replace")) if log is not None else None
+            result = read_log(run.cmd, log.decode("utf-8", "replace"), str(worktree)) if log is not None else None
         if result is not None:
             commands.append(result)
     shutil.rmtree(worktree / RESULTS_DIR, ignore_errors=True)

@@ -50,7 +50,7 @@ def run_verify_commands(
     ``log_dir/verify-<n>.log``; the work tree's absolute path is cut from the output tail so evidence
     shows repo-relative paths. With a ``sandbox`` each command runs as its agent user (the tests the
     agent wrote are untrusted code). With ``test_reports`` each command also writes its pytest JUnit
-    report into the work tree (:func:`workorder.testresults.report_env`; read them with
+    report into the work tree and ``go test`` runs verbose (:func:`workorder.testresults.report_env`; read them with
     :func:`workorder.testresults.collect_results`). Returns one :class:`VerifyRun` per command, in order.
     """
     runs = []
