@@ -261,7 +261,7 @@ def cmd_route(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO)
     """Print (and write to ``$GITHUB_OUTPUT``) the event's work order issue and lane."""
     from .defaultbranch import read_default_branch
     from .gitops import Git
-    from .route import route_event
+    from .route import output_lines, route_event
     from .templates import Templates
 
     event_name = environ.get("GITHUB_EVENT_NAME", "")
@@ -282,7 +282,7 @@ def cmd_route(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO)
 
     config = read_default_branch(git, repo_info.get("default_branch") or "main").config if git.rev("HEAD") else RepoConfig()
     routed = route_event(event_name, payload, config)
-    text = "".join(f"{k}={v}\n" for k, v in routed.items())
+    text = output_lines(routed)
     out.write(text)
     _write_github_file(environ.get("GITHUB_OUTPUT"), text)
     return EXIT_OK
