@@ -247,11 +247,13 @@ def scene():
 @needs_privilege
 @needs_system_python
 def test_hostile_runner_test_module_and_reviewer_find_nothing_and_write_nothing(scene):
+    modes = {p: p.stat().st_mode for p in (scene.ws / ".git", scene.temp)}
     with FakeGitHubServer(scene.fake, (TOKEN, REVIEWER_TOKEN)) as server:
         start = time.monotonic()
         proc = scene.handle(server)
         seconds = time.monotonic() - start
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert {p: p.stat().st_mode for p in modes} == modes, "closed for the run, given back at its end"
     assert "wo:passed" in scene.fake.issues[1]["labels"], proc.stdout[-3000:]
     reports = scene.reports()
     assert set(reports) == {"runner", "verify", "reviewer"}, "every hunter ran: the SE runner, the test module, the reviewer"
@@ -300,7 +302,22 @@ def test_protect_leaves_root_and_shared_sticky_folders_alone(tmp_path):
     sticky = tmp_path / "shared"
     sticky.mkdir()
     sticky.chmod(0o1777)
-    assert isolation.protect_path(folder) and oct(folder.stat().st_mode)[-3:] == "700"
-    assert not isolation.protect_path(sticky) and oct(sticky.stat().st_mode)[-4:] == "1777"
-    assert not isolation.protect_path(Path("/"))
-    assert not isolation.protect_path(tmp_path / "missing")
+    assert isolation.protect_path(folder) == 0o755 and oct(folder.stat().st_mode)[-3:] == "700"
+    assert isolation.protect_path(sticky) is None and oct(sticky.stat().st_mode)[-4:] == "1777"
+    assert isolation.protect_path(Path("/")) is None
+    assert isolation.protect_path(tmp_path / "missing") is None
+
+
+def test_closing_the_sandbox_gives_the_protected_folders_their_modes_back(tmp_path):
+    """The boundary closes the caller's folders for the run only: later steps of the job (or the
+    developer's own repository after `workorder run --push`) find them as they were."""
+    folders = [tmp_path / "runner-temp", tmp_path / "home"]
+    for folder, mode in zip(folders, (0o755, 0o750)):
+        folder.mkdir(mode=mode)
+        folder.chmod(mode)
+    sandbox = isolation.Sandbox(tmp_path / "sandbox", None, refusal="no boundary here")
+    sandbox.protected = [(f, isolation.protect_path(f)) for f in folders]
+    assert all(oct(f.stat().st_mode)[-3:] == "700" for f in folders)
+    sandbox.close()
+    assert [oct(f.stat().st_mode)[-3:] for f in folders] == ["755", "750"]
+    sandbox.close()  # twice is harmless

@@ -4,7 +4,8 @@ The SE runner, the LLM reviewer and the verify commands run as the system user `
 (created on demand), never as the action's user. Linux lets only the same uid (or CAP_SYS_PTRACE) read
 ``/proc/<pid>/environ`` and ``mem`` of a process, so the token the action holds in its own environment is
 out of reach; what else could hold it (the workspace ``.git``, ``$RUNNER_TEMP`` with the event file, the
-action's HOME) is made unreadable to other users (``chmod go-rwx``) before the first phase.
+action's HOME) is made unreadable to other users (``chmod go-rwx``) before the first phase, and given
+its mode back when the sandbox closes (at the end of the run).
 
 Layout under the sandbox root (owned by the action's user, mode 0711: traversable, not listable)::
 
@@ -125,6 +126,7 @@ class Sandbox:
         self.user = user
         self.refusal = refusal
         self.owner = (os.getuid(), os.getgid())
+        self.protected: list[tuple[Path, int]] = []  # (path, its mode before create() closed it)
 
     @property
     def worktrees(self) -> Path:
@@ -134,7 +136,8 @@ class Sandbox:
     # -- setup and teardown --------------------------------------------------------------------
     def create(self, protect: Sequence[Path] = ()) -> Sandbox:
         """Make the root and ``work/`` (0711), create the agent user when missing, and take group and
-        other permissions off each of ``protect`` that this user owns. Returns self. Raises
+        other permissions off each of ``protect`` that this user owns (:meth:`close` gives them back).
+        Returns self. Raises
         :class:`IsolationUnavailable` when the user cannot be created."""
         self.root.mkdir(parents=True, exist_ok=True)
         self.root.chmod(0o711)
@@ -144,18 +147,24 @@ class Sandbox:
             self._ensure_user()
             for path in protect:
                 if path.resolve() not in (self.root.resolve(), *self.root.resolve().parents):
-                    protect_path(path)
+                    before = protect_path(path)
+                    if before is not None:
+                        self.protected.append((path, before))
         return self
 
     def close(self) -> None:
-        """Stop every process of the agent user and remove the sandbox root (work trees included)."""
-        if not self.root.exists():
-            return
-        if self.refusal is not None:
-            shutil.rmtree(self.root, ignore_errors=True)
-            return
-        self._kill_all()
-        self._priv(["rm", "-rf", "--one-file-system", str(self.root)])
+        """Stop every process of the agent user, remove the sandbox root (work trees included) and give
+        each path :meth:`create` closed its mode back. Safe to call twice."""
+        if self.root.exists():
+            if self.refusal is not None:
+                shutil.rmtree(self.root, ignore_errors=True)
+            else:
+                self._kill_all()
+                self._priv(["rm", "-rf", "--one-file-system", str(self.root)])
+        while self.protected:
+            path, mode = self.protected.pop()
+            with contextlib.suppress(OSError):  # gone, or no longer ours: nothing to give back
+                path.chmod(mode)
 
     def _ensure_user(self) -> None:
         try:
@@ -267,18 +276,18 @@ def processes_of(uid: int) -> list[int]:
     return pids
 
 
-def protect_path(path: Path) -> bool:
-    """Take group and other permissions off ``path`` when it exists and this user owns it; returns
-    True when it did. Symlinks, ``/`` and shared sticky folders (``/tmp``, a HOME of ``/tmp``) are left
-    as they are."""
+def protect_path(path: Path) -> int | None:
+    """Take group and other permissions off ``path`` when it exists and this user owns it; returns its
+    permission bits before (``stat.S_IMODE``, to give back) when it did, else None. Symlinks, ``/`` and
+    shared sticky folders (``/tmp``, a HOME of ``/tmp``) are left as they are."""
     try:
         st = path.lstat()
     except OSError:
-        return False
+        return None
     if st.st_uid != os.getuid() or path.is_symlink() or path.resolve() == Path("/") or st.st_mode & stat.S_ISVTX:
-        return False
+        return None
     path.chmod(st.st_mode & 0o700)
-    return True
+    return stat.S_IMODE(st.st_mode)
 
 
 def _agent_env(env: dict[str, str], exchange: Path | None, xdir: Path, home: Path, tmp: Path, user: str) -> dict[str, str]:
