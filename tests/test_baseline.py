@@ -16,7 +16,7 @@ import pytest
 
 from workorder.audit import Journal
 from workorder.baseline import base_results, gate_baseline, regressions, shortfalls
-from workorder.config import RepoConfig, parse_repo_config
+from workorder.config import RepoConfig
 from workorder.contracts import DoDPacket, Severity
 from workorder.diff import read_diff
 from workorder.gates import GateContext
@@ -298,31 +298,17 @@ def run_order(tmp_path: Path, workspace: Path, python_bin: Path, mode: str, evid
               done_when: tuple[str, ...] = ("subtract(5, 3) == 2",), verify: str = PYTEST):
     """One work order through the loop over the local forge, with a scripted agent in ``mode`` (``pass``
     or ``skip``: also skip the existing test_add) handing back ``evidence``. Returns (state, verdict JSON)."""
-    from workorder.handlers.context import HandlerContext
-    from workorder.loop import LoopDeps
-    from workorder.router import dispatch
-    from workorder.runner import RunnerSpec, scrub_environment
-    from workorder.templates import Templates
+    from test_loop_local import run_loop
 
     agent = tmp_path / "agent.py"
     agent.write_text(AGENT)
     command = " ".join(shlex.quote(p) for p in [sys.executable, str(agent), mode, json.dumps(evidence)])
     body = ("---\nobjective: Add subtract.\nin_scope: ['calc/**', 'tests/**']\ndone_when:\n"
             + "".join(f"  - {json.dumps(d)}\n" for d in done_when) + f"verify: [{json.dumps(verify)}]\nrisk: low\n---\n")
-    env = {"PATH": f"{python_bin}:/usr/bin:/bin", "HOME": str(tmp_path), "GIT_CONFIG_GLOBAL": "/dev/null"}
-    config = parse_repo_config("max_cycles: 1\n")
     forge = LocalForge(tmp_path / "forge", permissions={"alice": "write"})
     forge.open_issue("Add subtract", body, ["wo:ready"], "alice")
-    deps = LoopDeps(forge=forge, git=Git(repo=workspace, env=env), config=config, templates=Templates(),
-                    runner=RunnerSpec(command=command, timeout_s=120, env=scrub_environment(env)),
-                    verify_env=scrub_environment(env), journal=Journal(tmp_path / "runs"), worktrees=tmp_path / "wt",
-                    default_branch="main", base_ref="origin/main")
-    payload = {"action": "labeled", "label": {"name": "wo:ready"},
-               "issue": {"number": 1, "title": "Add subtract", "body": body, "user": {"login": "alice"}},
-               "repository": {"full_name": "o/r", "default_branch": "main"}, "sender": {"login": "alice"}}
-    ctx = HandlerContext(templates=Templates(), config=config, bot_login=forge.bot_login, forge=forge,
-                         loop_deps=lambda: deps)
-    outcome = dispatch("issues", payload, ctx)
+    outcome, forge, _ = run_loop(tmp_path, workspace, python_bin, command, timeout=120, body=body,
+                                 config_text="max_cycles: 1\n", forge=forge)
     verdict = json.loads((tmp_path / "runs" / "1" / "1-review" / "verdict.json").read_text())
     return outcome.state, verdict, forge
 

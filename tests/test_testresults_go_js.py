@@ -4,8 +4,6 @@ workorder.testresults_js), and the base/head comparison they feed (workorder.bas
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
