@@ -230,7 +230,7 @@ def test_multi_line_outputs_use_the_delimiter_syntax():
 # ---- README and CLI drift ----
 
 
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+README = (ROOT / "docs" / "action.md").read_text(encoding="utf-8")  # the action's reference page
 
 
 def _readme_section(title: str) -> str:
@@ -241,7 +241,7 @@ def _readme_section(title: str) -> str:
 
 def test_readme_inputs_table_is_action_yml():
     action = yaml.safe_load((ROOT / "action.yml").read_text())
-    section = _readme_section("### Action inputs and outputs")
+    section = _readme_section("## Action inputs and outputs")
     rows = dict(re.findall(r"^\| `([\w-]+)` \| ([^|]+) \|", section, re.MULTILINE))
     assert set(rows) == set(action["inputs"]), "README inputs table vs action.yml"
     for name, spec in action["inputs"].items():
@@ -253,7 +253,7 @@ def test_readme_inputs_table_is_action_yml():
 
 def test_readme_lists_every_output_and_environment_variable():
     action = yaml.safe_load((ROOT / "action.yml").read_text())
-    section = _readme_section("### Action inputs and outputs")
+    section = _readme_section("## Action inputs and outputs")
     for name in action["outputs"]:
         assert f"`{name}`" in section, f"README lacks the output {name}"
     for step in action["runs"]["steps"]:
