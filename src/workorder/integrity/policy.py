@@ -1,6 +1,6 @@
 """Which file is what (test, code, verify-relevant) and what the work order allows.
 
-Rules (documented in the README's PO gates section):
+Rules (documented in docs/gates.md):
 
 * A file is a *test file* when the repo config's ``test_patterns`` match it (conftest.py is a
   verify-relevant file, not a test file). A test is *collected* only from files its runner collects by
