@@ -10,7 +10,7 @@ import pytest
 import responses
 
 from conftest import FIXTURES, WORK_ORDER, labeled_payload
-from workorder.cli import main
+from workorder.cli.main import main
 
 ISSUES_EXAMPLES = sorted((FIXTURES / "webhooks" / "issues").glob("*.json"))
 OTHER_EXAMPLES = sorted((FIXTURES / "webhooks" / "other").glob("*.json"))
@@ -79,7 +79,7 @@ def test_plan_names_the_branch_and_verify_commands(tmp_path):
 def test_plan_reads_the_repo_config_of_the_default_branch(tmp_path, workspace):
     code, result = dry_run(tmp_path, "issues", labeled_payload(), workspace=workspace)
     steps = {s["step"]: s for s in result["steps"]}
-    assert "workorder.demo_agent" in steps["run_se_runner"]["command"]
+    assert "workorder.demo.agent" in steps["run_se_runner"]["command"]
 
 
 @pytest.mark.parametrize(

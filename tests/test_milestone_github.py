@@ -8,7 +8,7 @@ import responses
 
 from conftest import WORK_ORDER, labeled_payload, load_payload
 from fakegithub import FakeGitHub
-from workorder.github import GitHubForge
+from workorder.github.forge import GitHubForge
 
 
 def blocked_order(*numbers):
@@ -167,7 +167,7 @@ def test_listing_a_2000_issue_milestone_costs_at_most_20_requests():
 def test_dispatch_dry_run_is_a_plan(tmp_path):
     import io
 
-    from workorder.cli import main
+    from workorder.cli.main import main
 
     path = tmp_path / "event.json"
     payload = load_payload("other/workflow_dispatch.none")

@@ -1,0 +1,1 @@
+"""The commands the action runs and the boundary they run behind: proc, gitops, isolation, pythonshim."""
