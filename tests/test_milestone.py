@@ -217,7 +217,7 @@ def test_the_milestone_agent_never_hands_back_compiled_files(tmp_path, monkeypat
     """An installed (not editable) workorder has __pycache__ beside the prepared solutions."""
     import shutil
 
-    from workorder.demo.run import milestone_agent
+    from workorder.demo import milestone_agent
 
     solutions = tmp_path / "solutions"
     shutil.copytree(milestone_agent.SOLUTIONS / "1", solutions / "1")

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from conftest import TOKEN, labeled_payload
-from workorder.cli.main import handle as handle_module
+from workorder.cli import handle as handle_module
 from workorder.cli.main import main
 from workorder.cli.settings import HandleSettings
 
