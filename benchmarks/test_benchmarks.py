@@ -13,8 +13,9 @@ from pathlib import Path
 from workorder.contracts.config import RepoConfig
 from workorder.contracts.packet import DoDPacket
 from workorder.evidence.diff import AddedLine, ChangedFile, Diff
-from workorder.gates.core import GateContext, run_gates
-from workorder.evidence.verify import VerifyRun
+from workorder.gates import run_gates
+from workorder.gates.context import GateContext
+from workorder.evidence.testresults_model import VerifyRun
 from workorder.contracts.workorder import WorkOrder
 
 

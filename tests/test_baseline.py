@@ -15,11 +15,11 @@ from types import SimpleNamespace
 import pytest
 
 from workorder.loop.audit import Journal
-from workorder.gates.baseline import base_results, gate_baseline, regressions, shortfalls
+from workorder.gates.baseline import gate_baseline, regressions, shortfalls
 from workorder.contracts.config import RepoConfig
 from workorder.contracts.packet import DoDPacket, Severity
 from workorder.evidence.diff import read_diff
-from workorder.gates.core import GateContext
+from workorder.gates.context import GateContext
 from workorder.shell.gitops import Git
 from workorder.local.forge import LocalForge
 from workorder.evidence.testresults import (
@@ -33,6 +33,7 @@ from workorder.evidence.testresults import (
 )
 from workorder.evidence.verify import run_verify_commands
 from workorder.contracts.workorder import WorkOrder
+from workorder.loop.base_run import base_results
 
 PYTEST = "python -m pytest -q -p no:cacheprovider tests"
 UNITTEST_V = "python -m unittest discover -v -s tests -t ."

@@ -13,12 +13,12 @@ from workorder.contracts.config import RepoConfig
 from workorder.contracts.packet import CriterionEvidence, DoDPacket, Severity, parse_dod_packet
 from workorder.evidence.diff import AddedLine, ChangedFile, Diff
 from workorder.gates.criteria import evidence_table, gate_evidence, names_criterion
-from workorder.gates.core import GateContext
+from workorder.gates.context import GateContext
 from workorder.presets.schemas import DOD_OUTPUT_SCHEMA
 from workorder.inputs.problems import InvalidInput
 from workorder.templates import Templates
 from workorder.evidence.testresults import CommandResults, TestCase, TestResults
-from workorder.evidence.verify import VerifyRun
+from workorder.evidence.testresults_model import VerifyRun
 from workorder.contracts.workorder import WorkOrder
 
 ORDER = WorkOrder(objective="x", in_scope=["**"], done_when=["subtract works", "The tests cover it."])

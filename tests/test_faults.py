@@ -35,7 +35,7 @@ MATRIX: Counter = Counter()
 def no_waiting(monkeypatch):
     """Retries sleep through a no-op: the matrix never waits for a backoff or a rate-limit reset."""
     slept: list[float] = []
-    monkeypatch.setattr("workorder.github.forge.default_sleep", slept.append)
+    monkeypatch.setattr("workorder.github.retry.default_sleep", slept.append)
     return slept
 
 

@@ -10,9 +10,10 @@ from workorder.contracts.config import RepoConfig, parse_repo_config
 from workorder.contracts.packet import CommandRun, DoDPacket, Severity, verdict_for
 from workorder.evidence.diff import AddedLine, ChangedFile, Diff, parse_added_lines, parse_name_status
 from workorder.gates.criteria import gate_evidence
-from workorder.gates.core import GATES, GateContext
-from workorder.gates.core import run_gates as run_all_gates
-from workorder.evidence.verify import VerifyRun
+from workorder.gates import GATES
+from workorder.gates import run_gates as run_all_gates
+from workorder.gates.context import GateContext
+from workorder.evidence.testresults_model import VerifyRun
 from workorder.contracts.workorder import WorkOrder
 
 ORDER = WorkOrder(objective="x", in_scope=["calc/**", "tests/**"], out_of_scope=["calc/legacy/**"],

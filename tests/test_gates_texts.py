@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workorder.gates.core import finding_text
+from workorder.gates.context import finding_text
 from workorder.shell.isolation import IsolationUnavailable, unavailable
 
 # kind -> (facts, the text the f-string of workorder.gates.core / workorder.gates.risk produced for them)

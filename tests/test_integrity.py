@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from workorder.contracts.config import RepoConfig
 from workorder.contracts.packet import DoDPacket, Severity
 from workorder.evidence.diff import AddedLine, ChangedFile, Diff
-from workorder.gates.core import GATES, GateContext
+from workorder.gates import GATES
+from workorder.gates.context import GateContext
 from workorder.gates.integrity import RULES, gate_test_integrity
 from workorder.gates.integrity.code_gates import gate_code
 from workorder.gates.integrity.policy import Policy, is_collected, verify_file_kind
@@ -254,7 +255,7 @@ def test_renaming_tests_never_fails_and_dropping_one_always_does(old, new, drop)
 ])
 def test_verify_run_that_exits_0_with_failing_tests_is_masked(exit_code, output, found):
     from workorder.gates.integrity.verify_run import gate_verify_output
-    from workorder.evidence.verify import VerifyRun
+    from workorder.evidence.testresults_model import VerifyRun
 
     findings = gate_verify_output([VerifyRun(cmd="make test", exit_code=exit_code, duration_s=1, output_tail=output)])
     assert bool(findings) is found

@@ -14,7 +14,7 @@ from workorder.contracts.config import parse_repo_config
 from workorder.shell.gitops import Git
 from workorder.handlers.context import HandlerContext
 from workorder.local.forge import LocalForge
-from workorder.loop.engine import LoopDeps
+from workorder.loop.deps import LoopDeps
 from workorder.handlers.router import dispatch
 from workorder.agents.runner import RunnerSpec, scrub_environment
 from workorder.templates import Templates

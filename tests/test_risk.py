@@ -12,12 +12,12 @@ from test_loop_local import run_loop
 from workorder.contracts.config import parse_repo_config
 from workorder.contracts.packet import Severity, Verdict
 from workorder.evidence.diff import AddedLine, ChangedFile
-from workorder.gates.core import GATES, run_gates
+from workorder.gates import GATES, run_gates
 from workorder.loop.publisher import Publisher
 from workorder.gates.risk import TIERS, gate_risk, human_approval_required
 from workorder.loop.state import State, TrackingState
 from workorder.templates import Templates
-from workorder.evidence.verify import VerifyRun
+from workorder.evidence.testresults_model import VerifyRun
 
 REVIEWER = parse_repo_config("reviewer:\n  preset: command\n  command: ./review\n")
 HIGH = ORDER.model_copy(update={"risk": "high"})

@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 from agents.cli_install import go_executable
 from test_baseline import commit
 from workorder.loop.audit import Journal
-from workorder.gates.baseline import base_results, gate_baseline, regressions, shortfalls
+from workorder.gates.baseline import gate_baseline, regressions, shortfalls
 from workorder.contracts.config import RepoConfig
 from workorder.contracts.packet import DoDPacket
 from workorder.evidence.diff import read_diff
-from workorder.gates.core import GateContext
+from workorder.gates.context import GateContext
 from workorder.shell.gitops import Git
 from workorder.evidence.testresults import (
     CommandResults,
@@ -31,6 +31,7 @@ from workorder.evidence.testresults_go import read_go_output
 from workorder.evidence.testresults_js import read_js_output
 from workorder.evidence.verify import run_verify_commands
 from workorder.contracts.workorder import WorkOrder
+from workorder.loop.base_run import base_results
 
 # `go test ./...` with GOFLAGS=-v (go1.19), as it prints it: a package without tests, then one with a
 # subtest (its name's space becomes "_"), a skip, a failure; then a second package that passes.

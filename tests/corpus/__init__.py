@@ -25,10 +25,10 @@ from pydantic import BaseModel, Field
 from workorder.contracts.config import RepoConfig
 from workorder.contracts.packet import DoDPacket, Finding, verdict_for
 from workorder.evidence.diff import read_diff
-from workorder.gates.core import GateContext
+from workorder.gates.context import GateContext
 from workorder.shell.gitops import Git
 from workorder.gates.integrity import gate_test_integrity
-from workorder.evidence.verify import VerifyRun
+from workorder.evidence.testresults_model import VerifyRun
 from workorder.contracts.workorder import WorkOrder
 
 HERE = Path(__file__).parent

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, TextIO
 from .settings import HandleSettings
 
 if TYPE_CHECKING:
-    from .handle import Trusted
+    from ..contracts.defaultbranch import Trusted
     from ..handlers.context import HandlerContext
-    from ..loop.engine import LoopDeps
+    from ..loop.deps import LoopDeps
 
 
 def handler_context(settings: HandleSettings, trusted: Trusted, secrets: tuple[str, ...], out: TextIO) -> HandlerContext:
@@ -45,11 +45,10 @@ def loop_deps(settings: HandleSettings, trusted: Trusted, secrets: tuple[str, ..
     """The loop's dependencies: forges, git, the runner spec with its scrubbed environment (the agent's
     key exported under the names its CLI reads), verify and reviewer environments, the journal."""
     from ..loop.audit import Journal
-    from .main import ConsoleReporter
+    from .console import ConsoleReporter
     from ..github.forge import GitHubForge
-    from .handle import agent_key_names
-    from ..loop.engine import LoopDeps
-    from ..presets import agent_environment
+    from ..loop.deps import LoopDeps
+    from ..presets import agent_environment, agent_key_names
     from ..agents.runner import RunnerSpec, scrub_environment
 
     cfg, base = trusted.config, settings.environ

@@ -21,12 +21,12 @@ import yaml
 
 from ..contracts.config import CONFIG_PATH, RepoConfig, parse_repo_config
 from ..inputs.problems import InvalidInput
+from ..loop.state import STATUS_CONTEXT
 
 if TYPE_CHECKING:
     from ..templates import Templates
 
 Status = Literal["ok", "miss", "warn", "skip"]
-STATUS_CONTEXT = "workorder/verdict"
 NEEDED_TRIGGERS = {"issues": "labeled", "issue_comment": "created", "pull_request_review": "submitted",
                    "pull_request_target": "synchronize"}
 NEEDED_WRITE = ("contents", "issues", "pull-requests", "statuses")
@@ -327,7 +327,7 @@ def _check_protection(probe: RepoProbe, branch: str) -> Check:
 
 def secrets_named(config: RepoConfig) -> list[str]:
     """The secret names the config relies on: the runner's and reviewer's key variables and extra env."""
-    from .handle import agent_key_names
+    from ..presets import agent_key_names
 
     names = [*agent_key_names(config.runner.preset, config.runner.api_key_env, config.runner.env)]
     if config.reviewer.preset != "none":

@@ -7,16 +7,16 @@ with a clear message in the outputs (decision ``error``), never a traceback.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TextIO
 
 from ..contracts.config import RepoConfig
+from ..contracts.defaultbranch import Trusted
 from ..shell.gitops import Git, basic_auth_header
 from ..handlers.outcome import Outcome
-from ..inputs.problems import Problem
 from ..agents.runner import redact
+from ..presets import agent_key_names
 from .settings import HandleSettings
 from ..templates import Templates
 
@@ -34,23 +34,6 @@ def cli_message(kind: str, **facts: object) -> str:
     """The command line's message ``kind``: ``templates/cli_message.txt.j2`` rendered whole with ``facts``,
     without its line end. Raises ``jinja2.UndefinedError`` for an unknown kind or a missing fact (a bug)."""
     return _templates().render("cli_message.txt.j2", kind=kind, **facts).removesuffix("\n")
-
-
-@dataclass(frozen=True)
-class Trusted:
-    """What the run trusts, all from the default branch: config (action inputs applied), templates,
-    the config's problems, the ref it was read at, the team rules; plus the checkout ``git``."""
-
-    git: Git
-    is_repo: bool
-    config: RepoConfig
-    templates: Templates
-    problems: list[Problem]
-    base_ref: str
-    default_branch: str
-    repository: str
-    rules: str | None = None
-    rules_path: str | None = None
 
 
 def read_payload(settings: HandleSettings) -> Any:
@@ -107,15 +90,6 @@ def apply_action_inputs(config: RepoConfig, preset: str, version: str) -> RepoCo
     if not updates:
         return config
     return config.model_copy(update={"runner": config.runner.model_copy(update=updates)})
-
-
-def agent_key_names(preset: str, api_key_env: str | None, extra: list[str]) -> list[str]:
-    """Environment variable names an agent gets: its API key variable (configured, else the preset's
-    default) and the extra names configured. Nothing else of the action's environment."""
-    from ..presets import key_source
-
-    key = key_source(preset, api_key_env)
-    return [*extra, *([key] if key else [])]
 
 
 def secrets_of(settings: HandleSettings, config: RepoConfig) -> tuple[str, ...]:

@@ -140,7 +140,7 @@ def verdict_ruleset() -> dict[str, Any]:
     """The body of ``POST /repos/{owner}/{repo}/rulesets`` (docs.github.com/en/rest/repos/rules) for a
     ruleset named :data:`RULESET_NAME` that makes the default branch (``~DEFAULT_BRANCH``) require the
     commit status ``workorder/verdict`` (not strict: the branch need not be up to date)."""
-    from .doctor import STATUS_CONTEXT
+    from ..loop.state import STATUS_CONTEXT
 
     return {"name": RULESET_NAME, "target": "branch", "enforcement": "active",
             "conditions": {"ref_name": {"include": ["~DEFAULT_BRANCH"], "exclude": []}},

@@ -60,3 +60,20 @@ def read_default_branch(git: Git, default_branch: str, ref: str | None = None) -
     rules = git.show_file(ref, rules_path)[:MAX_RULES_CHARS] if rules_path else None
     return DefaultBranchFiles(ref=ref, config=config, templates=templates, problems=problems, rules=rules,
                               rules_path=rules_path)
+
+
+@dataclass(frozen=True)
+class Trusted:
+    """What the run trusts, all from the default branch: config (action inputs applied), templates,
+    the config's problems, the ref it was read at, the team rules; plus the checkout ``git``."""
+
+    git: Git
+    is_repo: bool
+    config: RepoConfig
+    templates: Templates
+    problems: list[Problem]
+    base_ref: str
+    default_branch: str
+    repository: str
+    rules: str | None = None
+    rules_path: str | None = None

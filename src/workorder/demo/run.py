@@ -19,7 +19,7 @@ from ..contracts.defaultbranch import read_default_branch
 from ..shell.gitops import Git
 from ..handlers.context import HandlerContext
 from ..local.forge import LocalForge
-from ..loop.engine import LoopDeps
+from ..loop.deps import LoopDeps
 from ..handlers.outcome import Outcome
 from ..shell.pythonshim import write_python_shim
 from ..handlers.router import dispatch

@@ -39,7 +39,7 @@ from .testresults_model import (
 )
 
 if TYPE_CHECKING:
-    from .verify import VerifyRun
+    from .testresults_model import VerifyRun
 
 __all__ = ["CommandResults", "Outcome", "TestCase", "TestResults", "collect_results", "normalise_test_id",
            "read_junit", "read_log", "read_unittest_output", "report_env"]

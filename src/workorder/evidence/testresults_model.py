@@ -73,3 +73,21 @@ def normalise_test_id(ref: str) -> str:
     if "/" in head or head.endswith(".py") or len(names) > 1:
         head = re.sub(r"\.py$", "", head).replace("/", ".")
     return ".".join([head, *names[1:]]) + bracket + params
+
+
+class VerifyRun(BaseModel):
+    """One verify command as the action ran it.
+
+    exit_code is None when it timed out; duration_s in seconds; output_tail is the end of its output.
+    """
+
+    cmd: str
+    exit_code: int | None
+    duration_s: float
+    timed_out: bool = False
+    output_tail: str = Field(default="", repr=False)
+
+    @property
+    def passed(self) -> bool:
+        """True when it exited 0 within its timeout."""
+        return self.exit_code == 0 and not self.timed_out

@@ -5,31 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, Field
-
 from ..shell.proc import run_shell
 from .testresults import report_env
+from .testresults_model import VerifyRun
 
 if TYPE_CHECKING:
     from ..shell.isolation import Sandbox
-
-
-class VerifyRun(BaseModel):
-    """One verify command as the action ran it.
-
-    exit_code is None when it timed out; duration_s in seconds; output_tail is the end of its output.
-    """
-
-    cmd: str
-    exit_code: int | None
-    duration_s: float
-    timed_out: bool = False
-    output_tail: str = Field(default="", repr=False)
-
-    @property
-    def passed(self) -> bool:
-        """True when it exited 0 within its timeout."""
-        return self.exit_code == 0 and not self.timed_out
 
 
 # Python neither reads nor writes bytecode in the work tree during the action's own verify run: a

@@ -7,58 +7,14 @@ the work tree. The DoD packet is only ever compared against that evidence.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
-from .baseline import gate_baseline
-from ..contracts.config import RepoConfig
-from ..contracts.packet import DoDPacket, Finding, Severity
-from ..evidence.diff import Diff
-from .criteria import gate_evidence
+from ..contracts.packet import Finding, Severity
 from ..inputs.globs import compile_globs
-from .integrity import gate_test_integrity
-from .risk import gate_risk
-from ..templates import Templates
-from ..evidence.testresults import TestResults
-from ..evidence.verify import VerifyRun
-from ..contracts.workorder import WorkOrder
-
-
-@dataclass(frozen=True)
-class GateContext:
-    """Everything a gate may look at: the order, the config, and the action's own evidence."""
-
-    work_order: WorkOrder
-    config: RepoConfig
-    diff: Diff
-    verify_runs: list[VerifyRun]
-    packet: DoDPacket
-    worktree: Path
-    reverted: tuple[str, ...] = ()  # protected paths the agent changed and the action reverted before pushing
-    test_results: TestResults | None = None  # per-test results of verify_runs (workorder.evidence.testresults); None: not read
-    baseline_results: TestResults | None = None  # the same verify commands' results on the base commit
-
-
-Gate = Callable[[GateContext], list[Finding]]
+from .context import GateContext, finding_text
 
 
 def _last_lines(text: str, count: int = 15) -> str:
     return "\n".join(text.rstrip().splitlines()[-count:])
-
-
-@lru_cache(maxsize=1)
-def _templates() -> Templates:
-    return Templates()
-
-
-def finding_text(kind: str, **facts: object) -> str:
-    """The message of a gate finding: ``templates/gate_finding.txt.j2`` rendered with ``kind`` (which picks the
-    sentence) and ``facts`` (``path``, ``cmd``, ``exit_code``, ``timed_out``, ``pattern``, ``risk``), returned
-    exactly as rendered without its final newline (values are quoted as they are, whitespace and all).
-    Raises ``jinja2.UndefinedError`` for an unknown kind or a missing fact (a bug, not input)."""
-    return _templates().render("gate_finding.txt.j2", kind=kind, **facts).removesuffix("\n")
 
 
 def gate_scope(ctx: GateContext) -> list[Finding]:
@@ -230,29 +186,3 @@ def gate_tests_changed(ctx: GateContext) -> list[Finding]:
     ]
 
 
-# The gates, in the order their findings are reported.
-GATES: tuple[Gate, ...] = (
-    gate_scope,
-    gate_verify,
-    gate_baseline,
-    gate_test_integrity,
-    gate_dependencies,
-    gate_empty_diff,
-    gate_placeholders,
-    gate_dod_claims,
-    gate_evidence,
-    gate_action_packet,
-    gate_tests_changed,
-    gate_risk,
-)
-
-
-def run_gates(ctx: GateContext, gates: tuple[Gate, ...] = GATES) -> list[Finding]:
-    """Run every gate on ``ctx``; returns all findings, BLOCKERs first, then MAJOR, then MINOR."""
-    return order_findings([f for gate in gates for f in gate(ctx)])
-
-
-def order_findings(findings: list[Finding]) -> list[Finding]:
-    """``findings`` sorted BLOCKERs first, then MAJOR, then MINOR (stable within a severity)."""
-    order = {Severity.BLOCKER: 0, Severity.MAJOR: 1, Severity.MINOR: 2}
-    return sorted(findings, key=lambda f: order[f.severity])

@@ -21,7 +21,7 @@ from ..contracts.packet import CriterionEvidence, EvidenceRow, Finding, Severity
 from ..templates import Templates
 
 if TYPE_CHECKING:
-    from .core import GateContext
+    from .context import GateContext
 
 _TEXT = Templates()
 MAX_ROWS = 40  # rows of the review's evidence table

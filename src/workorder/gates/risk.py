@@ -19,7 +19,7 @@ from ..inputs.globs import compile_globs
 from ..contracts.workorder import WorkOrder
 
 if TYPE_CHECKING:
-    from .core import GateContext
+    from .context import GateContext
     from ..templates import Templates
 
 

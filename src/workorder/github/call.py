@@ -17,7 +17,7 @@ from github import GithubException
 from ..contracts.forge import ForgeError
 
 if TYPE_CHECKING:
-    from .forge import WorkorderRetry
+    from .retry import WorkorderRetry
 
 
 def failure_kind(status: int | None, headers: dict[str, str] | None, message: str) -> str:

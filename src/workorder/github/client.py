@@ -15,7 +15,7 @@ from .call import call
 from .records import next_link
 
 if TYPE_CHECKING:
-    from .forge import WorkorderRetry
+    from .retry import WorkorderRetry
 
 
 class GitHubClient:

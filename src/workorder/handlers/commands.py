@@ -14,7 +14,7 @@ from .slash import ParsedCommand
 from ..contracts.packet import Verdict
 from ..contracts.forge import Comment, Issue
 from ..loop.state import STARTABLE, TRANSITIONS, Handoff, State
-from ..loop.engine import STATUS_CONTEXT
+from ..loop.state import STATUS_CONTEXT
 from .route import LOOP_VERBS
 from .session import Session, run_work_order
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..contracts.config import RepoConfig
 from ..contracts.forge import Forge, ForgeError, permission_at_least
-from ..loop.engine import LoopDeps
+from ..loop.deps import LoopDeps
 from .outcome import Outcome
 from ..inputs.problems import Problem
 from ..templates import Templates

@@ -19,7 +19,8 @@ from ..loop.audit import Journal, Reporter
 from ..shell.gitops import Git
 from .forge import LocalForge
 from .plan import STATE_DIR, LocalRunError, ensure_excluded, plan_milestone
-from ..loop.engine import LoopDeps, WorkOrderLoop
+from ..loop.deps import LoopDeps
+from ..loop.engine import WorkOrderLoop
 from ..contracts.milestone import IssueFile, Ordering
 from ..agents.runner import RunnerSpec, scrub_environment
 from ..loop.state import LabelNames, State

@@ -7,68 +7,28 @@ anywhere can be resumed from the hidden state by the next run.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 
-from .audit import Journal
+from .deps import LoopDeps
 from .budgets import RunBudget
-from ..contracts.config import RepoConfig
 from ..contracts.packet import Severity
 from .convergence import converge, handoff_with
 from ..evidence.diff import read_diff
-from ..contracts.forge import Forge, ForgeError, Issue
+from ..gates import PUSHED_HEAD_GATES
+from ..contracts.forge import ForgeError, Issue
 from ..shell.gitops import Git, GitError
-from ..shell.isolation import Sandbox
 from .stops import boundary_failure, error_failure
 from .verdict import VerdictStep
 from .phases import PhaseContext, Stopped
-from .po_review import PUSHED_HEAD_GATES, pushed_head_packet
-from .publisher import STATUS_CONTEXT, Publisher
-from ..agents.runner import RunnerSpec
+from .po_review import pushed_head_packet
+from .publisher import Publisher
 from .se_phase import SePhase, handoff_of
 from .start import branch_name, initial_state, is_resumable
-from .state import Handoff, PhaseRecord, State, TrackingState
-from ..templates import Templates
+from .state import STATUS_CONTEXT, Handoff, PhaseRecord, State, TrackingState
 from .tracking import Tracker
 from ..contracts.workorder import WorkOrder
 from .worktree import WorkTrees
 
-__all__ = ["STATUS_CONTEXT", "LoopDeps", "WorkOrderLoop", "branch_name", "is_resumable"]
-
-
-@dataclass(frozen=True)
-class LoopDeps:
-    """What the loop runs with. Built by the entry point (Action, CLI or demo).
-
-    forge: where labels, comments, PRs, reviews and statuses go. review_forge: a second identity for
-    reviews (a distinct PO account may request changes); None posts reviews through ``forge`` as
-    COMMENT. git: the checkout of the default branch, whose ``base_ref`` (default HEAD) is where
-    new work branches start; default_branch is the pull request base. worktrees: folder for the per-issue work trees.
-    verify_env: the scrubbed environment of verify commands. secrets: strings redacted from anything
-    posted. run_url: link to this workflow run, if any.
-    """
-
-    forge: Forge
-    git: Git
-    config: RepoConfig
-    templates: Templates
-    runner: RunnerSpec
-    verify_env: dict[str, str]
-    journal: Journal
-    worktrees: Path
-    default_branch: str = "main"
-    base_ref: str = "HEAD"
-    review_forge: Forge | None = None
-    run_url: str | None = None
-    secrets: tuple[str, ...] = field(default=(), repr=False)
-    rules: str | None = None  # the team's rules file text (AGENTS.md, …) from the default branch
-    push: bool = True  # False for local runs: branches stay local (no remote is asked or written)
-    rules_path: str | None = None
-    reviewer_env: dict[str, str] = field(default_factory=dict, repr=False)
-    clock: Callable[[], float] = time.monotonic
-    sandbox: Sandbox | None = None  # the credential boundary of runner, reviewer and verify; None: none
+__all__ = ["WorkOrderLoop", "branch_name", "is_resumable"]
 
 
 class WorkOrderLoop:

@@ -17,11 +17,11 @@ from ..evidence.diff import Diff
 from ..contracts.forge import Issue
 from ..presets import Usage
 from .state import Handoff, State, TrackingState
-from ..evidence.verify import VerifyRun
+from ..evidence.testresults_model import VerifyRun
 from ..contracts.workorder import WorkOrder
 
 if TYPE_CHECKING:
-    from .engine import LoopDeps
+    from .deps import LoopDeps
 
 
 @dataclass(frozen=True)

@@ -9,21 +9,14 @@ and publishing are the loop's.
 
 from __future__ import annotations
 
-from ..gates.baseline import observe_tests
 from ..contracts.packet import DoDPacket, Finding, Severity, Verdict, verdict_for
 from ..evidence.diff import Diff, read_diff, read_patch
 from ..gates.criteria import evidence_table
-from ..gates.core import (
-    GATES,
-    GateContext,
-    gate_action_packet,
-    gate_dod_claims,
-    gate_empty_diff,
-    order_findings,
-    run_gates,
-)
+from ..gates import GATES, order_findings, run_gates
+from ..gates.context import GateContext
 from ..shell.gitops import Git
 from ..evidence.impact import measure_impact
+from .base_run import observe_tests
 from .phases import PhaseContext, Reviewed
 from ..agents.reviewer import run_llm_reviewer
 from ..agents.runner import redact
@@ -31,8 +24,6 @@ from .state import PhaseRecord, Publication, TrackingState
 from ..evidence.verify import run_verify_commands
 
 MAX_REVIEW_DIFF = 60_000  # characters of the diff put into the LLM review prompt
-# commits a person pushed: no gate that judges the agent's DoD packet or an empty diff
-PUSHED_HEAD_GATES = tuple(g for g in GATES if g not in (gate_dod_claims, gate_empty_diff, gate_action_packet))
 
 
 def pushed_head_packet(diff: Diff) -> DoDPacket:

@@ -22,12 +22,11 @@ from ..contracts.config import RepoConfig
 from ..contracts.packet import Verdict
 from ..contracts.forge import Forge, ForgeError, Issue, ReviewComment
 from ..gates.risk import human_approval_required
-from .state import Publication, State, TrackingState
+from .state import STATUS_CONTEXT, Publication, State, TrackingState
 from ..templates import Templates
 from .tracking import Tracker
 from ..contracts.workorder import WorkOrder
 
-STATUS_CONTEXT = "workorder/verdict"
 MAX_INLINE_COMMENTS = 30
 REVIEW_MARKER = "<!-- workorder:review {issue} cycle={cycle} head={head} -->"
 

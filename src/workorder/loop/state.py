@@ -16,7 +16,9 @@ from ..contracts.packet import DoDPacket, Finding, RunnerQuestion, Verdict
 from ..evidence.impact import Impact
 from ..presets import Usage
 from ..inputs.problems import InvalidInput
-from ..evidence.verify import VerifyRun
+from ..evidence.testresults_model import VerifyRun
+
+STATUS_CONTEXT = "workorder/verdict"  # the commit status that gates the merge
 
 
 class State(StrEnum):

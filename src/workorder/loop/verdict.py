@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..contracts.packet import DoDPacket, Verdict
-from ..gates.core import GATES
+from ..gates import GATES
 from ..shell.gitops import Git
 from .phases import PhaseContext
 from .po_review import PoReview
-from .publisher import STATUS_CONTEXT, Publisher
+from .publisher import Publisher
+from .state import STATUS_CONTEXT
 from .state import Publication, State, TrackingState
 
 

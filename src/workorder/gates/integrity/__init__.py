@@ -23,7 +23,7 @@ from .verify_run import gate_verify_output
 from .verify_gates import gate_config_changed, gate_masked, gate_suppressions, gate_thresholds
 
 if TYPE_CHECKING:
-    from ..core import GateContext
+    from ..context import GateContext
 
 __all__ = ["RULES", "gate_test_integrity"]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from ...contracts.packet import Finding
-from ...evidence.verify import VerifyRun
+from ...evidence.testresults_model import VerifyRun
 from .report import finding
 
 # summary lines test runners print when tests failed: pytest, unittest, jest, vitest, mocha, go test
