@@ -77,7 +77,8 @@ def shared_dir():
 def test_a_passwordless_sudo_user_runs_the_agent_as_another_user_that_finds_no_token(runner_user, shared_dir):
     shared = shared_dir
     (shared / "workorder" / "shell").mkdir(parents=True)
-    for name in ("__init__.py", "shell/__init__.py", "shell/isolation.py", "shell/proc.py"):
+    for name in ("__init__.py", "shell/__init__.py", "shell/gitops.py", "shell/isolation.py", "shell/proc.py",
+                 "shell/pythonshim.py"):
         shutil.copy(SRC / name, shared / "workorder" / name)
     (shared / "phase.py").write_text(PHASE)
     exchange = shared / "exchange"

@@ -11,6 +11,7 @@ each one fails when its rule is broken.
 from __future__ import annotations
 
 import ast
+import importlib
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -188,6 +189,15 @@ def test_no_import_circles_between_modules():
 def test_stdlib_only_faces_are_docstring_only(face):
     tree = ast.parse((SRC / "workorder" / face / "__init__.py").read_text(encoding="utf-8"))
     assert len(tree.body) == 1 and isinstance(tree.body[0], ast.Expr), f"{face}/__init__.py must hold only a docstring"
+
+
+FACES = ("agents", "cli", "contracts", "evidence", "gates", "github", "local", "loop", "presets", "shell", "templates")
+
+
+@pytest.mark.parametrize("face", FACES)
+def test_every_name_a_face_exports_is_there(face):
+    module = importlib.import_module(f"workorder.{face}")
+    assert module.__all__ and all(getattr(module, name) is not None for name in module.__all__)
 
 
 # ---- the checks can fail ----------------------------------------------------------------------------------

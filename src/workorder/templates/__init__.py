@@ -11,6 +11,8 @@ import json
 
 import jinja2
 
+__all__ = ["OVERRIDE_DIR", "Templates"]
+
 OVERRIDE_DIR = ".github/workorder/templates"
 
 
