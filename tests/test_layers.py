@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.util
+import re
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -198,6 +200,18 @@ FACES = ("agents", "cli", "contracts", "evidence", "gates", "github", "local", "
 def test_every_name_a_face_exports_is_there(face):
     module = importlib.import_module(f"workorder.{face}")
     assert module.__all__ and all(getattr(module, name) is not None for name in module.__all__)
+
+
+def test_every_module_a_shipped_file_runs_with_python_m_exists():
+    """``python -m workorder.X`` in the action, the example configs, the templates, the code and the docs names a
+    module that is there (a move that misses one leaves, say, the example milestone's agent unrunnable)."""
+    root = SRC.parent
+    files = [root / "action.yml", root / "README.md", *root.joinpath("examples").rglob("*"), *(SRC / "workorder").rglob("*")]
+    named = {m for f in files if f.is_file() and f.suffix in {".py", ".yml", ".yaml", ".md", ".j2", ""}
+             for m in re.findall(r"-m (workorder[\w.]*)", f.read_text(encoding="utf-8", errors="replace"))}
+    assert "workorder.demo.milestone_agent" in named
+    missing = sorted(m.rstrip(".") for m in named if importlib.util.find_spec(m.rstrip(".")) is None)
+    assert missing == []
 
 
 # ---- the checks can fail ----------------------------------------------------------------------------------
