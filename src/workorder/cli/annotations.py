@@ -121,7 +121,7 @@ def format_outputs(outputs: Mapping[str, str], delimiter: str | None = None) -> 
 
 
 class PhaseGroups:
-    """Wraps a loop reporter (``reporter(event, data)``, e.g. :class:`workorder.cli.main.ConsoleReporter`)
+    """Wraps a loop reporter (``reporter(event, data)``, e.g. :class:`workorder.cli.console.ConsoleReporter`)
     so that each phase's lines fold in the Actions log: a ``::group::`` opens at ``runner.start`` (the
     SE runner's dev or fix phase), at the first ``verify`` of a review, and at ``push`` (publishing);
     the open group closes before the next one and at ``loop.end``/``loop.error``. Writes to ``stream``

@@ -63,7 +63,7 @@ def _templates() -> Templates:
 
 def _message(kind: str, risk: str) -> str:
     """``templates/gate_finding.txt.j2`` for ``kind`` and ``risk``, as rendered, without the final newline
-    (the same rendering as :func:`workorder.gates.core.finding_text`, which this module cannot import)."""
+    (the same rendering as :func:`workorder.gates.context.finding_text`)."""
     return _templates().render("gate_finding.txt.j2", kind=kind, risk=risk).removesuffix("\n")
 
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 class GitHubClient:
     """The base of the forge's parts: ``_gh`` (PyGithub's client), ``_repo`` (the lazy repository),
-    ``repository`` (``owner/name``) and ``retry`` (the run's :class:`workorder.github.forge.WorkorderRetry`),
+    ``repository`` (``owner/name``) and ``retry`` (the run's :class:`workorder.github.retry.WorkorderRetry`),
     all set by :class:`workorder.github.forge.GitHubForge`."""
 
     _gh: Github
