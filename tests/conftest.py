@@ -15,7 +15,7 @@ import pytest
 import responses
 
 from fakegithub import FakeGitHub
-from workorder.cli.main import main as cli_main
+from workorder.cli import main as cli_main
 from workorder.demo.run import build_demo_repo, git_env
 from workorder.shell.pythonshim import write_python_shim
 

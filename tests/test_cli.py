@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from workorder.cli.main import main
+from workorder.cli import main
 
 ROOT = Path(__file__).parent.parent
 EXAMPLES = ROOT / "examples"
@@ -88,7 +88,7 @@ def test_demo_refuses_a_folder_that_is_not_empty(tmp_path, capsys):
 
 
 def test_console_script_starts_without_importing_pygithub():
-    code = "import sys; from workorder.cli.main import main; main(['--version']) if False else None; print('github' in sys.modules)"
+    code = "import sys; from workorder.cli import main; main(['--version']) if False else None; print('github' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
 
@@ -96,7 +96,7 @@ def test_console_script_starts_without_importing_pygithub():
 def test_version_loads_neither_pydantic_nor_jinja2():
     """Start-up is a feature of an Action: building the parser and printing the version imports no
     schema or template library (they cost ~100 ms; measured with python -X importtime)."""
-    code = ("import sys\nfrom workorder.cli.main import main\ntry:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
+    code = ("import sys\nfrom workorder.cli import main\ntry:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
             "print(sorted(m for m in ('pydantic', 'jinja2', 'yaml', 'github') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip().endswith("[]"), result.stdout

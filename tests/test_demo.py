@@ -10,7 +10,7 @@ import shlex
 import sys
 
 from test_loop_local import run_loop, tracking_body
-from workorder.cli.main import main
+from workorder.cli import main
 from workorder.demo.run import WORK_ORDER
 from workorder.loop.state import State
 

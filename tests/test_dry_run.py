@@ -10,7 +10,7 @@ import pytest
 import responses
 
 from conftest import FIXTURES, WORK_ORDER, labeled_payload
-from workorder.cli.main import main
+from workorder.cli import main
 
 ISSUES_EXAMPLES = sorted((FIXTURES / "webhooks" / "issues").glob("*.json"))
 OTHER_EXAMPLES = sorted((FIXTURES / "webhooks" / "other").glob("*.json"))

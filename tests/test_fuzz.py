@@ -42,7 +42,7 @@ from conftest import FIXTURES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workorder.cli.main import main
+from workorder.cli import main
 from workorder.handlers.slash import ParsedCommand, parse_commands
 from workorder.contracts.config import RepoConfig, parse_repo_config
 from workorder.contracts.packet import parse_dod_packet, parse_verdict

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from workorder.cli.main import main
+from workorder.cli import main
 from workorder.demo.run import git_env
 from workorder.shell.isolation import detect_privilege
 

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from workorder.cli.main import main
+from workorder.cli import main
 from workorder.demo.run import build_milestone_repo, git_env
 from workorder.local.run import _cleanup_worktree, run_milestone
 from workorder.shell.gitops import Git

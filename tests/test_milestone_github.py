@@ -167,7 +167,7 @@ def test_listing_a_2000_issue_milestone_costs_at_most_20_requests():
 def test_dispatch_dry_run_is_a_plan(tmp_path):
     import io
 
-    from workorder.cli.main import main
+    from workorder.cli import main
 
     path = tmp_path / "event.json"
     payload = load_payload("other/workflow_dispatch.none")

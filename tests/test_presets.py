@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from conftest import TOKEN, agent_calls, agent_command, install_fake_agent, labeled_payload
-from workorder.cli.main import main
+from workorder.cli import main
 from workorder.presets import PRESETS
 
 KEY = "sk-test-" + "k" * 40

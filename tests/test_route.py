@@ -13,7 +13,7 @@ import yaml
 
 from conftest import labeled_payload, load_payload
 from workorder.handlers import route
-from workorder.cli.main import main
+from workorder.cli import main
 from workorder.contracts.config import RepoConfig
 from workorder.cli.init import route_inputs
 from workorder.handlers.route import RouteSettings, route_event

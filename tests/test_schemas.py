@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from workorder.cli.main import main
+from workorder.cli import main
 from workorder.contracts.schemas import NAMES, PUBLISHED, schema_id, schema_of
 
 ROOT = Path(__file__).parent.parent

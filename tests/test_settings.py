@@ -9,7 +9,7 @@ from pathlib import Path
 
 from conftest import TOKEN, labeled_payload
 from workorder.cli import handle as handle_module
-from workorder.cli.main import main
+from workorder.cli import main
 from workorder.cli.settings import HandleSettings
 
 
