@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from workorder.state import TRANSITIONS
+from workorder.loop.state import TRANSITIONS
 
 ROOT = Path(__file__).parent.parent
 README = (ROOT / "README.md").read_text()
@@ -34,7 +34,7 @@ def test_state_diagram_shows_every_transition_of_the_table():
 def test_config_reference_lists_every_key():
     from pydantic import BaseModel
 
-    from workorder.config import RepoConfig
+    from workorder.contracts.config import RepoConfig
 
     reference = (DOCS / "config.md").read_text()
 

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from workorder.cli import main
-from workorder.schemas import NAMES, PUBLISHED, schema_id, schema_of
+from workorder.contracts.schemas import NAMES, PUBLISHED, schema_id, schema_of
 
 ROOT = Path(__file__).parent.parent
 
