@@ -154,6 +154,10 @@ def run_handle(settings: HandleSettings, dry_run: bool, out: TextIO) -> int:
         if settings.debug:
             raise
         outcome = error_outcome(settings, exc, secrets)
+    if (settings.state_dir / "runs").is_dir():  # the run records the action uploads: masked first
+        from .secret_scan import mask_tree
+
+        mask_tree(settings.state_dir / "runs", secrets)
     return finish(settings, trusted.templates, outcome, secrets, out)
 
 

@@ -28,6 +28,7 @@ from .po_review import PUSHED_HEAD_GATES, pushed_head_packet
 from .publisher import STATUS_CONTEXT, Publisher
 from .runner import RunnerSpec
 from .se_phase import SePhase, handoff_of
+from .secret_scan import refuse_leaking_push
 from .start import branch_name, initial_state, is_resumable
 from .state import Handoff, PhaseRecord, State, TrackingState
 from .templates import Templates
@@ -232,6 +233,7 @@ class WorkOrderLoop:
         if not self.deps.push:
             s.head_sha = wt.rev("HEAD")
             return
+        refuse_leaking_push(wt, s.base_sha or self.base_ref, "HEAD", self.deps.secrets)  # raises: nothing pushed
         wt.push(s.branch)
         s.head_sha = wt.rev("HEAD")
         self._event(s, "push", branch=s.branch, sha=s.head_sha)
