@@ -196,3 +196,31 @@ def test_control_without_the_scan_the_secret_is_pushed_and_posted(action, monkey
     assert TOKEN in origin_history(action) and MODEL_KEY in origin_history(action)
     assert [b for b in bodies if TOKEN in b], "without the scan, the packet summary reaches the PR body"
     assert action.fake.pulls and "secrets.leaked" not in action.tracking()
+
+
+def test_a_secret_removed_by_a_later_commit_still_blocks_the_push(tmp_path):
+    """The push publishes every commit of the branch, so a secret a later commit removes still counts;
+    so does one in a commit message. The findings name path and line, never the secret."""
+    from workorder.gitops import Git
+    from workorder.secret_scan import SecretLeakRefused, leak_findings, refuse_leaking_push
+
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@x"}
+    git = Git(repo=tmp_path, env=env)
+    git.run("init", "-q", "-b", "main")
+    (tmp_path / "a.py").write_text("x = 1\n")
+    base = git.commit_all("base", "t", "t@x")
+    refuse_leaking_push(git, base, "HEAD", (TOKEN,))  # nothing to refuse
+    (tmp_path / "a.py").write_text(f"x = 1\ny = '{TOKEN}'\n")
+    git.commit_all("add y", "t", "t@x")
+    (tmp_path / "a.py").write_text("x = 1\n")
+    git.commit_all(f"remove y, it was {MODEL_KEY}", "t", "t@x")
+    findings = leak_findings(git, base, "HEAD", (TOKEN, MODEL_KEY))
+    assert [(f.rule, f.severity.value, f.path, f.line) for f in findings] == [
+        ("secrets.leaked", "BLOCKER", "a.py", 2), ("secrets.leaked", "BLOCKER", None, None)]
+    assert "message of commit" in findings[1].message
+    assert TOKEN not in repr(findings) and MODEL_KEY not in repr(findings)
+    assert findings[0].evidence == "y = '[masked: a secret this run holds]'"
+    with pytest.raises(SecretLeakRefused, match="a.py:2") as refused:
+        refuse_leaking_push(git, base, "HEAD", (TOKEN, MODEL_KEY))
+    assert TOKEN not in str(refused.value) and refused.value.kind == "secret_leaked"

@@ -174,14 +174,27 @@ def _leak_findings(git: Git, base: str, head: str, secrets: tuple[str, ...]) -> 
         for leak in scanner.find(message):
             text = templates.render_line("secret_finding.txt.j2", kind=leak.kind, path=None, commit=commit[:12])
             findings.setdefault(("msg", commit, leak.kind), Finding(severity=Severity.BLOCKER, rule=RULE, message=text))
-        for added in read_diff(git, f"{commit}^", commit).added_lines:
-            for leak in scanner.find(added.text):
-                key = (added.path, added.line, leak.kind)
-                text = templates.render_line("secret_finding.txt.j2", kind=leak.kind, path=added.path,
-                                             line=added.line, commit=commit[:12])
-                findings.setdefault(key, Finding(severity=Severity.BLOCKER, rule=RULE, message=text, path=added.path,
-                                                 line=added.line, evidence=scanner.mask(added.text).strip()[:200]))
+        added = read_diff(git, f"{commit}^", commit).added_lines
+        for at, leak in _by_line([a.text for a in added], scanner):
+            line = added[at]
+            text = templates.render_line("secret_finding.txt.j2", kind=leak.kind, path=line.path, line=line.line,
+                                         commit=commit[:12])
+            findings.setdefault((line.path, line.line, leak.kind), Finding(
+                severity=Severity.BLOCKER, rule=RULE, message=text, path=line.path, line=line.line,
+                evidence=scanner.mask(line.text).strip()[:200]))
     return tuple(findings.values())[:MAX_FINDINGS]
+
+
+def _by_line(lines: list[str], scanner: SecretScanner) -> list[tuple[int, Leak]]:
+    """(index of the line it starts on, leak) for every leak in ``lines``, scanned as one text (one pass
+    of each pattern instead of one per line; a private key block spanning lines counts on its first)."""
+    import bisect
+
+    starts, at = [], 0
+    for line in lines:
+        starts.append(at)
+        at += len(line) + 1
+    return [(bisect.bisect_right(starts, leak.start) - 1, leak) for leak in scanner.find("\n".join(lines))]
 
 
 class SecretLeakRefused(GitError):
