@@ -179,6 +179,9 @@ def test_leaked_secret_in_the_diff_is_a_blocker_and_nothing_of_it_leaves(action)
     assert "Stopped: secret_leaked" in tracking and "not pushed" in tracking
     assert_nothing_left(action, bodies, out)
     assert bodies and any("[masked: a secret this run holds]" in b for b in bodies)  # the output tail, masked
+    from workorder.secret_scan import encoded_forms
+
+    assert all(f"::add-mask::{form}\n" in out for form in encoded_forms(TOKEN) + encoded_forms(MODEL_KEY))
 
 
 def test_leaked_secret_in_a_question_is_masked_and_the_branch_not_pushed(action):
@@ -198,16 +201,22 @@ def test_control_without_the_scan_the_secret_is_pushed_and_posted(action, monkey
     assert action.fake.pulls and "secrets.leaked" not in action.tracking()
 
 
+def new_repo(path: Path):
+    from workorder.gitops import Git
+
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(path), "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@x"}
+    git = Git(repo=path, env=env)
+    git.run("init", "-q", "-b", "main")
+    return git
+
+
 def test_a_secret_removed_by_a_later_commit_still_blocks_the_push(tmp_path):
     """The push publishes every commit of the branch, so a secret a later commit removes still counts;
     so does one in a commit message. The findings name path and line, never the secret."""
-    from workorder.gitops import Git
     from workorder.secret_scan import SecretLeakRefused, leak_findings, refuse_leaking_push
 
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@x"}
-    git = Git(repo=tmp_path, env=env)
-    git.run("init", "-q", "-b", "main")
+    git = new_repo(tmp_path)
     (tmp_path / "a.py").write_text("x = 1\n")
     base = git.commit_all("base", "t", "t@x")
     refuse_leaking_push(git, base, "HEAD", (TOKEN,))  # nothing to refuse
@@ -224,3 +233,30 @@ def test_a_secret_removed_by_a_later_commit_still_blocks_the_push(tmp_path):
     with pytest.raises(SecretLeakRefused, match="a.py:2") as refused:
         refuse_leaking_push(git, base, "HEAD", (TOKEN, MODEL_KEY))
     assert TOKEN not in str(refused.value) and refused.value.kind == "secret_leaked"
+
+
+@pytest.mark.parametrize("how", ["a NUL byte", "a -diff attribute"])
+def test_a_secret_in_a_file_git_calls_binary_is_found(tmp_path, how):
+    """git shows no + lines for a binary file (a NUL byte, or the agent's .gitattributes saying -diff):
+    the scan reads the whole file then."""
+    from workorder.secret_scan import leak_findings
+
+    git = new_repo(tmp_path)
+    (tmp_path / "a.py").write_text("x = 1\n")
+    base = git.commit_all("base", "t", "t@x")
+    if how == "a NUL byte":
+        (tmp_path / "blob.bin").write_bytes(b"\0\1header\n" + TOKEN.encode() + b"\n")
+    else:
+        (tmp_path / ".gitattributes").write_text("*.txt -diff\n")
+        (tmp_path / "notes.txt").write_text(f"one\n{TOKEN}\n")
+    git.commit_all("add", "t", "t@x")
+    assert "Binary files" in git.run("diff", base, "HEAD")  # what a + line scan alone would miss
+    [finding] = leak_findings(git, base, "HEAD", (TOKEN,))
+    assert finding.path in ("blob.bin", "notes.txt") and finding.line == 2 and TOKEN not in repr(finding)
+
+
+def test_mask_tree_masks_a_record_that_is_not_utf8(tmp_path):
+    log = tmp_path / "output.log"
+    log.write_bytes(b"\xff\xfe binary " + TOKEN.encode() + b" \xc3\n")
+    assert mask_tree(tmp_path, (TOKEN,)) == [log]
+    assert TOKEN.encode() not in log.read_bytes() and log.read_bytes().startswith(b"\xff\xfe binary [masked")

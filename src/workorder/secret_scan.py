@@ -164,25 +164,48 @@ _SCANNED: dict[tuple, tuple[Finding, ...]] = {}
 
 
 def _leak_findings(git: Git, base: str, head: str, secrets: tuple[str, ...]) -> tuple[Finding, ...]:
-    from .diff import read_diff
-    from .templates import Templates
-
-    scanner, templates = scanner_for(secrets), Templates()
+    scanner = scanner_for(secrets)
     findings: dict[tuple, Finding] = {}
     for commit in git.run("rev-list", "--reverse", f"{base}..{head}").split():
-        message = git.run("log", "-1", "--format=%B", commit)
-        for leak in scanner.find(message):
-            text = templates.render_line("secret_finding.txt.j2", kind=leak.kind, path=None, commit=commit[:12])
-            findings.setdefault(("msg", commit, leak.kind), Finding(severity=Severity.BLOCKER, rule=RULE, message=text))
-        added = read_diff(git, f"{commit}^", commit).added_lines
-        for at, leak in _by_line([a.text for a in added], scanner):
-            line = added[at]
-            text = templates.render_line("secret_finding.txt.j2", kind=leak.kind, path=line.path, line=line.line,
-                                         commit=commit[:12])
-            findings.setdefault((line.path, line.line, leak.kind), Finding(
-                severity=Severity.BLOCKER, rule=RULE, message=text, path=line.path, line=line.line,
-                evidence=scanner.mask(line.text).strip()[:200]))
+        identity_and_message = git.run("log", "-1", "--format=%an%n%ae%n%cn%n%ce%n%B", commit)
+        for leak in scanner.find(identity_and_message):
+            findings.setdefault(("msg", commit, leak.kind), _finding(leak.kind, commit))
+        lines = _added_lines(git, commit)
+        for at, leak in _by_line([a.text for a in lines], scanner):
+            line = lines[at]
+            findings.setdefault((line.path, line.line, leak.kind), _finding(
+                leak.kind, commit, line.path, line.line, scanner.mask(line.text).strip()[:200]))
     return tuple(findings.values())[:MAX_FINDINGS]
+
+
+def _added_lines(git: Git, commit: str) -> list:
+    """The lines ``commit`` adds (:class:`workorder.diff.AddedLine`), plus every line of each file it
+    changes that git treats as binary (a NUL byte, or a ``-diff`` attribute): those have no ``+`` lines."""
+    from .diff import AddedLine, read_diff
+
+    lines = list(read_diff(git, f"{commit}^", commit).added_lines)
+    numstat = git.run("diff", "--no-color", "--no-ext-diff", "--no-renames", "--numstat", "-z", f"{commit}^", commit)
+    for entry in numstat.split("\0"):
+        added, _, path = entry.partition("\t-\t")
+        if added == "-" and path and git.run("cat-file", "-t", f"{commit}:{path}", check=False).strip() == "blob":
+            content = git.run("show", f"{commit}:{path}", check=False)
+            lines += [AddedLine(path=path, line=n, text=t) for n, t in enumerate(content.splitlines(), 1)]
+    return lines
+
+
+@lru_cache(maxsize=1)
+def _templates() -> Any:
+    from .templates import Templates
+
+    return Templates()
+
+
+def _finding(kind: str, commit: str, path: str | None = None, line: int | None = None,
+             evidence: str | None = None) -> Finding:
+    """The ``secrets.leaked`` BLOCKER for a secret of ``kind`` at ``path``:``line`` of ``commit`` (or in
+    its message or identity when ``path`` is None), from templates/secret_finding.txt.j2."""
+    text = _templates().render_line("secret_finding.txt.j2", kind=kind, path=path, line=line, commit=commit[:12])
+    return Finding(severity=Severity.BLOCKER, rule=RULE, message=text, path=path, line=line, evidence=evidence)
 
 
 def _by_line(lines: list[str], scanner: SecretScanner) -> list[tuple[int, Leak]]:
@@ -209,10 +232,8 @@ def refuse_leaking_push(git: Git, base: str, head: str, secrets: tuple[str, ...]
     :func:`leak_findings`); return None when the branch may be pushed."""
     findings = leak_findings(git, base, head, secrets)
     if findings:
-        from .templates import Templates
-
         where = [f"{f.path}:{f.line}" if f.path else f.message for f in findings]
-        raise SecretLeakRefused(Templates().render_line("secret_push_refused.txt.j2", where=where))
+        raise SecretLeakRefused(_templates().render_line("secret_push_refused.txt.j2", where=where))
 
 
 def mask_data(data: Any, secrets: tuple[str, ...]) -> Any:
@@ -233,14 +254,14 @@ def mask_tree(root: Path, secrets: tuple[str, ...]) -> list[Path]:
     for path in sorted(root.rglob("*")) if root.is_dir() else []:
         if path.is_symlink() or not path.is_file():
             continue
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+        try:  # undecodable bytes survive as they are (surrogateescape): an agent's binary output is masked too
+            text = path.read_bytes().decode("utf-8", "surrogateescape")
+            masked = mask_text(text, secrets)
+            if masked != text:
+                path.write_bytes(masked.encode("utf-8", "surrogateescape"))
+                changed.append(path)
+        except OSError:
             continue
-        masked = mask_text(text, secrets)
-        if masked != text:
-            path.write_text(masked, encoding="utf-8")
-            changed.append(path)
     return changed
 
 
