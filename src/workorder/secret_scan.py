@@ -6,7 +6,7 @@ Two kinds of secret are looked for in any text:
   values of the env names the config passes to them), also base64-encoded (at any alignment, std and
   URL-safe alphabets), percent-encoded and hex-encoded;
 * well-known credential formats: the regexes of detect-secrets' format plugins (Yelp/detect-secrets 1.5,
-  ``RegexBasedDetector.denylist``: AWS, Azure storage, GitHub, GitLab, OpenAI, private keys, PyPI, npm,
+  ``RegexBasedDetector.denylist``: AWS, Azure storage, GitHub, GitLab, OpenAI, PyPI, npm,
   SendGrid, Slack, Square, Stripe, Twilio, Mailchimp, Discord, Telegram) plus the formats it lacks
   (``github_pat_``, Anthropic ``sk-ant-``, OpenAI ``sk-proj-``/``sk-svcacct-``/``sk-admin-``, whole
   private key blocks). Entropy and keyword plugins are left out: they flag honest code.
@@ -42,12 +42,16 @@ _PLUGINS = (
     ("aws", "AWSKeyDetector"), ("azure_storage_key", "AzureStorageKeyDetector"),
     ("discord", "DiscordBotTokenDetector"), ("github_token", "GitHubTokenDetector"),
     ("gitlab_token", "GitLabTokenDetector"), ("mailchimp", "MailchimpDetector"), ("npm", "NpmDetector"),
-    ("openai", "OpenAIDetector"), ("private_key", "PrivateKeyDetector"), ("pypi_token", "PypiTokenDetector"),
+    ("openai", "OpenAIDetector"), ("pypi_token", "PypiTokenDetector"),
     ("sendgrid", "SendGridDetector"), ("slack", "SlackDetector"), ("square_oauth", "SquareOAuthDetector"),
     ("stripe", "StripeDetector"), ("telegram_token", "TelegramBotTokenDetector"), ("twilio", "TwilioKeyDetector"),
 )
 _OWN = (
-    ("Private Key", r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----"
+    # a key block: the header, its line end (raw or JSON-escaped), optional PEM headers, key material,
+    # and on to the END line when there is one (detect-secrets' PrivateKeyDetector flags the bare header
+    # words, which honest key-parsing code contains)
+    ("Private Key", r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?:\s|\\[rn])+"
+                    r"(?:[A-Za-z][A-Za-z-]*:[^\n\\]*(?:\s|\\[rn])+)*[A-Za-z0-9+/=]{20}"
                     r"(?:.{0,20000}?-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----)?"),
     ("GitHub Token", r"(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9_]{30,}|github_pat_[A-Za-z0-9_]{22,})"),
     ("Anthropic API Key", r"(?<![A-Za-z0-9_])sk-ant-[A-Za-z0-9_-]{20,}"),
