@@ -200,8 +200,10 @@ def test_control_without_the_scan_the_secret_is_pushed_and_posted(action, monkey
     bodies = leaky_action(action, "done")
     action.handle(labeled_payload())
     assert TOKEN in origin_history(action) and MODEL_KEY in origin_history(action)
-    assert [b for b in bodies if TOKEN in b], "without the scan, the packet summary reaches the PR body"
-    assert action.fake.pulls and "secrets.leaked" not in action.tracking()
+    assert [b for b in bodies if TOKEN in b], "without the scan, a request to GitHub carries the token"
+    [pr] = action.fake.pulls.values()
+    assert TOKEN in pr["body"], "without the scan, the packet summary reaches the PR body"
+    assert TOKEN in records(action) and "secrets.leaked" not in action.tracking()
 
 
 def new_repo(path: Path):
