@@ -21,8 +21,10 @@ def handler_context(settings: HandleSettings, trusted: Trusted, secrets: tuple[s
     (None when no runner is configured)."""
     from ..github.forge import GitHubForge
     from ..handlers.context import HandlerContext
+    from ..gates.secret_scan import MaskingForge
 
-    forge = GitHubForge(settings.token, trusted.repository, settings.api_url, **settings.throttle_args())
+    forge = MaskingForge(GitHubForge(settings.token, trusted.repository, settings.api_url,
+                                     **settings.throttle_args()), secrets)  # every text posted is masked
     cfg = trusted.config
     has_runner = bool(settings.runner_command or cfg.runner.command) or cfg.runner.preset != "command"
 
@@ -60,8 +62,10 @@ def loop_deps(settings: HandleSettings, trusted: Trusted, secrets: tuple[str, ..
     reviewer_env = scrub_environment(base, agent_key_names(cfg.reviewer.preset, cfg.reviewer.api_key_env,
                                                            cfg.reviewer.env))
     reviewer_env.update(agent_environment(cfg.reviewer.preset, cfg.reviewer.api_key_env, base))
-    review_forge = GitHubForge(settings.reviewer_token, trusted.repository, settings.api_url,
-                               **settings.throttle_args()) if settings.reviewer_token else None
+    from ..gates.secret_scan import MaskingForge
+
+    review_forge = MaskingForge(GitHubForge(settings.reviewer_token, trusted.repository, settings.api_url,
+                                            **settings.throttle_args()), secrets) if settings.reviewer_token else None
     runs = settings.state_dir / "runs"
     return LoopDeps(
         forge=forge, git=trusted.git, config=cfg, templates=trusted.templates,

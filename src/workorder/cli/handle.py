@@ -108,8 +108,10 @@ def run_handle(settings: HandleSettings, dry_run: bool, out: TextIO) -> int:
     payload = read_payload(settings)
     trusted = read_trusted(settings, payload)
     secrets = secrets_of(settings, trusted.config)
-    if settings.in_actions:
-        out.write("".join(f"::add-mask::{s}\n" for s in secrets))
+    if settings.in_actions:  # each value and its encoded forms (base64, URL, hex): the job log masks them all
+        from ..gates.secret_scan import encoded_forms
+
+        out.write("".join(f"::add-mask::{form}\n" for s in secrets for form in encoded_forms(s)))
     if dry_run:
         ctx = HandlerContext(templates=trusted.templates, config=trusted.config, bot_login=settings.bot_login,
                              config_problems=trusted.problems, dry_run=True)
@@ -128,6 +130,10 @@ def run_handle(settings: HandleSettings, dry_run: bool, out: TextIO) -> int:
         if settings.debug:
             raise
         outcome = error_outcome(settings, exc, secrets)
+    if (settings.state_dir / "runs").is_dir():  # the run records the action uploads: masked first
+        from ..gates.secret_scan import mask_tree
+
+        mask_tree(settings.state_dir / "runs", secrets)
     return finish(settings, trusted.templates, outcome, secrets, out)
 
 

@@ -115,7 +115,10 @@ def _publish(args: argparse.Namespace, environ: Mapping[str, str], repo: Path, r
 
         throttle = {"seconds_between_requests": None, "seconds_between_writes": None} \
             if environ.get("WORKORDER_NO_THROTTLE") == "1" else {}
-        forge = GitHubForge(token, repository, environ.get("GITHUB_API_URL", "https://api.github.com"), **throttle)
+        from ..gates.secret_scan import MaskingForge
+
+        forge = MaskingForge(GitHubForge(token, repository, environ.get("GITHUB_API_URL", "https://api.github.com"),
+                                         **throttle), (token,))  # PR texts masked; a leaking branch never PASSes
     return publish_branches(result, git, forge, args.base, templates)
 
 

@@ -22,6 +22,7 @@ from .phases import PhaseContext, Stopped
 from .po_review import pushed_head_packet
 from .publisher import Publisher
 from .se_phase import SePhase, handoff_of
+from ..gates.secret_scan import refuse_leaking_push
 from .start import branch_name, initial_state, is_resumable
 from .state import STATUS_CONTEXT, Handoff, PhaseRecord, State, TrackingState
 from .tracking import Tracker
@@ -192,6 +193,7 @@ class WorkOrderLoop:
         if not self.deps.push:
             s.head_sha = wt.rev("HEAD")
             return
+        refuse_leaking_push(wt, s.base_sha or self.base_ref, "HEAD", self.deps.secrets)  # raises: nothing pushed
         wt.push(s.branch)
         s.head_sha = wt.rev("HEAD")
         self._event(s, "push", branch=s.branch, sha=s.head_sha)

@@ -20,6 +20,7 @@ from .base_run import observe_tests
 from .phases import PhaseContext, Reviewed
 from ..agents.reviewer import run_llm_reviewer
 from ..agents.runner import redact
+from ..gates.secret_scan import leak_findings
 from .state import PhaseRecord, Publication, TrackingState
 from ..evidence.verify import run_verify_commands
 
@@ -59,6 +60,7 @@ class PoReview:
         reverted = tuple(p for p in ctx.reverted if p not in diff.touched_paths)
         gate_ctx = GateContext(ctx.order, deps.config, diff, runs, packet, wt.repo, reverted, tested, base_tested)
         findings = run_gates(gate_ctx, gates)
+        findings = order_findings(leak_findings(wt, s.base_sha, "HEAD", deps.secrets) + findings)
         ctx.reverted.clear()
         findings, notes = self._llm_review(s, wt, pdir, packet, findings)
         findings = [f.model_copy(update={"evidence": redact(f.evidence, deps.secrets)}) if f.evidence else f

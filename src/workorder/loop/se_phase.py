@@ -18,6 +18,7 @@ from .phases import Developed, PhaseContext, PhaseResult, Stopped
 from ..presets import AgentSettings, packet_channel, preset_of
 from ..presets.base import NOT_YOUR_JOB_FILE
 from ..agents.runner import RunnerOutcome, RunnerSpec, redact, run_se_runner
+from ..gates.secret_scan import mask_text
 from .state import Failure, Handoff, PhaseRecord, State, TrackingState
 
 
@@ -71,7 +72,7 @@ class SePhase:
         ctx, deps = self.ctx, self.ctx.deps
         message = deps.templates.render("commit_message.txt.j2", issue=ctx.issue, cycle=s.cycle, phase=phase,
                                         packet=outcome.packet)
-        sha = wt.commit_all(message, deps.config.git.author_name, deps.config.git.author_email)
+        sha = wt.commit_all(mask_text(message, deps.secrets), deps.config.git.author_name, deps.config.git.author_email)
         if sha:
             ctx.event(s, "commit", sha=sha)
         self._revert_protected(s, wt)
