@@ -11,12 +11,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 from ..contracts.packet import DoDPacket, parse_dod_packet
-from ..templates import Templates
+from ..templates import Templates, active
 from ..shell.isolation import Sandbox
 from ..presets import DOD_OUTPUT_SCHEMA, AgentPreset, AgentReport, Usage, extract_json_object, read_report
 from ..inputs.problems import InvalidInput
@@ -159,9 +158,9 @@ def _failure(result, report: AgentReport, timeout_s: float) -> tuple[str, str] |
     return kind, failure_detail(kind, timeout_s=timeout_s, exit_code=result.exit_code, said=report.error or "")
 
 
-@lru_cache(maxsize=1)
 def _templates() -> Templates:
-    return Templates()
+    """The run's templates, with the repository's overrides (:func:`workorder.templates.active`)."""
+    return active()
 
 
 def failure_detail(kind: str, **facts: object) -> str:

@@ -38,7 +38,6 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -59,12 +58,11 @@ class IsolationUnavailable(OSError):
     kind = "isolation"
 
 
-@lru_cache(maxsize=1)
 def _templates():
     # jinja2 only once a message is needed, not when the module is imported
-    from ..templates import Templates
+    from ..templates import active
 
-    return Templates()
+    return active()
 
 
 def unavailable(kind: str, **facts: object) -> IsolationUnavailable:
