@@ -58,20 +58,21 @@ def read_tail(path: Path, chars: int = TAIL_CHARS) -> str:
 
 
 def run_shell(cmd: str, cwd: Path, env: dict[str, str], timeout_s: float, log_path: Path,
-              sandbox: Sandbox | None = None, exchange: Path | None = None) -> CommandResult:
+              sandbox: Sandbox | None = None, exchange: Path | None = None, workshop: bool = False) -> CommandResult:
     """Run ``cmd`` with ``/bin/sh -c`` in ``cwd`` with exactly ``env``.
 
     stdout and stderr go (merged) to ``log_path``; stdin is closed. The command runs in its own process
     group so a timeout (``timeout_s`` seconds) kills it and all its children. With a ``sandbox`` it runs
     as the sandbox's agent user (HOME and TMPDIR its own; ``exchange``, the phase folder whose paths
-    ``env`` names, is mirrored for it; every process it left is killed afterwards). Never raises for the
+    ``env`` names, is mirrored for it; every process it left is killed afterwards; ``workshop``: it gets a
+    disposable git repository of its own, see :mod:`workorder.agent_repo`). Never raises for the
     command's own failure: that is in the result; raises
     :class:`workorder.isolation.IsolationUnavailable` when the sandbox refuses to run it.
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     if sandbox is None:
         return _run({"args": cmd, "shell": True, "cwd": cwd, "env": env}, cmd, timeout_s, log_path)
-    with sandbox.phase(cwd, env, exchange) as launch:
+    with sandbox.phase(cwd, env, exchange, workshop=workshop) as launch:
         return _run(launch.popen_kwargs(cmd), cmd, timeout_s, log_path)
 
 

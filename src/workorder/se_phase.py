@@ -45,7 +45,8 @@ class SePhase:
             return Stopped(State.BLOCKED, Handoff(reason="budget"))
         outcome = run_se_runner(
             RunnerSpec(command=self.runner_command(wt), timeout_s=timeout, env=deps.runner.env), wt.repo, prompt, pdir,
-            {"WORKORDER_ISSUE": str(ctx.number), "WORKORDER_CYCLE": str(s.cycle), "WORKORDER_PHASE": phase},
+            {"WORKORDER_ISSUE": str(ctx.number), "WORKORDER_CYCLE": str(s.cycle), "WORKORDER_PHASE": phase,
+             "WORKORDER_BASE_SHA": s.base_sha or ""},
             preset=preset_of(deps.config.runner.preset), sandbox=deps.sandbox,
         )
         ctx.account(s, outcome.usage)
@@ -63,7 +64,7 @@ class SePhase:
             "prompt.md.j2", order=ctx.order, issue=ctx.issue, cycle=s.cycle, max_cycles=s.max_cycles, phase=phase,
             corrective_prompt=s.corrective_prompt, answer=s.answer, question=asked, protected=deps.config.protected,
             verify=[*deps.config.verify, *ctx.order.verify], rules=deps.rules, rules_path=deps.rules_path,
-            channel=packet_channel(deps.config.runner.preset),
+            channel=packet_channel(deps.config.runner.preset), workshop=deps.sandbox is not None,
         )
 
     def _commit(self, s: TrackingState, wt: Git, phase: str, outcome: RunnerOutcome) -> None:
