@@ -30,11 +30,13 @@ from __future__ import annotations
 import http.client
 import json
 import secrets
+import socketserver
 import ssl
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -107,22 +109,43 @@ class ModelProxy:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, name="workorder-model-proxy", daemon=True)
+        self.unix_servers: list[tuple[socketserver.ThreadingUnixStreamServer, Path]] = []
 
     @property
     def base_url(self) -> str:
         """``http://127.0.0.1:<port>/<secret>``: the base URL this run's agent is given."""
         return f"http://127.0.0.1:{self.server.server_address[1]}/{self.secret}"
 
+    @property
+    def port(self) -> int:
+        """The TCP port on 127.0.0.1."""
+        return self.server.server_address[1]
+
     def start(self) -> ModelProxy:
         """Start serving (a daemon thread); returns self."""
         self.thread.start()
         return self
 
+    def serve_unix(self, path: Path) -> None:
+        """Also serve on the unix socket ``path`` (mode 0600), for an agent in a network namespace of its
+        own (:mod:`workorder.egress`): the same handler, the same secret path."""
+        path.unlink(missing_ok=True)
+        server = socketserver.ThreadingUnixStreamServer(str(path), _handler(self))
+        server.daemon_threads = True
+        path.chmod(0o600)
+        self.unix_servers.append((server, path))
+        threading.Thread(target=server.serve_forever, name="workorder-model-proxy-unix", daemon=True).start()
+
     def close(self) -> None:
-        """Stop serving and free the port. Safe to call twice."""
+        """Stop serving and free the port (and unix sockets). Safe to call twice."""
         if self.thread.is_alive():
             self.server.shutdown()
         self.server.server_close()
+        while self.unix_servers:
+            server, path = self.unix_servers.pop()
+            server.shutdown()
+            server.server_close()
+            path.unlink(missing_ok=True)
 
     def __enter__(self) -> ModelProxy:
         return self.start()

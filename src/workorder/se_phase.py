@@ -43,12 +43,18 @@ class SePhase:
         if timeout <= 0:
             s.failure = Failure(kind="budget", detail=ctx.budget.text("wall_clock"))
             return Stopped(State.BLOCKED, Handoff(reason="budget"))
+        network = getattr(deps.sandbox, "network", None)  # issue 18: the model proxy counts usage itself
+        before = network.snapshot() if network else None
         outcome = run_se_runner(
             RunnerSpec(command=self.runner_command(wt), timeout_s=timeout, env=deps.runner.env), wt.repo, prompt, pdir,
             {"WORKORDER_ISSUE": str(ctx.number), "WORKORDER_CYCLE": str(s.cycle), "WORKORDER_PHASE": phase,
              "WORKORDER_BASE_SHA": s.base_sha or ""},
             preset=preset_of(deps.config.runner.preset), sandbox=deps.sandbox,
         )
+        counted = network.usage_since(before) if network and before else None
+        if counted is not None:
+            outcome = replace(outcome, usage=counted if counted.cost_usd else counted.model_copy(
+                update={"cost_usd": outcome.usage.cost_usd}))
         ctx.account(s, outcome.usage)
         if outcome.failure == "timeout" and bound_by_budget:
             outcome = replace(outcome, failure="budget", detail=ctx.budget.text("wall_clock"))
@@ -118,7 +124,9 @@ class SePhase:
         settings = AgentSettings(executable=deps.runner.command or None, model=cfg.model,
                                  extra_args=tuple(cfg.extra_args), max_turns=cfg.max_turns,
                                  allowed_tools=tuple(cfg.allowed_tools), files=files)
-        return preset.command("se", settings)
+        from .agent_network import runner_command  # issue 18: codex reaches the model proxy as a provider
+
+        return runner_command(preset.name, preset.command("se", settings), deps.runner.env)
 
     def _packet_from_diff_or_failure(self, s: TrackingState, wt: Git, outcome: RunnerOutcome) -> RunnerOutcome:
         """An agent handed back no DoD packet. With changes in this phase, the action builds one from
