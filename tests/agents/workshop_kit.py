@@ -91,14 +91,17 @@ def probe_report(text: str) -> dict:
     return json.loads(line[len("PROBE "):])
 
 
-def assert_contained(report: dict, key: str) -> None:
-    """What the workshop must hold: no key anywhere the agent can read, only placeholders; the outside
-    host refused by the proxy and unreachable directly; no internet; another run's proxy not reached; git works."""
+def assert_contained(report: dict, key: str, placeholder: bool = True, proxy_refusal: bool = True) -> None:
+    """What the workshop must hold: no key anywhere the agent can read (its key variables hold the
+    placeholder, when the CLI passes them to its commands: ``placeholder``); the outside host refused by
+    the egress proxy (``proxy_refusal``; else not reached at all: codex's own sandbox takes the network
+    away from its commands) and unreachable directly; no internet; another run's proxy not reached; git works."""
     assert report["own_env"] == {} and report["proc_with_key"] == [], report
-    assert report["placeholders"], "the agent holds a placeholder key"
+    assert bool(report["placeholders"]) is placeholder, report["placeholders"]
     assert key not in json.dumps(report)
-    assert report["outside_via_proxy"]["status"] == 403 and "network.allow" in report["outside_via_proxy"]["body"]
+    via = report["outside_via_proxy"]
+    assert (via["status"] == 403 and "network.allow" in via["body"]) if proxy_refusal else via["status"] in (None, 403), via
     assert report["outside_direct"]["status"] is None
     assert report["other_proxy"]["status"] in (None, 403), report["other_proxy"]
-    assert "unreachable" in report["internet"].lower() or "refused" in report["internet"].lower()
+    assert any(w in report["internet"].lower() for w in ("unreachable", "refused", "not permitted")), report["internet"]
     assert report["git status"]["exit_code"] == 0 and report["git log"]["out"].strip(), report
