@@ -33,6 +33,8 @@ from .presets.base import Usage
 API_OF = {"claude": "anthropic", "codex": "openai", "aider": "openai"}
 """The model API family each agent preset speaks through the proxy."""
 DEFAULT_UPSTREAM = {"anthropic": "https://api.anthropic.com", "openai": "https://api.openai.com/v1"}
+KEY_VARS = {"anthropic": "ANTHROPIC_API_KEY", "openai": "OPENAI_API_KEY"}
+"""Where the key is when neither the config (``api_key_env``) nor the preset names a variable (aider)."""
 BASE_URL_VARS = {"claude": ("ANTHROPIC_BASE_URL",), "aider": ("OPENAI_API_BASE", "OPENAI_BASE_URL"), "codex": ()}
 """The variables each CLI reads its API base URL from (codex 0.169 reads none: see :func:`runner_command`)."""
 MODEL_URL_VAR = "WORKORDER_MODEL_URL"
@@ -96,13 +98,13 @@ def start(config, sandbox, runner_env: dict[str, str]) -> RunNetwork:
     net = RunNetwork()
     preset = config.runner.preset
     if wants_proxy(config, sandbox):
-        source = key_source(preset, config.runner.api_key_env)
-        key = runner_env.get(source or "", "")
+        source = key_source(preset, config.runner.api_key_env) or KEY_VARS[API_OF[preset]]
+        key = runner_env.get(source, "")
         upstream = Upstream.for_api(API_OF[preset], upstream_url(preset, config, runner_env), key)
         prices = {m: (p.input, p.output) for m, p in config.network.prices.items()}
         net.proxy = ModelProxy(upstream, max_tokens=config.budgets.max_tokens,
                                max_cost_usd=config.budgets.max_cost_usd, prices=prices).start()
-        for name in {*PRESETS[preset].key_targets, *([source] if source else [])}:
+        for name in {*PRESETS[preset].key_targets, source}:
             runner_env[name] = PLACEHOLDER_KEY
         for name in BASE_URL_VARS[preset]:
             runner_env[name] = net.proxy.base_url
