@@ -169,3 +169,17 @@ def test_a_jailed_agent_reaches_the_allowed_host_and_nothing_else(open_dir, site
 def test_control_without_the_jail_the_agent_reaches_the_outside_host(open_dir, sites):
     report = probe(open_dir, sites, None)
     assert report[sites[1].url]["direct"]["status"] == 200 and report[sites[1].url]["direct"]["body"] == "outside"
+
+
+@pytest.mark.parametrize("config,reason,status,words", [
+    ("", False, "warn", "network.enforce is off"),
+    ("network: {enforce: refuse, allow: [a.example]}", None, "ok", "refuse: each phase runs in its own network namespace"),
+    ("network: {enforce: warn}", "not root", "warn", "the agent would run with an open network"),
+    ("network: {enforce: refuse}", "not root", "warn", "the agent would not be started"),
+])
+def test_doctor_says_whether_the_allow_list_holds_here(config, reason, status, words):
+    from workorder.doctor import check_network
+
+    check = check_network(parse_repo_config(config), reason)
+    assert check.status == status and words in check.detail, check
+    assert ("CAP_SYS_ADMIN" in check.fix) == (reason == "not root")
