@@ -24,7 +24,7 @@ import pytest
 from workorder import egress
 from workorder.config import parse_repo_config
 from workorder.egress import EgressProxy, Jail, host_allowed
-from workorder.isolation import AGENT_USER, Sandbox
+from workorder.isolation import AGENT_USER, Launch, Sandbox
 from workorder.problems import InvalidInput
 
 AGENTS = Path(__file__).parent / "agents"
@@ -137,10 +137,9 @@ def probe(open_dir: Path, sites, jail: Jail | None) -> dict:
     out.mkdir()
     out.chmod(0o777)
     cmd = f"{SYSTEM_PYTHON} {open_dir}/net_probe.py {out}/report.json {sites[0].url} {sites[1].url}"
-    kwargs = {"args": cmd, "shell": True, "cwd": open_dir, "env": {"PATH": "/usr/bin:/bin", "HOME": str(open_dir)},
-              "user": agent.pw_uid, "group": agent.pw_gid, "extra_groups": []}
-    if jail is not None:
-        kwargs = jail.wrap(kwargs, "agent")
+    launch = Launch(cwd=open_dir, env={"PATH": "/usr/bin:/bin", "HOME": str(open_dir)}, privilege="root",
+                    user=AGENT_USER, uid=agent.pw_uid, gid=agent.pw_gid)
+    kwargs = jail.wrap(launch, cmd, "agent") if jail is not None else launch.popen_kwargs(cmd)
     subprocess.run(**kwargs, check=True, timeout=120)
     return json.loads((out / "report.json").read_text())
 

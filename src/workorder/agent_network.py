@@ -91,8 +91,10 @@ def wants_proxy(config, sandbox) -> bool:
     return config.runner.preset in API_OF and (mode == "on" or (mode == "auto" and sandbox is not None))
 
 
-def start(config, sandbox, runner_env: dict[str, str]) -> RunNetwork:
+def start(config, sandbox, runner_env: dict[str, str], reviewer_env: dict[str, str] | None = None) -> RunNetwork:
     """Set up the run's agent network (see the module docstring); rewrites ``runner_env`` in place.
+    ``reviewer_env`` (the LLM reviewer's environment, which keeps its key for now) names the reviewer's
+    endpoint, let through the allow-list.
     Returns the :class:`RunNetwork` (also ``sandbox.network``), closed when the process exits. Raises
     ValueError when the model upstream is not an http(s) URL."""
     net = RunNetwork()
@@ -110,29 +112,36 @@ def start(config, sandbox, runner_env: dict[str, str]) -> RunNetwork:
             runner_env[name] = net.proxy.base_url
         runner_env[MODEL_URL_VAR] = net.proxy.base_url
     if config.network.enforce != "off" and sandbox is not None:
-        _enforce(net, config, sandbox, runner_env)
+        _enforce(net, config, sandbox, runner_env, reviewer_env or {})
     if sandbox is not None:
         sandbox.network = net
     atexit.register(net.close)
     return net
 
 
-def _enforce(net: RunNetwork, config, sandbox, runner_env: dict[str, str]) -> None:
+def _model_host(preset: str, config, env: dict[str, str]) -> str:
+    """``host:port`` of the model endpoint of ``preset`` with environment ``env``."""
+    url = urlsplit(upstream_url(preset, config, env))
+    return f"{url.hostname}:{url.port or (443 if url.scheme == 'https' else 80)}"
+
+
+def _enforce(net: RunNetwork, config, sandbox, runner_env: dict[str, str], reviewer_env: dict[str, str]) -> None:
     """Start the egress proxy and give the sandbox its jail, or record why not (warn / refuse)."""
     from .egress import EgressProxy, Jail, availability
 
-    reason = availability() if sandbox.privilege == "root" else "the egress allow-list needs root (sudo mode has no network namespace here)"
+    reason = availability(sudo=sandbox.privilege == "sudo")
     if reason is not None:
         if config.network.enforce == "refuse":
             sandbox.refusal = f"network.enforce is refuse and {reason}; set network.enforce: warn to run with an open network"
         else:
             net.warning = reason
         return
-    model_host = None
+    model_hosts = []
     if net.proxy is None and config.runner.preset in API_OF:
-        url = urlsplit(upstream_url(config.runner.preset, config, runner_env))
-        model_host = f"{url.hostname}:{url.port or (443 if url.scheme == 'https' else 80)}"
-    net.allow = config.network.hosts(model_host)
+        model_hosts.append(_model_host(config.runner.preset, config, runner_env))
+    if config.reviewer.preset in API_OF:
+        model_hosts.append(_model_host(config.reviewer.preset, config, reviewer_env))
+    net.allow = [*config.network.hosts(), *model_hosts]
     folder = Path(sandbox.root) / "net"
     folder.mkdir(mode=0o700, exist_ok=True)
     os.chmod(folder, 0o700)

@@ -58,13 +58,13 @@ def loop_deps(settings: HandleSettings, trusted: Trusted, secrets: tuple[str, ..
     runner_env.update(agent_environment(cfg.runner.preset, cfg.runner.api_key_env, base))
     if cfg.runner.pass_github_token and settings.token:
         runner_env["GITHUB_TOKEN"] = settings.token
-    from .agent_network import start as start_network, wants_proxy  # issue 18: model proxy, egress allow-list
-
-    if sandbox is not None or wants_proxy(cfg, sandbox):
-        start_network(cfg, sandbox, runner_env)
     reviewer_env = scrub_environment(base, agent_key_names(cfg.reviewer.preset, cfg.reviewer.api_key_env,
                                                            cfg.reviewer.env))
     reviewer_env.update(agent_environment(cfg.reviewer.preset, cfg.reviewer.api_key_env, base))
+    from .agent_network import start as start_network, wants_proxy  # issue 18: model proxy, egress allow-list
+
+    if sandbox is not None or wants_proxy(cfg, sandbox):
+        start_network(cfg, sandbox, runner_env, reviewer_env)
     review_forge = GitHubForge(settings.reviewer_token, trusted.repository, settings.api_url,
                                **settings.throttle_args()) if settings.reviewer_token else None
     runs = settings.state_dir / "runs"

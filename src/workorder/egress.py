@@ -1,11 +1,12 @@
 """The egress allow-list: the agent's processes reach the hosts the config allows and nothing else.
 
-Mechanism (no iptables or nftables needed; root needed):
+Mechanism (no iptables or nftables needed; root or passwordless sudo needed):
 
 - the untrusted command runs in a **network namespace of its own** (``unshare --net``) whose only
   interface is loopback: a connection to any other address fails at once ("Network is unreachable"),
   and no DNS server is reachable;
-- inside it a small **forwarder** (:mod:`workorder.egress_jail`, root, one per phase) brings loopback
+- inside it a small **forwarder** (:mod:`workorder.egress_jail`, root, one per phase; started with
+  ``sudo -n`` when the action is not root) brings loopback
   up, listens on ``127.0.0.1:<port>`` for each relay and passes every connection on to a unix socket
   outside (a filesystem unix socket is not bound to a network namespace), then starts the command as
   the agent user (``setgroups``/``setgid``/``setuid``) and exits with its exit code;
@@ -16,9 +17,9 @@ Mechanism (no iptables or nftables needed; root needed):
 - the agent is given ``HTTPS_PROXY``/``HTTP_PROXY`` (and the lower-case names) pointing at the
   forwarder, and ``NO_PROXY=127.0.0.1,localhost`` for its model proxy, relayed the same way.
 
-Where it holds: as root (GitHub-hosted Linux runners run the action with passwordless sudo: run
-``sudo -E workorder …`` or the action's root mode; self-hosted runners as root). Where the namespace
-cannot be made (no root, a container without ``CAP_SYS_ADMIN``), :func:`availability` says why and
+Where it holds: as root, or as a user with passwordless sudo (GitHub-hosted Linux runners; self-hosted
+runners as root or with sudo). Where the namespace cannot be made (neither, or a container without
+``CAP_SYS_ADMIN``), :func:`availability` says why and
 config ``network.enforce`` decides: ``warn`` runs the agent with the open network and says so,
 ``refuse`` does not start it.
 """
@@ -43,16 +44,18 @@ DENIED_TEXT = ("workorder egress allow-list: {target} is not allowed for the age
 _PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
-def availability() -> str | None:
-    """None when a network namespace can be made here (root, and ``unshare --net true`` works), else
-    the reason in words (for the run's warning or refusal and for ``workorder doctor``)."""
-    if os.geteuid() != 0:
-        return "the egress allow-list needs root (a network namespace per phase); this process is not root"
+def availability(sudo: bool | None = None) -> str | None:
+    """None when a network namespace can be made here (as root, or through passwordless ``sudo -n``
+    when ``sudo``; None: root if this process is root, else sudo), else the reason in words (for the
+    run's warning or refusal and for ``workorder doctor``)."""
+    sudo = os.geteuid() != 0 if sudo is None else sudo
     try:
-        proc = subprocess.run(["unshare", "--net", "--", "true"], capture_output=True, text=True, timeout=20,
-                              env={"PATH": _PATH})
+        proc = subprocess.run([*(["sudo", "-n"] if sudo else []), "unshare", "--net", "--", "true"],
+                              capture_output=True, text=True, timeout=20, env={"PATH": _PATH})
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"unshare --net could not run ({exc})"
+    if proc.returncode != 0 and sudo and "unshare" not in proc.stderr:
+        return "the egress allow-list needs root or passwordless sudo (a network namespace per phase); neither is here"
     if proc.returncode != 0:
         return f"unshare --net failed ({proc.stderr.strip()[-200:] or proc.returncode}): a container without CAP_SYS_ADMIN?"
     return None
@@ -213,16 +216,16 @@ class Jail:
     verify: tuple[tuple[int, str], ...] = ()
     proxy_port: int = 0
 
-    def wrap(self, popen_kwargs: dict, role: str) -> dict:
-        """``popen_kwargs`` of :meth:`workorder.isolation.Launch.popen_kwargs` (root form: ``user``,
-        ``group``, ``env``, ``cwd``, a shell command in ``args``) turned into the launch of
-        :mod:`workorder.egress_jail` in a new network namespace; ``role`` ``agent`` (the SE runner, the
-        reviewer) gets the agent's relays and proxy variables, anything else the verify relays.
-        Raises ValueError for the sudo form (no ``user`` key): the namespace needs root."""
-        if "user" not in popen_kwargs:
-            raise ValueError("the egress allow-list needs root")
+    def wrap(self, launch, cmd: str, role: str) -> dict:
+        """``subprocess.Popen`` arguments running ``cmd`` for ``launch`` (a
+        :class:`workorder.isolation.Launch`: the agent user's uid, gid, work tree and environment) through
+        :mod:`workorder.egress_jail` in a new network namespace: ``unshare --net`` as root, or through
+        ``sudo -n`` when the action acts as the agent user with sudo. ``role`` ``agent`` (the SE runner,
+        the reviewer) gets the agent's relays and proxy variables, anything else the verify relays.
+        The launch spec (with the environment) is a file in :attr:`folder`, which only the action's user
+        and root can read; the forwarder deletes it."""
         relays = self.agent if role == "agent" else self.verify
-        env = dict(popen_kwargs["env"])
+        env = dict(launch.env)
         if role == "agent" and self.proxy_port:
             proxy = f"http://127.0.0.1:{self.proxy_port}"
             env.update(HTTPS_PROXY=proxy, HTTP_PROXY=proxy, https_proxy=proxy, http_proxy=proxy,
@@ -230,13 +233,13 @@ class Jail:
         else:
             for name in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy", "ALL_PROXY", "all_proxy"):
                 env.pop(name, None)
-        spec = {"uid": popen_kwargs["user"], "gid": popen_kwargs["group"], "cwd": str(popen_kwargs["cwd"]),
-                "cmd": popen_kwargs["args"], "env": env, "relays": [list(r) for r in relays]}
+        spec = {"uid": launch.uid, "gid": launch.gid, "cwd": str(launch.cwd), "cmd": cmd, "env": env,
+                "relays": [list(r) for r in relays]}
         fd, name = tempfile.mkstemp(prefix="launch-", suffix=".json", dir=self.folder)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(spec, fh)
-        argv = ["unshare", "--net", "--", sys.executable, "-m", "workorder.egress_jail", name]
+        prefix = ["sudo", "-n"] if launch.privilege == "sudo" else []
+        argv = [*prefix, "unshare", "--net", "--", sys.executable, "-m", "workorder.egress_jail", name]
         return {"args": argv, "shell": False, "cwd": "/", "env": {"PATH": _PATH}}
-
 
 __all__ = ["DENIED_TEXT", "EgressLog", "EgressProxy", "Jail", "availability", "host_allowed"]

@@ -76,10 +76,8 @@ def run_shell(cmd: str, cwd: Path, env: dict[str, str], timeout_s: float, log_pa
     if sandbox is None:
         return _run({"args": cmd, "shell": True, "cwd": cwd, "env": env}, cmd, timeout_s, log_path)
     with sandbox.phase(cwd, env, exchange, workshop=workshop) as launch:
-        kwargs = launch.popen_kwargs(cmd)
         jail = getattr(sandbox, "egress", None)  # issue 18: the egress allow-list (workorder.agent_network)
-        if jail is not None:
-            kwargs = jail.wrap(kwargs, role)
+        kwargs = jail.wrap(launch, cmd, role) if jail is not None else launch.popen_kwargs(cmd)
         return _run(kwargs, cmd, timeout_s, log_path)
 
 
