@@ -9,7 +9,6 @@ the control runs the same probe without the jail and reaches the outside host.
 from __future__ import annotations
 
 import json
-import os
 import pwd
 import shutil
 import socket

@@ -236,100 +236,104 @@ def error_body(message: str, kind: str) -> bytes:
 
 
 def _handler(proxy: ModelProxy) -> type[BaseHTTPRequestHandler]:
-    def _account(meter: UsageMeter) -> None:
-        if meter.tokens_in or meter.tokens_out:
-            proxy.account(meter.model, meter.tokens_in, meter.tokens_out)
+    """The request handler class serving ``proxy``."""
+    return type("ModelProxyHandler", (_Handler,), {"proxy": proxy})
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        server_version = "workorder-model-proxy"
 
-        def log_message(self, *args: Any) -> None:
+class _Handler(BaseHTTPRequestHandler):
+    """One request to the model proxy (:attr:`proxy` is set per proxy by :func:`_handler`)."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = "workorder-model-proxy"
+    proxy: ModelProxy
+
+    def log_message(self, *args: Any) -> None:
+        return
+
+    def _refuse(self, status: int, message: str, kind: str) -> None:
+        body = error_body(f"workorder model proxy: {message}", kind)
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.send_header("x-should-retry", "false")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _handle(self) -> None:
+        proxy = self.proxy
+        prefix = f"/{proxy.secret}"
+        if not (self.path == prefix or self.path.startswith(prefix + "/") or self.path.startswith(prefix + "?")):
+            self._refuse(403, "this is not the proxy of this run (wrong or missing secret path)", "permission_error")
             return
+        over = proxy.over_budget()
+        if over:
+            with proxy.lock:
+                proxy.usage.refused += 1
+            self._refuse(403, over + "; no further model requests in this run", "budget_exceeded")
+            return
+        length = int(self.headers.get("content-length") or 0)
+        if length > MAX_BODY:
+            self._refuse(413, "request too large", "invalid_request_error")
+            return
+        body = self.rfile.read(length) if length else None
+        try:
+            self._forward(self.path[len(prefix):] or "/", body)
+        except (OSError, http.client.HTTPException) as exc:
+            self._refuse(502, f"the model API could not be reached ({type(exc).__name__}: {exc})", "api_error")
 
-        def _refuse(self, status: int, message: str, kind: str) -> None:
-            body = error_body(f"workorder model proxy: {message}", kind)
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(body)))
-            self.send_header("x-should-retry", "false")
+    def _forward(self, rest: str, body: bytes | None) -> None:
+        up = urlsplit(self.proxy.upstream.base_url)
+        path = up.path.rstrip("/") + rest
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP and k.lower() not in KEY_HEADERS}
+        headers.update(self.proxy.upstream.headers)
+        headers["host"] = up.netloc
+        headers["accept-encoding"] = "identity"
+        if body is not None:
+            headers["content-length"] = str(len(body))
+        conn_cls = http.client.HTTPSConnection if up.scheme == "https" else http.client.HTTPConnection
+        kwargs = {"context": ssl.create_default_context()} if up.scheme == "https" else {}
+        conn = conn_cls(up.hostname, up.port, timeout=self.proxy.timeout_s, **kwargs)
+        try:
+            conn.request(self.command, path, body=body, headers=headers)
+            self._relay(conn.getresponse())
+        finally:
+            conn.close()
+
+    def _relay(self, resp: http.client.HTTPResponse) -> None:
+        """Send the upstream's answer on; its usage is counted before its last byte is sent."""
+        meter = UsageMeter()
+        streaming = "text/event-stream" in (resp.getheader("content-type") or "")
+        self.send_response(resp.status, resp.reason)
+        for k, v in resp.getheaders():
+            if k.lower() not in _HOP:
+                self.send_header(k, v)
+        if streaming:
+            self.send_header("transfer-encoding", "chunked")
+            self.send_header("connection", "close")
             self.end_headers()
-            self.wfile.write(body)
-
-        def _handle(self) -> None:
-            prefix = f"/{proxy.secret}"
-            if not (self.path == prefix or self.path.startswith(prefix + "/") or self.path.startswith(prefix + "?")):
-                self._refuse(403, "this is not the proxy of this run (wrong or missing secret path)", "permission_error")
-                return
-            over = proxy.over_budget()
-            if over:
-                with proxy.lock:
-                    proxy.usage.refused += 1
-                self._refuse(403, over + "; no further model requests in this run", "budget_exceeded")
-                return
-            length = int(self.headers.get("content-length") or 0)
-            if length > MAX_BODY:
-                self._refuse(413, "request too large", "invalid_request_error")
-                return
-            body = self.rfile.read(length) if length else None
+            while chunk := resp.read1(65536):
+                meter.feed_sse(chunk)
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                self.wfile.flush()
+            self._account(meter)
+            self.wfile.write(b"0\r\n\r\n")
+            self.close_connection = True
+            return
+        data = resp.read()
+        if 200 <= resp.status < 300:
             try:
-                self._forward(self.path[len(prefix):] or "/", body)
-            except (OSError, http.client.HTTPException) as exc:
-                self._refuse(502, f"the model API could not be reached ({type(exc).__name__}: {exc})", "api_error")
+                meter.feed_json(json.loads(data))
+            except ValueError:
+                pass
+        self._account(meter)
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
-        def _forward(self, rest: str, body: bytes | None) -> None:
-            up = urlsplit(proxy.upstream.base_url)
-            path = up.path.rstrip("/") + rest
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP and k.lower() not in KEY_HEADERS}
-            headers.update(proxy.upstream.headers)
-            headers["host"] = up.netloc
-            headers["accept-encoding"] = "identity"
-            if body is not None:
-                headers["content-length"] = str(len(body))
-            conn_cls = http.client.HTTPSConnection if up.scheme == "https" else http.client.HTTPConnection
-            kwargs = {"context": ssl.create_default_context()} if up.scheme == "https" else {}
-            conn = conn_cls(up.hostname, up.port, timeout=proxy.timeout_s, **kwargs)
-            try:
-                conn.request(self.command, path, body=body, headers=headers)
-                resp = conn.getresponse()
-                self._relay(resp)
-            finally:
-                conn.close()
+    def _account(self, meter: UsageMeter) -> None:
+        if meter.tokens_in or meter.tokens_out:
+            self.proxy.account(meter.model, meter.tokens_in, meter.tokens_out)
 
-        def _relay(self, resp: http.client.HTTPResponse) -> None:
-            """Send the upstream's answer on; its usage is counted before its last byte is sent."""
-            meter = UsageMeter()
-            streaming = "text/event-stream" in (resp.getheader("content-type") or "")
-            self.send_response(resp.status, resp.reason)
-            for k, v in resp.getheaders():
-                if k.lower() not in _HOP:
-                    self.send_header(k, v)
-            if streaming:
-                self.send_header("transfer-encoding", "chunked")
-                self.send_header("connection", "close")
-                self.end_headers()
-                while chunk := resp.read1(65536):
-                    meter.feed_sse(chunk)
-                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-                    self.wfile.flush()
-                _account(meter)
-                self.wfile.write(b"0\r\n\r\n")
-                self.close_connection = True
-                return
-            data = resp.read()
-            if 200 <= resp.status < 300:
-                try:
-                    meter.feed_json(json.loads(data))
-                except ValueError:
-                    pass
-            _account(meter)
-            self.send_header("content-length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
-
-    return Handler
-
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
 
 __all__ = ["KEY_HEADERS", "PLACEHOLDER_KEY", "ModelProxy", "ProxyUsage", "Upstream", "UsageMeter", "error_body"]
