@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import atexit
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -60,7 +60,7 @@ class RunNetwork:
             if server is not None:
                 server.close()
 
-    def usage_since(self, before: tuple[int, int, float, int]) -> Usage | None:
+    def usage_since(self, before: tuple[int, int, float, int, int]) -> Usage | None:
         """The proxy's count since ``before`` (a :meth:`snapshot`), or None without a proxy."""
         if self.proxy is None:
             return None
@@ -68,10 +68,25 @@ class RunNetwork:
         return Usage(tokens_in=now[0] - before[0], tokens_out=now[1] - before[1],
                      cost_usd=round(now[2] - before[2], 6), turns=now[3] - before[3])
 
-    def snapshot(self) -> tuple[int, int, float, int]:
-        """(tokens in, tokens out, cost, calls) the proxy counted so far; zeros without a proxy."""
+    def snapshot(self) -> tuple[int, int, float, int, int]:
+        """(tokens in, tokens out, cost, calls, refused) the proxy counted so far; zeros without a proxy."""
         u = self.proxy.usage if self.proxy else None
-        return (u.tokens_in, u.tokens_out, u.cost_usd, u.calls) if u else (0, 0, 0.0, 0)
+        return (u.tokens_in, u.tokens_out, u.cost_usd, u.calls, u.refused) if u else (0, 0, 0.0, 0, 0)
+
+    def settle(self, before: tuple[int, int, float, int, int], outcome):
+        """The SE runner's ``outcome`` (a :class:`workorder.runner.RunnerOutcome`) with the proxy's own
+        count since ``before`` as its usage (the agent's reported cost kept when no model was priced),
+        and, when the proxy refused a request over the run's budget during the phase, a ``budget``
+        failure with the proxy's words. Unchanged without a proxy."""
+        counted = self.usage_since(before)
+        if counted is None:
+            return outcome
+        if not counted.cost_usd:
+            counted = counted.model_copy(update={"cost_usd": outcome.usage.cost_usd})
+        outcome = replace(outcome, usage=counted)
+        if self.snapshot()[4] > before[4] and outcome.failure != "budget":
+            outcome = replace(outcome, failure="budget", detail=self.proxy.over_budget() or outcome.detail)
+        return outcome
 
 
 def upstream_url(preset: str, config, env: dict[str, str]) -> str:

@@ -62,7 +62,7 @@ def run_llm_reviewer(cfg: ReviewerConfig, templates: Templates, env: dict[str, s
         run_env = {**env, "WORKORDER_PROMPT_FILE": str(adir / "prompt.md"), "WORKORDER_RESULT_FILE": str(result_file),
                    "WORKORDER_PHASE_DIR": str(adir)}
         outcome = run_shell(command, worktree.repo, run_env, cfg.timeout, adir / "output.log", sandbox=sandbox,
-                            exchange=adir, role="agent")
+                            exchange=adir, role="agent", workshop=True)
         worktree.discard_changes()
         report = read_report(cfg.preset, adir)
         usage = usage + report.usage

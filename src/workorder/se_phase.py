@@ -51,10 +51,8 @@ class SePhase:
              "WORKORDER_BASE_SHA": s.base_sha or ""},
             preset=preset_of(deps.config.runner.preset), sandbox=deps.sandbox,
         )
-        counted = network.usage_since(before) if network and before else None
-        if counted is not None:
-            outcome = replace(outcome, usage=counted if counted.cost_usd else counted.model_copy(
-                update={"cost_usd": outcome.usage.cost_usd}))
+        if network is not None:
+            outcome = network.settle(before, outcome)
         ctx.account(s, outcome.usage)
         if outcome.failure == "timeout" and bound_by_budget:
             outcome = replace(outcome, failure="budget", detail=ctx.budget.text("wall_clock"))

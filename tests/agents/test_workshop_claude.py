@@ -64,3 +64,26 @@ def test_claude_in_its_workshop(action, tmp_path, workshop):
     assert_contained(report, KEY)
     assert outside.hits == 0
     assert usage_line(server) in tracking, "the proxy's own count"
+
+
+def test_the_proxy_holds_the_token_budget_against_claude(action):
+    """``budgets.max_tokens: 1500``: the proxy forwards the first two calls (2210 tokens), refuses the
+    third itself; the phase stops as a budget with the proxy's words, whatever Claude reports."""
+    exe = open_copy("claude")
+    base = open_folder()
+    with AnthropicStandIn(se_pass) as server:
+        home = base / "action-home"
+        home.mkdir()
+        action.env.update(HOME=str(home), ANTHROPIC_API_KEY=KEY, ANTHROPIC_BASE_URL=server.url,
+                          WORKORDER_ISOLATION="user", PATH=f"{base}/bin:{action.env['PATH']}")
+        del action.env["WORKORDER_RUNNER_COMMAND"]
+        action.commit_config(f"runner:\n  preset: claude\n  command: {exe}\n  timeout: 240\n"
+                             "  env: [ANTHROPIC_BASE_URL]\nbudgets:\n  max_tokens: 1500\n"
+                             "network:\n  enforce: refuse\n")
+        action.handle(labeled_payload())
+    tracking = action.tracking()
+    assert action.fake.issues[1]["labels"] == ["wo:blocked"], tracking
+    assert server.billed.calls == 2, "the third call never reached the model"
+    assert "**Stopped: budget**" in tracking
+    assert "token budget is spent (2210 of 1500 tokens)" in tracking, tracking
+    assert usage_line(server) in tracking
