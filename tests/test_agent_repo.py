@@ -205,3 +205,12 @@ def test_an_agent_undoes_its_out_of_scope_edit_with_git_and_passes_its_fix_cycle
     assert "agent's own commit" not in log, "the agent's commits are never pushed"
     changed = scene._git("diff", "--name-only", "origin/main", heads[0], cwd=scene.ws).split()
     assert "README.md" not in changed and "calc/ops.py" in changed
+
+
+def test_a_detached_head_gets_a_branch_of_its_own(tmp_path):
+    tree = tmp_path / "wt"
+    source_and_tree(tmp_path, tree)
+    git(tree, "checkout", "-q", "--detach", "HEAD")
+    agent_repo.build(tree, take_pointer(tree))
+    assert git(tree, "rev-parse", "--abbrev-ref", "HEAD").stdout.strip() == "work"
+    assert git(tree, "log", "--format=%s").stdout.split("\n")[0] == "cycle 1"

@@ -57,7 +57,7 @@ def build(tree: Path, source_git_dir: Path, base_sha: str | None = None, exclude
     source = ["git", "--git-dir", str(source_git_dir)]
     try:
         head = _git([*source, "rev-parse", "--verify", "HEAD^{commit}"], env).strip()
-        branch = _git([*source, "symbolic-ref", "-q", "--short", "HEAD"], env, check=False).strip() or "work"
+        branch = (_git([*source, "symbolic-ref", "-q", "--short", "HEAD"], env, check=False) or "").strip() or "work"
         # bare while it is filled (a push to the checked-out branch of a non-bare repository is refused)
         _git(["git", "init", "-q", "--bare", "--template=", f"--initial-branch={branch}", str(target)], env)
         refspecs = [f"{head}:refs/heads/{branch}"]
