@@ -73,16 +73,28 @@ def test_where_no_namespace_can_be_made(tmp_path, monkeypatch, enforce):
 
 
 @pytest.mark.skipif(egress.availability() is not None, reason="no network namespace here")
-def test_enforced_the_allow_list_holds_the_config_the_registries_and_the_reviewers_endpoint(tmp_path):
+@pytest.mark.parametrize("proxy", ["auto", "off"])
+def test_enforced_the_allow_list_holds_the_config_the_registries_and_the_model_endpoints(tmp_path, proxy):
+    """With the proxies the agents reach their models only through them (relayed into the namespace);
+    without them, the endpoints are on the allow-list."""
     config = parse_repo_config("runner:\n  preset: claude\nreviewer:\n  preset: codex\n"
-                               "network:\n  enforce: refuse\n  allow: [api.example.com]\n  registries: [pypi]\n")
+                               f"network:\n  enforce: refuse\n  allow: [api.example.com]\n  registries: [pypi]\n"
+                               f"  model_proxy: \"{proxy}\"\n")
     sandbox = box(tmp_path)
-    net = agent_network.start(config, sandbox, {"ANTHROPIC_API_KEY": KEY}, {"OPENAI_API_KEY": "r"})
+    reviewer_env = {"OPENAI_API_KEY": "sk-reviewer-" + "r" * 20}
+    net = agent_network.start(config, sandbox, {"ANTHROPIC_API_KEY": KEY}, reviewer_env)
     try:
-        assert net.allow == ["api.example.com", "pypi.org", "files.pythonhosted.org", "api.openai.com:443"]
-        assert sandbox.egress is net.jail and [p for p, _ in net.jail.agent] == [agent_network.EGRESS_PORT,
-                                                                                 net.proxy.port]
-        assert net.jail.verify == (), "verify commands get no network by default"
+        listed = ["api.example.com", "pypi.org", "files.pythonhosted.org"]
+        assert sandbox.egress is net.jail and net.jail.verify == (), "verify commands get no network by default"
         assert oct((tmp_path / "net").stat().st_mode)[-3:] == "700"
+        if proxy == "off":
+            assert net.allow == [*listed, "api.anthropic.com:443", "api.openai.com:443"]
+            assert [p for p, _ in net.jail.agent] == [agent_network.EGRESS_PORT]
+            return
+        assert net.allow == listed
+        assert [p for p, _ in net.jail.agent] == [agent_network.EGRESS_PORT, net.proxy.port, net.reviewer_proxy.port]
+        assert reviewer_env["OPENAI_API_KEY"] == PLACEHOLDER_KEY and reviewer_env["CODEX_API_KEY"] == PLACEHOLDER_KEY
+        assert net.reviewer_proxy.upstream.base_url == "https://api.openai.com/v1"
+        assert net.reviewer_proxy.usage is net.proxy.usage, "one budget for the run"
     finally:
         net.close()

@@ -7,7 +7,8 @@ credential boundary) and the SE runner's environment. It
   ``network.model_proxy`` is ``on``, or ``auto`` behind the boundary: the key variables in the
   runner's environment become :data:`~workorder.model_proxy.PLACEHOLDER_KEY` and the base URL the CLI
   reads points at the proxy (``ANTHROPIC_BASE_URL`` for claude, ``OPENAI_API_BASE``/``OPENAI_BASE_URL``
-  for aider, a ``-c model_providers.workorder`` provider for codex: :func:`runner_command`);
+  for aider, a ``-c model_providers.workorder`` provider for codex: :func:`runner_command`); the
+  LLM reviewer's agent gets a proxy of its own the same way, counting against the same budget;
 - when ``network.enforce`` is ``warn`` or ``refuse``, starts the :class:`workorder.egress.EgressProxy`
   and gives the sandbox a :class:`workorder.egress.Jail` (``sandbox.egress``), so every phase's
   command runs in a network namespace of its own; where that cannot be made, ``warn`` leaves the
@@ -49,6 +50,7 @@ class RunNetwork:
     ``allow`` (the hosts the agent may reach)."""
 
     proxy: ModelProxy | None = None
+    reviewer_proxy: ModelProxy | None = None
     egress_proxy: Any = None
     jail: Any = None
     warning: str | None = None
@@ -56,7 +58,7 @@ class RunNetwork:
 
     def close(self) -> None:
         """Stop the proxies. Safe to call twice."""
-        for server in (self.proxy, self.egress_proxy):
+        for server in (self.proxy, self.reviewer_proxy, self.egress_proxy):
             if server is not None:
                 server.close()
 
@@ -89,10 +91,11 @@ class RunNetwork:
         return outcome
 
 
-def upstream_url(preset: str, config, env: dict[str, str]) -> str:
-    """The real API base URL: ``network.model_upstream``, else the base URL variable the runner was
-    given (``runner.env``), else the API's public one."""
-    if config.network.model_upstream:
+def upstream_url(preset: str, config, env: dict[str, str], role: str = "se") -> str:
+    """The real API base URL: ``network.model_upstream`` (the SE runner's; the reviewer's too when it
+    is the same preset), else the base URL variable the agent is given (``runner.env``,
+    ``reviewer.env``), else the API's public one."""
+    if config.network.model_upstream and (role == "se" or preset == config.runner.preset):
         return config.network.model_upstream
     for name in BASE_URL_VARS.get(preset, ()):
         if env.get(name):
@@ -100,43 +103,53 @@ def upstream_url(preset: str, config, env: dict[str, str]) -> str:
     return DEFAULT_UPSTREAM[API_OF[preset]]
 
 
-def wants_proxy(config, sandbox) -> bool:
-    """Whether the run's agent calls its model through the proxy (``network.model_proxy``)."""
+def wants_proxy(config, sandbox, role: str = "se") -> bool:
+    """Whether the run's SE runner (``role`` se) or LLM reviewer (review) calls its model through the
+    proxy (``network.model_proxy``)."""
     mode = config.network.model_proxy
-    return config.runner.preset in API_OF and (mode == "on" or (mode == "auto" and sandbox is not None))
+    preset = config.runner.preset if role == "se" else config.reviewer.preset
+    return preset in API_OF and (mode == "on" or (mode == "auto" and sandbox is not None))
+
+
+def _serve(config, role: str, env: dict[str, str], shared: ModelProxy | None) -> ModelProxy:
+    """Start the model proxy of ``role`` (se, review) and point ``env`` (rewritten in place) at it."""
+    cfg = config.runner if role == "se" else config.reviewer
+    preset = cfg.preset
+    source = key_source(preset, cfg.api_key_env) or KEY_VARS[API_OF[preset]]
+    upstream = Upstream.for_api(API_OF[preset], upstream_url(preset, config, env, role), env.get(source, ""))
+    prices = {m: (p.input, p.output) for m, p in config.network.prices.items()}
+    proxy = ModelProxy(upstream, max_tokens=config.budgets.max_tokens, max_cost_usd=config.budgets.max_cost_usd,
+                       prices=prices, shared=shared).start()
+    for name in {*PRESETS[preset].key_targets, source}:
+        env[name] = PLACEHOLDER_KEY
+    for name in BASE_URL_VARS[preset]:
+        env[name] = proxy.base_url
+    env[MODEL_URL_VAR] = proxy.base_url
+    return proxy
 
 
 def start(config, sandbox, runner_env: dict[str, str], reviewer_env: dict[str, str] | None = None) -> RunNetwork:
     """Set up the run's agent network (see the module docstring); rewrites ``runner_env`` in place.
-    ``reviewer_env`` (the LLM reviewer's environment, which keeps its key for now) names the reviewer's
-    endpoint, let through the allow-list.
-    Returns the :class:`RunNetwork` (also ``sandbox.network``), closed when the process exits. Raises
+    ``reviewer_env`` (the LLM reviewer's, rewritten too) gets a proxy of its own that counts against the
+    same budget. Returns the :class:`RunNetwork` (also ``sandbox.network``), closed when the process exits. Raises
     ValueError when the model upstream is not an http(s) URL."""
     net = RunNetwork()
-    preset = config.runner.preset
+    reviewer_env = reviewer_env if reviewer_env is not None else {}
     if wants_proxy(config, sandbox):
-        source = key_source(preset, config.runner.api_key_env) or KEY_VARS[API_OF[preset]]
-        key = runner_env.get(source, "")
-        upstream = Upstream.for_api(API_OF[preset], upstream_url(preset, config, runner_env), key)
-        prices = {m: (p.input, p.output) for m, p in config.network.prices.items()}
-        net.proxy = ModelProxy(upstream, max_tokens=config.budgets.max_tokens,
-                               max_cost_usd=config.budgets.max_cost_usd, prices=prices).start()
-        for name in {*PRESETS[preset].key_targets, source}:
-            runner_env[name] = PLACEHOLDER_KEY
-        for name in BASE_URL_VARS[preset]:
-            runner_env[name] = net.proxy.base_url
-        runner_env[MODEL_URL_VAR] = net.proxy.base_url
+        net.proxy = _serve(config, "se", runner_env, None)
+    if wants_proxy(config, sandbox, "review"):
+        net.reviewer_proxy = _serve(config, "review", reviewer_env, net.proxy)
     if config.network.enforce != "off" and sandbox is not None:
-        _enforce(net, config, sandbox, runner_env, reviewer_env or {})
+        _enforce(net, config, sandbox, runner_env, reviewer_env)
     if sandbox is not None:
         sandbox.network = net
     atexit.register(net.close)
     return net
 
 
-def _model_host(preset: str, config, env: dict[str, str]) -> str:
+def _model_host(preset: str, config, env: dict[str, str], role: str = "se") -> str:
     """``host:port`` of the model endpoint of ``preset`` with environment ``env``."""
-    url = urlsplit(upstream_url(preset, config, env))
+    url = urlsplit(upstream_url(preset, config, env, role))
     return f"{url.hostname}:{url.port or (443 if url.scheme == 'https' else 80)}"
 
 
@@ -154,18 +167,18 @@ def _enforce(net: RunNetwork, config, sandbox, runner_env: dict[str, str], revie
     model_hosts = []
     if net.proxy is None and config.runner.preset in API_OF:
         model_hosts.append(_model_host(config.runner.preset, config, runner_env))
-    if config.reviewer.preset in API_OF:
-        model_hosts.append(_model_host(config.reviewer.preset, config, reviewer_env))
+    if net.reviewer_proxy is None and config.reviewer.preset in API_OF:
+        model_hosts.append(_model_host(config.reviewer.preset, config, reviewer_env, "review"))
     net.allow = [*config.network.hosts(), *model_hosts]
     folder = Path(sandbox.root) / "net"
     folder.mkdir(mode=0o700, exist_ok=True)
     os.chmod(folder, 0o700)
     net.egress_proxy = EgressProxy(folder / "egress.sock", net.allow).__enter__()
     agent_relays: list[tuple[int, str]] = [(EGRESS_PORT, str(net.egress_proxy.path))]
-    if net.proxy is not None:
-        model_sock = folder / "model.sock"
-        net.proxy.serve_unix(model_sock)
-        agent_relays.append((net.proxy.port, str(model_sock)))
+    for name, proxy in (("model.sock", net.proxy), ("review-model.sock", net.reviewer_proxy)):
+        if proxy is not None:
+            proxy.serve_unix(folder / name)
+            agent_relays.append((proxy.port, str(folder / name)))
     verify = tuple(agent_relays[:1]) if config.network.verify == "allow-list" else ()
     net.jail = Jail(folder, agent=tuple(agent_relays), verify=verify, proxy_port=EGRESS_PORT)
     sandbox.egress = net.jail

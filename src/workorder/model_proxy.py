@@ -93,19 +93,21 @@ class Upstream:
 class ModelProxy:
     """Serve this run's agent: forward to ``upstream`` with its key while within ``max_tokens`` and
     ``max_cost_usd`` (None: no limit). ``prices`` maps a model name prefix to (input, output) US dollars
-    per million tokens. Use as a context manager (or :meth:`start`/:meth:`close`); :attr:`base_url` is
-    what the agent is given; :attr:`usage` what it used."""
+    per million tokens. With ``shared`` (another proxy of the same run, e.g. the reviewer's next to the
+    runner's) the usage and so the budget are one. Use as a context manager (or :meth:`start`/:meth:`close`);
+    :attr:`base_url` is what the agent is given; :attr:`usage` what it used."""
 
     def __init__(self, upstream: Upstream, max_tokens: int | None = None, max_cost_usd: float | None = None,
-                 prices: Mapping[str, tuple[float, float]] | None = None, timeout_s: float = 600.0):
+                 prices: Mapping[str, tuple[float, float]] | None = None, timeout_s: float = 600.0,
+                 shared: ModelProxy | None = None):
         self.upstream = upstream
         self.max_tokens = max_tokens
         self.max_cost_usd = max_cost_usd
         self.prices = dict(prices or {})
         self.timeout_s = timeout_s
         self.secret = secrets.token_urlsafe(32)
-        self.usage = ProxyUsage()
-        self.lock = threading.Lock()
+        self.usage = shared.usage if shared else ProxyUsage()  # one run's budget across its proxies
+        self.lock = shared.lock if shared else threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, name="workorder-model-proxy", daemon=True)

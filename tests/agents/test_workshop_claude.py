@@ -87,3 +87,33 @@ def test_the_proxy_holds_the_token_budget_against_claude(action):
     assert "**Stopped: budget**" in tracking
     assert "token budget is spent (2210 of 1500 tokens)" in tracking, tracking
     assert usage_line(server) in tracking
+
+
+def test_claude_as_runner_and_reviewer_each_through_a_proxy(action):
+    """The LLM reviewer's CLI also holds a placeholder: its proxy adds the key; the verdict is used."""
+    from agents.test_real_claude import REVIEWER, final
+
+    exe = open_copy("claude")
+    base = open_folder()
+
+    def script(c: Conversation) -> Turn:
+        if REVIEWER in c.prompt:
+            return final({"verdict": "PASS", "findings": []}, tokens_in=900, tokens_out=70)
+        return se_pass(c)
+
+    with AnthropicStandIn(script) as server:
+        home = base / "action-home"
+        home.mkdir()
+        action.env.update(HOME=str(home), ANTHROPIC_API_KEY=KEY, ANTHROPIC_BASE_URL=server.url,
+                          WORKORDER_ISOLATION="user", PATH=f"{base}/bin:{action.env['PATH']}")
+        del action.env["WORKORDER_RUNNER_COMMAND"]
+        action.commit_config(f"runner:\n  preset: claude\n  command: {exe}\n  timeout: 240\n"
+                             "  env: [ANTHROPIC_BASE_URL]\n"
+                             f"reviewer:\n  preset: claude\n  command: {exe}\n  timeout: 240\n"
+                             "  env: [ANTHROPIC_BASE_URL]\nnetwork:\n  enforce: refuse\n")
+        action.handle(labeled_payload())
+    tracking = action.tracking()
+    assert action.fake.issues[1]["labels"] == ["wo:passed"], tracking
+    reviews = [c for c in server.conversations if REVIEWER in c.prompt]
+    assert len(reviews) == 1 and "PASS" in action.fake.reviews[-1]["body"].splitlines()[0]
+    assert {r.headers.get("x-api-key") for r in server.requests} == {KEY}, "each proxy added the real key"
