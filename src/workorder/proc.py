@@ -75,7 +75,8 @@ def run_shell(cmd: str, cwd: Path, env: dict[str, str], timeout_s: float, log_pa
     log_path.parent.mkdir(parents=True, exist_ok=True)
     if sandbox is None:
         return _run({"args": cmd, "shell": True, "cwd": cwd, "env": env}, cmd, timeout_s, log_path)
-    with sandbox.phase(cwd, env, exchange, workshop=workshop) as launch:
+    extra = {"workshop": True} if workshop else {}  # issue 18: only asked for when wanted
+    with sandbox.phase(cwd, env, exchange, **extra) as launch:
         jail = getattr(sandbox, "egress", None)  # issue 18: the egress allow-list (workorder.agent_network)
         kwargs = jail.wrap(launch, cmd, role) if jail is not None else launch.popen_kwargs(cmd)
         return _run(kwargs, cmd, timeout_s, log_path)
