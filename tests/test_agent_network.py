@@ -1,4 +1,4 @@
-"""One run's agent network (workorder.agent_network): which variables the agent gets, the codex
+"""One run's agent network (workorder.agents.agent_network): which variables the agent gets, the codex
 provider, and what network.enforce does where the allow-list cannot be made."""
 
 from __future__ import annotations
@@ -8,9 +8,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from workorder import agent_network, egress
-from workorder.config import parse_repo_config
-from workorder.model_proxy import PLACEHOLDER_KEY
+from workorder.agents import agent_network
+from workorder.shell import egress
+from workorder.contracts.config import parse_repo_config
+from workorder.shell.model_proxy import PLACEHOLDER_KEY
 from workorder.presets import PRESETS, AgentSettings
 
 KEY = "sk-real-" + "k" * 30

@@ -1,4 +1,4 @@
-"""The agent's own repository (workorder.agent_repo): git works in the sandbox, nothing reaches the action.
+"""The agent's own repository (workorder.shell.agent_repo): git works in the sandbox, nothing reaches the action.
 
 Fast tests build the repository from a real work tree and use it as an agent would; a control shows a
 hook written into it runs when git is used on it. Behind the boundary (root or sudo) the agent user
@@ -23,9 +23,9 @@ from conftest import TOKEN
 from fakegithub_server import FakeGitHubServer
 from test_isolation import AGENTS, PRIVILEGE, REVIEWER_TOKEN, SYSTEM_PYTHON, Scene
 
-from workorder import agent_repo
-from workorder.isolation import AGENT_USER, sandbox_for
-from workorder.proc import run_shell
+from workorder.shell import agent_repo
+from workorder.shell.isolation import AGENT_USER, sandbox_for
+from workorder.shell.proc import run_shell
 
 needs_boundary = pytest.mark.skipif(PRIVILEGE is None or SYSTEM_PYTHON is None,
                                     reason="needs root or passwordless sudo, and /usr/bin/python3 for the agent")

@@ -1,4 +1,4 @@
-"""The egress allow-list (workorder.egress): a network namespace per phase, a filtering proxy outside.
+"""The egress allow-list (workorder.shell.egress): a network namespace per phase, a filtering proxy outside.
 
 An "allowed host" and an "outside host" are local HTTP servers on other loopback addresses
 (127.0.0.2 and 127.0.0.3). The agent user, jailed, reaches the allowed one through the proxy, gets a
@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from workorder import egress
-from workorder.config import parse_repo_config
-from workorder.egress import EgressProxy, Jail, host_allowed
-from workorder.isolation import AGENT_USER, Launch, Sandbox
-from workorder.problems import InvalidInput
+from workorder.shell import egress
+from workorder.contracts.config import parse_repo_config
+from workorder.shell.egress import EgressProxy, Jail, host_allowed
+from workorder.shell.isolation import AGENT_USER, Launch, Sandbox
+from workorder.inputs.problems import InvalidInput
 
 AGENTS = Path(__file__).parent / "agents"
 SYSTEM_PYTHON = shutil.which("python3", path="/usr/local/bin:/usr/bin:/bin")
@@ -176,7 +176,7 @@ def test_control_without_the_jail_the_agent_reaches_the_outside_host(open_dir, s
     ("network: {enforce: refuse}", "not root", "warn", "the agent would not be started"),
 ])
 def test_doctor_says_whether_the_allow_list_holds_here(config, reason, status, words):
-    from workorder.doctor import check_network
+    from workorder.cli.doctor import check_network
 
     check = check_network(parse_repo_config(config), reason)
     assert check.status == status and words in check.detail, check

@@ -1,4 +1,4 @@
-"""The model proxy (workorder.model_proxy): the agent holds a placeholder, the proxy adds the key.
+"""The model proxy (workorder.shell.model_proxy): the agent holds a placeholder, the proxy adds the key.
 
 Against the local stand-ins of the three APIs the presets use (tests/agents/standins): the stand-in
 sees the real key and never the placeholder, the proxy's own count equals what the stand-in billed
@@ -19,7 +19,7 @@ from agents.standins.openai_chat import ChatScript
 from agents.standins.openai_chat import Turn as ChatTurn
 from agents.standins.openai_responses import ResponsesStandIn, Step, Usage, message
 
-from workorder.model_proxy import PLACEHOLDER_KEY, ModelProxy, Upstream, UsageMeter
+from workorder.shell.model_proxy import PLACEHOLDER_KEY, ModelProxy, Upstream, UsageMeter
 
 KEY = "sk-real-" + "r" * 40
 

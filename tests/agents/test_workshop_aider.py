@@ -15,8 +15,8 @@ from agents.test_real_aider import KEY, MODEL, PRICE_IN, PRICE_OUT, RIGHT, asser
 from agents.workshop_kit import open_copy, open_folder
 from conftest import labeled_payload
 
-from workorder import egress
-from workorder.model_proxy import PLACEHOLDER_KEY
+from workorder.shell import egress
+from workorder.shell.model_proxy import PLACEHOLDER_KEY
 
 pytestmark = [pytest.mark.agents, pytest.mark.skipif(egress.availability() is not None,
                                                      reason=f"no network namespace: {egress.availability()}")]

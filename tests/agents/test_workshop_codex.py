@@ -13,8 +13,8 @@ from agents.test_real_codex import KEY, MODEL, PASS, develop, review, usage_line
 from agents.workshop_kit import OutsideHost, assert_contained, open_copy, open_folder, probe_report
 from conftest import labeled_payload
 
-from workorder import egress
-from workorder.model_proxy import ModelProxy, Upstream
+from workorder.shell import egress
+from workorder.shell.model_proxy import ModelProxy, Upstream
 
 pytestmark = [pytest.mark.agents, pytest.mark.skipif(egress.availability() is not None,
                                                      reason=f"no network namespace: {egress.availability()}")]

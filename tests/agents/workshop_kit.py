@@ -19,7 +19,7 @@ from pathlib import Path
 from agents.cli_install import cache_root, installed_cli
 
 from workorder.presets import PRESETS
-from workorder.pythonshim import write_python_shim
+from workorder.shell.pythonshim import write_python_shim
 
 OPEN = Path(tempfile.gettempdir()) / "wo-agents"
 HERE = Path(__file__).parent
