@@ -121,7 +121,7 @@ def run_se_runner(spec: RunnerSpec, worktree: Path, prompt: str, phase_dir: Path
     env["WORKORDER_RESULT_FILE"] = str(result_file)
     env["WORKORDER_PHASE_DIR"] = str(phase_dir)
     result = run_shell(spec.command, worktree, env, spec.timeout_s, phase_dir / "output.log", sandbox=sandbox,
-                       exchange=phase_dir)
+                       exchange=phase_dir, workshop=True, role="agent")
     report = read_report(preset.name, phase_dir) if preset else AgentReport(usage=Usage())
     common = dict(exit_code=result.exit_code, duration_s=result.duration_s, output_tail=result.output_tail,
                   usage=report.usage, final_message=report.final_message, agent_error=report.error)

@@ -94,6 +94,10 @@ def run_milestone(repo: Path, milestone: str, base_env: dict[str, str], *, rerun
     _open_issues(forge, plan.issues, config.trigger)
     mode = isolation if isolation in ("auto", "user", "none") else config.isolation
     sandbox = local_sandbox(mode, holds_credential, repo, base_env)
+    if sandbox is not None:  # issue 18: the model proxy and the egress allow-list (workorder.agents.agent_network)
+        from ..agents.agent_network import start as start_network
+
+        start_network(config, sandbox, runner_env)
     worktrees = sandbox.worktrees if sandbox else state_dir / "worktrees"
     deps = LoopDeps(  # base_ref: set per issue (the stack)
         forge=forge, git=plan.git, config=config, templates=plan.trusted.templates,
