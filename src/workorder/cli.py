@@ -1,6 +1,6 @@
 """The entry point: the only place that reads the environment and builds real clients.
 
-Commands: ``workorder demo``, ``workorder validate FILE``, ``workorder handle [--dry-run]``,
+Commands: ``workorder demo``, ``workorder run FILE | --milestone M``, ``workorder validate FILE``, ``workorder handle [--dry-run]``,
 ``workorder route``, ``workorder schema NAME``. Heavy imports (PyGithub) happen only in the command that needs them, so
 start-up stays fast.
 """
@@ -90,6 +90,13 @@ def cmd_run(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO) -
     from .templates import Templates
 
     templates = Templates()
+    if (args.file is None) == (args.milestone is None):
+        _usage(templates, "run_file_or_milestone", sys.stderr)
+        return EXIT_USAGE
+    if args.file is not None:
+        from .cli_run_file import cmd_run_file
+
+        return cmd_run_file(args, environ, out)
     repo = Path(args.repo).resolve()
     reporter = None if args.json else ConsoleReporter(templates, sys.stderr, repo / ".workorder" / "runs",
                                                       show_verdicts=False)
@@ -151,13 +158,14 @@ def _demo_milestone(root: Path, environ: Mapping[str, str], out: TextIO) -> int:
     bin_dir = write_python_shim(root / "bin")
     env["PATH"] = f"{bin_dir}:{env.get('PATH', '')}"
     repo = build_milestone_repo(root, env)
-    args = argparse.Namespace(repo=str(repo), milestone="M1", rerun=False, json=False, runner_command=None,
+    args = argparse.Namespace(repo=str(repo), file=None, milestone="M1", rerun=False, json=False, runner_command=None,
                               push=False, open_prs=False, github_repo=None, base="main")
     return cmd_run(args, env, out)
 
 
 def cmd_validate(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO) -> int:
-    """Validate a work order file (or ``--config`` a repo config); exit 1 listing every problem."""
+    """Validate a work order file (a work order body or a milestone issue file,
+    :mod:`workorder.orderfile`; or ``--config`` a repo config); exit 1 listing every problem."""
     from .problems import InvalidInput
     from .templates import Templates
 
@@ -171,7 +179,10 @@ def cmd_validate(args: argparse.Namespace, environ: Mapping[str, str], out: Text
     if args.config:
         from .config import parse_repo_config as parse
     else:
-        from .workorder import parse_work_order_body as parse
+        from .orderfile import parse_order_file
+
+        def parse(text: str) -> object:
+            return parse_order_file(str(path), text)
     what = _message(templates, "subject", config=args.config)
     try:
         parse(text)
@@ -297,10 +308,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--dir", help="folder to run in (new or empty; default: a new temp folder)")
     demo.add_argument("--milestone", action="store_true", help="run the example milestone (workorder run) instead")
     demo.set_defaults(func=cmd_demo)
-    run = sub.add_parser("run", help="work through a milestone's issue files in dependency order")
-    run.add_argument("--milestone", required=True, help="milestone name in the issue files' front matter")
+    run = sub.add_parser("run", help="run one work order file, or a milestone's issue files in dependency order")
+    run.add_argument("file", nargs="?", help="a work order file (front matter or issue-form sections, as validate "
+                     "accepts) to run in the repository")
+    run.add_argument("--milestone", help="milestone name in the issue files' front matter (instead of FILE)")
     run.add_argument("--repo", default=".", help="the repository (default: the current folder)")
-    run.add_argument("--rerun", action="store_true", help="run PASSed issues again")
+    run.add_argument("--rerun", action="store_true", help="run PASSed work orders again")
     run.add_argument("--json", action="store_true", help="print the result as JSON")
     run.add_argument("--runner-command", help="SE runner command (default: runner.command in the config)")
     run.add_argument("--push", action="store_true", help="push the branches of PASSed issues to origin")
