@@ -185,10 +185,18 @@ def cmd_validate(args: argparse.Namespace, environ: Mapping[str, str], out: Text
             return parse_order_file(str(path), text)
     what = _message(templates, "subject", config=args.config)
     try:
-        parse(text)
+        parsed = parse(text)
     except InvalidInput as exc:
         out.write(templates.render("problems.txt.j2", source=str(path), what=what, problems=exc.problems))
         return EXIT_INVALID
+    if not args.config:
+        from .precheck import precheck_in_repo
+
+        problems = precheck_in_repo(parsed.order, Path(args.repo) if args.repo else path.resolve().parent, environ)
+        if problems:
+            out.write(templates.render("problems.txt.j2", source=str(path), what=what, problems=problems,
+                                       repo=args.repo or "it is in"))
+            return EXIT_INVALID
     out.write(templates.render("problems.txt.j2", source=str(path), what=what, problems=[]))
     return EXIT_OK
 
@@ -324,6 +332,8 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check a work order file (exit 1 listing every problem)")
     validate.add_argument("file")
     validate.add_argument("--config", action="store_true", help="the file is a repo config (.github/workorder.yml)")
+    validate.add_argument("--repo", help="check the work order's globs and verify programs against this git "
+                          "checkout at HEAD (default: the repository the file is in, if any)")
     validate.set_defaults(func=cmd_validate)
     handle = sub.add_parser("handle", help="handle this GitHub Actions event (reads GITHUB_* variables)")
     handle.add_argument("--dry-run", action="store_true", help="print the plan as JSON; write nothing, run nothing")
