@@ -172,3 +172,15 @@ def test_validate_still_refuses_an_unknown_key_in_a_plain_work_order(tmp_path):
     order.write_text("---\nobjective: o\nin_scope: [calc/**]\ndone_when: [d]\nowner: me\n---\n")
     code, out = validate(order)
     assert code == 1 and "owner: is not a known key" in out
+
+
+def test_a_runner_timeout_says_timed_out_after_n_seconds(repo, capsys):
+    ws, env = repo
+    config = ws / ".github" / "workorder.yml"
+    config.write_text(config.read_text().replace("timeout: 120", "timeout: 1"))
+    git(ws, "commit", "-qam", "runner timeout 1 s")
+    (ws / "ISSUE.md").write_text(WORK_ORDER)
+    code, out = run(repo, str(ws / "ISSUE.md"), "--runner-command", agent_command("sleep"))
+    err = capsys.readouterr().err
+    assert code == 1 and "SE runner failed: the runner timed out after 1 s" in err, err
+    assert "exit None" not in err
