@@ -57,6 +57,7 @@ def test_programs_of_a_verify_line(command, programs):
     ({"in_scope": ["calc/**", "tests/"]}, []),
     ({"in_scope": ["/calc/**"]}, []),  # gitignore's anchored form matches
     ({"in_scope": ["lib/**"]}, [("in_scope[0]", "'lib/**' matches no file of the repository")]),
+    ({"in_scope": ["calc/**", "lib/x.py"]}, [("in_scope[1]", "matches no file")]),
     ({"in_scope": ["lib/x.py (new)", "!calc/x.py"]}, []),
     ({"in_scope": ["{calc,tests}/**"]}, [("in_scope[0]", "uses {a,b}")]),
     ({"in_scope": ["calc/**", "/home/me/repo/calc/**"]}, [("in_scope[1]", "looks like an absolute path")]),
@@ -93,7 +94,7 @@ def test_handle_refuses_a_bad_order_in_one_comment_before_any_agent_runs(action,
     for field in ("in_scope[0]", "in_scope[1]", "verify[1]"):
         assert f"`{field}`" in body, field
     assert "in_scope[2]" not in body and "verify[0]" not in body
-    assert "(new)" in body and "not on the runner's PATH" in body
+    assert "relative to the repository root" in body and "not on the runner's PATH" in body
     assert not action.fake.pulls
     assert '"decision": "invalid"' in out
 
@@ -146,3 +147,9 @@ def test_validate_outside_a_repository_checks_the_format_only(tmp_path, base_env
     path.write_text(BAD)
     out = io.StringIO()
     assert main(["validate", str(path), "--repo", str(tmp_path)], environ=base_env, out=out) == 0
+
+
+def test_the_fix_offers_new_only_for_a_plain_glob():
+    [plain, braces] = precheck(parse_work_order_body(order(in_scope=["lib/**", "{a,b}/**"])), FILES, None)
+    assert "'lib/** (new)' when the work creates it" in plain.expected
+    assert "(new)" not in braces.expected and "one per line" in braces.expected

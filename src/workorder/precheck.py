@@ -63,8 +63,9 @@ def _glob_problems(field: str, globs: Sequence[str], files: Sequence[str]) -> li
         spec = compile_globs([glob])
         if any(spec.match_file(f) for f in files):
             continue
-        problems.append(Problem(field=f"{field}[{i}]", message=_no_match_message(glob),
-                                expected=_no_match_fix(glob)))
+        message = _no_match_message(glob)
+        problems.append(Problem(field=f"{field}[{i}]", message=message,
+                                expected=_no_match_fix(glob, plain=message.startswith(f"'{glob}' matches"))))
     return problems
 
 
@@ -80,9 +81,9 @@ _ROOT_DIRS = frozenset({"home", "Users", "usr", "tmp", "var", "opt", "etc", "roo
                         "srv", "github", "runner", "private"})
 
 
-def _no_match_fix(glob: str) -> str:
-    return (f"a glob relative to the repository root (one per line, e.g. src/**), or '{glob} (new)' "
-            "when the work creates it")
+def _no_match_fix(glob: str, plain: bool) -> str:
+    fix = "a glob relative to the repository root, one per line (e.g. src/** and tests/**)"
+    return f"{fix}, or '{glob} (new)' when the work creates it" if plain else fix
 
 
 def _program_problems(field: str, command: str, files: Sequence[str], path_env: str | None) -> list[Problem]:
