@@ -11,9 +11,9 @@ import pytest
 
 from conftest import WORK_ORDER, agent_command, labeled_payload
 from workorder.cli import main
-from workorder.globs import compile_globs, split_new
-from workorder.precheck import precheck, programs_of
-from workorder.workorder import parse_work_order_body
+from workorder.inputs.globs import compile_globs, split_new
+from workorder.gates.precheck import precheck, programs_of
+from workorder.contracts.workorder import parse_work_order_body
 
 FILES = ["calc/__init__.py", "calc/ops.py", "tests/test_ops.py", "README.md", "scripts/check.sh"]
 
@@ -100,7 +100,7 @@ def test_handle_refuses_a_bad_order_in_one_comment_before_any_agent_runs(action,
 
 
 def test_control_without_the_check_the_agent_runs_a_cycle_on_the_bad_order(action, tmp_path, monkeypatch):
-    monkeypatch.setattr("workorder.precheck.precheck", lambda *a, **k: [])
+    monkeypatch.setattr("workorder.gates.precheck.precheck", lambda *a, **k: [])
     ran = tmp_path / "runner-ran.json"
     action.env["WORKORDER_RUNNER_COMMAND"] = agent_command("env-dump", str(ran))
     action.fake.issues[1]["body"] = BAD
@@ -115,7 +115,7 @@ def test_a_good_order_is_not_held_up(action):
 
 # -- workorder run FILE and validate ---------------------------------------------------------------
 def test_run_file_lists_the_problems_and_spends_no_cycle(workspace, base_env, python_bin, tmp_path, capsys):
-    from workorder.demo import git_env
+    from workorder.demo.run import git_env
 
     env = {**git_env(base_env), "PATH": f"{python_bin}:{base_env['PATH']}", "WORKORDER_ISOLATION": "none"}
     ran = tmp_path / "runner-ran.json"

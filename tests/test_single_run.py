@@ -11,7 +11,7 @@ import pytest
 
 from conftest import WORK_ORDER, agent_command
 from workorder.cli import main
-from workorder.demo import build_milestone_repo, git_env
+from workorder.demo.run import build_milestone_repo, git_env
 
 ISSUE_FORM = """# Add subtract to calc
 

@@ -1,6 +1,6 @@
 """The 👀 acknowledgement of a command comment, first thing in the run that handles it.
 
-Commands that start work or change the merge gate (the loop lane's verbs, :data:`workorder.route.LOOP_VERBS`,
+Commands that start work or change the merge gate (the loop lane's verbs, :data:`workorder.handlers.route.LOOP_VERBS`,
 and ``approve`` / ``abort``) get an ``eyes`` reaction before anything else is read or done, so the
 person sees at once that the command arrived; ``help`` and ``status`` answer at once instead. The
 reaction is best effort: a refused or failed request is not an error of the command (its reply says
@@ -9,10 +9,10 @@ what happened).
 
 from __future__ import annotations
 
-from ..commands import parse_commands
-from ..events import IssueCommentEvent
-from ..forge import ForgeError
-from ..route import LOOP_VERBS
+from .slash import parse_commands
+from ..contracts.events import IssueCommentEvent
+from ..contracts.forge import ForgeError
+from .route import LOOP_VERBS
 from .context import HandlerContext
 
 ACKNOWLEDGED_VERBS = LOOP_VERBS | {"approve", "abort"}

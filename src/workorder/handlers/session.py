@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..forge import Comment, Forge, ForgeError, Issue, permission_at_least
-from ..loop import WorkOrderLoop
-from ..state import LabelNames, State, TrackingState
-from ..tracking import Tracker
-from ..dependencies import blockers_of, is_done
-from ..problems import InvalidInput
-from ..workorder import WorkOrder, parse_work_order_body
+from ..contracts.forge import Comment, Forge, ForgeError, Issue, permission_at_least
+from ..loop.engine import WorkOrderLoop
+from ..loop.state import LabelNames, State, TrackingState
+from ..loop.tracking import Tracker
+from .dependencies import blockers_of, is_done
+from ..inputs.problems import InvalidInput
+from ..contracts.workorder import WorkOrder, parse_work_order_body
 from .context import HandlerContext
 
 @dataclass
@@ -125,6 +125,6 @@ def run_work_order(session: Session, issue: Issue, mode: str = "start", notes: s
         state.waiting_for = []
     final = session.loop(issue, order).run(state, mode=mode, notes=notes)
     session.state = final
-    if final.state is State.INVALID:  # the pre-work check refused it (workorder.precheck)
+    if final.state is State.INVALID:  # the pre-work check refused it (workorder.gates.precheck)
         return RunResult("invalid", "invalid_work_order", final, final.problems)
     return RunResult("done", "ran", final)
