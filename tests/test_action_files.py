@@ -49,7 +49,7 @@ def test_no_event_or_input_text_is_spliced_into_a_run_script(path):
 def test_action_is_composite_and_passes_inputs_through_env():
     action = yaml.safe_load((ROOT / "action.yml").read_text())
     assert action["runs"]["using"] == "composite"
-    assert len(run_scripts(action)) == 5
+    assert len(run_scripts(action)) == 6
     handle = next(s for s in action["runs"]["steps"] if s.get("id") == "handle")
     assert handle["env"]["WORKORDER_GITHUB_TOKEN"] == "${{ inputs.github-token }}"
     assert set(action["outputs"]) >= {"verdict", "state", "pr-number"}
