@@ -64,10 +64,19 @@ def uses_of(doc) -> list[str]:
 def test_third_party_actions_are_pinned_by_full_sha_with_a_version_comment(path):
     text = path.read_text()
     for ref in uses_of(yaml.safe_load(text)):
-        if ref.startswith(("./", "workorder-dev/workorder@")):
+        if ref.startswith("./"):
             continue
         assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", ref), ref
         assert re.search(re.escape(ref) + r" # v\d+\.\d+\.\d+", text), f"{ref} has no version comment"
+
+
+@pytest.mark.parametrize("path", WORKFLOWS[1:3], ids=lambda p: p.name)
+def test_the_examples_pin_the_action_itself_by_sha_with_no_lint_exception(path):
+    """Issue 20: the examples carried ``# zizmor: ignore[unpinned-uses]`` on ``workorder-dev/workorder@v0``."""
+    text = path.read_text()
+    own = [u for u in uses_of(yaml.safe_load(text)) if u.startswith("workorder-dev/workorder@")]
+    assert own and all(re.fullmatch(r"workorder-dev/workorder@[0-9a-f]{40}", u) for u in own), own
+    assert "unpinned-uses" not in text
 
 
 @pytest.mark.parametrize("path", WORKFLOWS[1:], ids=lambda p: p.name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import subprocess
+import json
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,20 @@ def repo(tmp_path: Path) -> Path:
     return path
 
 
+RELEASE_SHA = "3f5e0c1d" * 5
+
+
+@pytest.fixture(autouse=True)
+def release_install(monkeypatch):
+    """Every test here runs as an installed release v0.1.0 would (its workorder/cli/_release.py written
+    by the release workflow); a test of a development install sets COMMIT back to ""."""
+    from workorder.cli import _release
+
+    monkeypatch.setattr(_release, "COMMIT", RELEASE_SHA)
+    monkeypatch.setattr(_release, "TAG", "v0.1.0")
+    return _release
+
+
 def statuses(text: str) -> dict[str, str]:
     """{check title: ok|MISS|warn|skip} from doctor's checklist."""
     found = {}
@@ -50,13 +65,81 @@ def test_init_in_an_empty_repository_then_doctor_passes_every_offline_check(repo
     for rel in (WORKFLOW_PATH, CONFIG_PATH, FORM_PATH):
         assert (repo / rel).is_file() and f"wrote    {rel}" in out
     assert (repo / CONFIG_PATH).read_text().startswith("# yaml-language-server: $schema=https://")
+    assert f"uses: workorder-dev/workorder@{RELEASE_SHA} # v0.1.0" in (repo / WORKFLOW_PATH).read_text()
+    assert f"action   workorder-dev/workorder@{RELEASE_SHA} # v0.1.0 (the installed release's commit)" in out
     code, out = run("doctor", "--repo", str(repo))
     assert code == 0, out
     marks = statuses(out)
     assert "MISS" not in marks.values()
+    assert marks["the workorder action pinned by commit SHA"] == "ok"
     offline = [t for t in marks if not t.startswith(("state labels", "default branch", "secrets", "the token"))]
-    assert all(marks[t] in ("ok", "warn") for t in offline) and len(offline) == 10
+    assert all(marks[t] in ("ok", "warn") for t in offline) and len(offline) == 12
     assert out.rstrip().endswith("ready (offline checks only; give a token for the rest)")
+
+
+def test_a_development_install_writes_the_major_tag_says_so_and_doctor_fails_on_it(repo, release_install):
+    release_install.COMMIT = ""
+    code, out = run("init", "--repo", str(repo))
+    assert code == 0
+    assert "uses: workorder-dev/workorder@v0\n" in (repo / WORKFLOW_PATH).read_text()
+    assert "action   workorder-dev/workorder@v0: a tag, not a commit" in out and "--action-ref" in out
+    code, out = run("doctor", "--repo", str(repo), "--offline")
+    assert code == 1 and statuses(out)["the workorder action pinned by commit SHA"] == "MISS"
+    assert "workorder-dev/workorder@v0 is a tag or branch" in out
+    assert "uses: workorder-dev/workorder@<40-hex SHA> # vX.Y.Z" in out
+    # the fix: --action-ref with the release's commit
+    run("init", "--repo", str(repo), "--force", "--action-ref", "c" * 40, "--version", "v0.1.0")
+    assert f"workorder-dev/workorder@{'c' * 40} # v0.1.0" in (repo / WORKFLOW_PATH).read_text()
+    assert run("doctor", "--repo", str(repo), "--offline")[0] == 0
+
+
+def test_a_git_install_pins_the_commit_pip_recorded(monkeypatch, release_install):
+    """pip install git+https://github.com/workorder-dev/workorder@v0.2.0 records the commit (PEP 610)."""
+    from importlib import metadata
+
+    from workorder.cli.release import installed_ref
+
+    release_install.COMMIT = ""
+    direct = {"url": "https://github.com/workorder-dev/workorder",
+              "vcs_info": {"vcs": "git", "commit_id": "d" * 40, "requested_revision": "v0.2.0"}}
+
+    class Dist:
+        def read_text(self, name):
+            return json.dumps(direct) if name == "direct_url.json" else None
+
+    monkeypatch.setattr(metadata, "distribution", lambda name: Dist())
+    ref = installed_ref()
+    assert (ref.ref, ref.version, ref.source) == ("d" * 40, "v0.2.0", "git")
+    direct["vcs_info"]["requested_revision"] = "main"
+    assert installed_ref().version == "v0.1.0", "a branch is not a tag: the package's version is"
+    direct.pop("vcs_info")
+    assert (installed_ref().ref, installed_ref().source) == ("v0", "dev")
+
+
+def _no_runner_input(flow):
+    for job in flow["jobs"].values():
+        for step in job["steps"]:
+            (step.get("with") or {}).pop("runner-command", None)
+
+
+@pytest.mark.parametrize(("setup", "environ", "mark", "detail"), [
+    (None, {}, "warn", "comes from the repository variable WORKORDER_RUNNER_COMMAND, which doctor could not read"),
+    (_no_runner_input, {}, "MISS", "no SE runner configured"),
+    (_no_runner_input, {"WORKORDER_RUNNER_COMMAND": "my-agent"}, "ok", "WORKORDER_RUNNER_COMMAND"),
+    ("config", {}, "ok", "runner.command"),
+], ids=["variable-unknown", "none", "action-input", "config"])
+def test_doctor_checks_an_se_runner_is_configured(repo, setup, environ, mark, detail):
+    if setup == "config":
+        run("init", "--repo", str(repo), "--runner-command", "my-agent --go")
+    else:
+        _init(repo)
+    if callable(setup):
+        _edit_workflow(repo, setup)
+    code, out = run("doctor", "--repo", str(repo), "--offline", environ=environ)
+    assert statuses(out)["SE runner configured"] == mark, out
+    assert detail in out and code == (1 if mark == "MISS" else 0)
+    if mark == "MISS":
+        assert "set runner.preset (codex, claude or aider) or runner.command" in out
 
 
 def test_the_files_init_writes_are_lint_clean(repo):
@@ -206,12 +289,15 @@ class DoctorGitHub(FakeGitHub):
         self.push = True
         self.rulesets: list[dict] = []            # created through POST /rulesets
         self.admin = True                         # False: rulesets answer 403 (no administration permission)
+        self.variables: list[str] | None = []     # Actions variables; None: the token may not list them (403)
 
     def _routes(self):
         return [
             ("GET", r"/branches/([^/]+)/protection/required_status_checks", self._protection),
             ("GET", r"/rules/branches/([^/]+)", self._rules),
             ("GET", r"/actions/secrets", self._secrets),
+            ("GET", r"/actions/variables", self._variables),
+            ("GET", r"/actions/organization-variables", lambda b, q: self._json(200, {"total_count": 0, "variables": []})),
             ("GET", r"/rulesets", self._list_rulesets),
             ("POST", r"/rulesets", self._create_ruleset),
             ("GET", r"/actions/organization-secrets", lambda b, q: self._json(200, {"total_count": 0, "secrets": []})),
@@ -243,6 +329,11 @@ class DoctorGitHub(FakeGitHub):
             if rule["type"] == "required_status_checks" and "~DEFAULT_BRANCH" in body["conditions"]["ref_name"]["include"]:
                 self.ruleset_checks += [c["context"] for c in rule["parameters"]["required_status_checks"]]
         return self._json(201, {"id": len(self.rulesets), **body})
+
+    def _variables(self, body, query):
+        if self.variables is None:
+            return self._json(403, {"message": "Resource not accessible by integration"})
+        return self._json(200, {"total_count": len(self.variables), "variables": [{"name": n} for n in self.variables]})
 
     def _secrets(self, body, query):
         if self.secrets is None:
@@ -308,6 +399,21 @@ def test_an_online_miss_fails_doctor(repo, ready_github, change, title, detail):
     code, out = doctor_online(repo, ready_github)
     assert code == 1 and statuses(out)[title] == "MISS", out
     assert detail in out
+
+
+@pytest.mark.parametrize(("variables", "mark", "detail"), [
+    ([], "MISS", "no SE runner configured (the repository variable WORKORDER_RUNNER_COMMAND is not set)"),
+    (["WORKORDER_RUNNER_COMMAND"], "ok", "the repository variable WORKORDER_RUNNER_COMMAND"),
+    (None, "warn", "which doctor could not read"),
+], ids=["unset", "set", "unreadable"])
+def test_a_runner_from_a_repository_variable_is_checked_online(repo, ready_github, variables, mark, detail):
+    """The issue's case: init's workflow takes the runner from vars.WORKORDER_RUNNER_COMMAND, the config
+    names none, and doctor said "ready" with no SE runner configured."""
+    (repo / CONFIG_PATH).write_text((repo / CONFIG_PATH).read_text().replace("runner:\n  preset: codex\n", ""))
+    ready_github.variables = variables
+    code, out = doctor_online(repo, ready_github)
+    assert statuses(out)["SE runner configured"] == mark, out
+    assert detail in out and code == (1 if mark == "MISS" else 0)
 
 
 def test_secrets_the_token_cannot_list_are_skipped_not_passed(repo, ready_github):

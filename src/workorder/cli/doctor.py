@@ -55,6 +55,8 @@ PARTS: dict[str, tuple[str, ...]] = {
     "permissions_ok": ("detail",), "permissions_workflow_write": ("detail", "fix"),
     "permissions_job_lacks": ("detail", "fix"),
     "pins_ok": (), "pins_loose": ("detail", "fix"),
+    "action_ref_ok": ("detail",), "action_ref_loose": ("detail", "fix"),
+    "runner_ok": ("detail",), "runner_missing": ("detail", "fix"), "runner_variable_unknown": ("detail", "fix"),
     "timeouts_ok": (), "timeouts_missing": ("detail", "fix"),
     "route_ok": (), "route_mismatch": ("detail", "fix"),
     "rules_ok": ("detail",), "rules_absent": ("detail", "fix"),
@@ -181,8 +183,8 @@ def check_workflow(repo: Path, config: RepoConfig | None = None) -> list[Check]:
     path, flow = found
     rel = str(path.relative_to(repo))
     return [_check("workflow", "ok", "workflow_ok", rel=rel), _check_triggers(flow, rel),
-            _check_permissions(flow, rel), _check_pins(flow, rel), _check_timeouts(flow, rel),
-            _check_route(flow, rel, config or RepoConfig())]
+            _check_permissions(flow, rel), _check_pins(flow, rel), _check_action_ref(flow, rel),
+            _check_timeouts(flow, rel), _check_route(flow, rel, config or RepoConfig())]
 
 
 def _check_triggers(flow: dict, rel: str) -> Check:
@@ -226,6 +228,16 @@ def _check_pins(flow: dict, rel: str) -> Check:
     return _check("pins", "ok", "pins_ok")
 
 
+def _check_action_ref(flow: dict, rel: str) -> Check:
+    """Every ``uses:`` of the workorder action names a full commit SHA: a tag or branch can be moved to
+    other code after review (the action runs with the job's write token)."""
+    own = sorted({u for u in _uses(flow.get("jobs")) if OWN_ACTION.search(u)})
+    loose = [u for u in own if not SHA_REF.match(u)]
+    if loose:
+        return _check("action_ref", "miss", "action_ref_loose", rel=rel, loose=loose)
+    return _check("action_ref", "ok", "action_ref_ok", refs=own)
+
+
 def _check_timeouts(flow: dict, rel: str) -> Check:
     jobs = flow.get("jobs") or {}
     missing = [name for name, job in jobs.items() if isinstance(job, dict) and "timeout-minutes" not in job]
@@ -263,6 +275,54 @@ def _check_route(flow: dict, rel: str, config: RepoConfig) -> Check:
         if inputs or lacking:
             return _check("route", "miss", "route_mismatch", rel=rel, inputs=inputs, lacking=lacking)
     return _check("route", "ok", "route_ok")
+
+
+VARS_REF = re.compile(r"^\$\{\{\s*vars\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$")
+
+
+def runner_sources(repo: Path, config: RepoConfig, environ: Mapping[str, str]) -> tuple[str, list[str]]:
+    """Where the SE runner comes from: ``(source, [])`` when one is set for sure (the config's
+    ``runner.preset``/``runner.command``, a literal ``runner``/``runner-command`` input of the
+    workflow's handle step, or ``WORKORDER_RUNNER_COMMAND``/``WORKORDER_RUNNER_PRESET`` in ``environ``,
+    which the action's doctor mode sets from its inputs); ``("", names)`` when the inputs come only
+    from the repository variables ``names`` (``${{ vars.NAME }}``); ``("", [])`` when nothing sets one."""
+    if config.runner.preset != "command":
+        return f"runner.preset: {config.runner.preset}", []
+    if config.runner.command:
+        return "runner.command", []
+    for name in ("WORKORDER_RUNNER_COMMAND", "WORKORDER_RUNNER_PRESET"):
+        if environ.get(name, "").strip():
+            return name, []
+    found = find_workflow(repo)
+    given: list[dict] = []
+    for job in ((found[1].get("jobs") or {}).values() if found else []):
+        steps = job.get("steps") if isinstance(job, dict) else None
+        given += [s.get("with") or {} for s in steps or [] if isinstance(s, dict)
+                  and OWN_ACTION.search(str(s.get("uses", ""))) and isinstance(s.get("with") or {}, dict)
+                  and (s.get("with") or {}).get("mode", "handle") == "handle"]
+    variables: list[str] = []
+    for inputs in given:
+        for key in ("runner", "runner-command"):
+            value = str(inputs.get(key) or "").strip()
+            match = VARS_REF.match(value)
+            if match:
+                variables.append(match.group(1))
+            elif value and "${{" not in value:
+                return f"the workflow's {key} input", []
+    return "", sorted(set(variables))
+
+
+def check_runner(source: str, variables: list[str], have: list[str] | None) -> Check:
+    """An SE runner is configured (:func:`runner_sources`' ``source`` and ``variables``); ``have`` lists
+    the repository's Actions variables (None: unknown, offline or not readable)."""
+    if source:
+        return _check("runner", "ok", "runner_ok", source=source)
+    set_ = [v for v in variables if have is not None and v in have]
+    if set_:
+        return _check("runner", "ok", "runner_ok", source=f"the repository variable {set_[0]}")
+    if variables and have is None:
+        return _check("runner", "warn", "runner_variable_unknown", variables=variables)
+    return _check("runner", "miss", "runner_missing", variables=variables)
 
 
 def check_rules_file(repo: Path, config: RepoConfig) -> Check:
@@ -313,6 +373,8 @@ class RepoProbe(Protocol):
     def secret_names(self) -> list[str] | None: ...
 
     def can_push(self) -> bool | None: ...
+
+    def variable_names(self) -> list[str] | None: ...
 
 
 def online_checks(probe: RepoProbe, config: RepoConfig, default_branch: str) -> list[Check]:
@@ -391,6 +453,8 @@ def cmd_doctor(args: Any, environ: Mapping[str, str], out: TextIO) -> int:
     without them, or with ``--offline``, the online checks are skipped."""
     repo = Path(args.repo).resolve()
     checks, config = offline_checks(repo)
+    source, variables = runner_sources(repo, config, environ)
+    have: list[str] | None = None
     token = environ.get("WORKORDER_GITHUB_TOKEN") or environ.get("GITHUB_TOKEN") or environ.get("GH_TOKEN") or ""
     repository = args.github_repo or environ.get("GITHUB_REPOSITORY") or ""
     if token and repository and not args.offline:
@@ -399,11 +463,13 @@ def cmd_doctor(args: Any, environ: Mapping[str, str], out: TextIO) -> int:
         probe = RestProbe(token, repository, environ.get("GITHUB_API_URL") or "https://api.github.com")
         try:
             checks += online_checks(probe, config, args.default_branch)
+            have = probe.variable_names() if variables and not source else None
         except (OSError, ValueError, KeyError, TypeError) as exc:  # requests' errors are OSErrors
             checks += [_check(i, "skip", "online_failed", context=STATUS_CONTEXT, error_type=type(exc).__name__)
                        for i in ONLINE]
     else:
         why = "online_offline" if args.offline else "online_no_token"
         checks += [_check(i, "skip", why, context=STATUS_CONTEXT) for i in ONLINE]
+    checks.insert(1, check_runner(source, variables, have))
     out.write(_templates().render("doctor.txt.j2", repo=repo, checks=checks))
     return 0 if is_ready(checks) else 1

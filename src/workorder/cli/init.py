@@ -24,7 +24,9 @@ if TYPE_CHECKING:  # jinja2 and the config (pydantic) load when init runs, not w
     from ..contracts.config import RepoConfig
 
 ACTION = "workorder-dev/workorder"
-DEFAULT_REF = "v0"
+# The examples' pin (examples/*workflow.yml): a well-formed placeholder until a release's commit replaces it
+EXAMPLE_SHA = "0" * 40
+EXAMPLE_VERSION = "v0.1.0"
 WORKFLOW_PATH = ".github/workflows/workorder.yml"
 CONFIG_PATH = ".github/workorder.yml"
 FORM_PATH = ".github/ISSUE_TEMPLATE/work-order.yml"
@@ -53,6 +55,9 @@ class InitResult:
     labels_error: str = ""
     ruleset: str = ""
     ruleset_error: str = ""
+    action: str = ""  # the ``uses:`` value written, e.g. workorder-dev/workorder@<sha>
+    action_version: str = ""  # the tag of that SHA (empty for a tag ref)
+    action_source: str = ""  # release, git, dev or given (workorder.cli.release.ActionRef)
 
 
 def _environment() -> jinja2.Environment:
@@ -72,17 +77,17 @@ def route_inputs(config: RepoConfig) -> dict[str, str]:
             "command-prefix": config.command_prefix}
 
 
-def render_init_files(action_ref: str = DEFAULT_REF, version: str = "", runner_command: str = "",
+def render_init_files(action_ref: str = EXAMPLE_SHA, version: str = EXAMPLE_VERSION, runner_command: str = "",
                       prefix: str = "wo:", example: bool = False) -> dict[str, str]:
     """The files init writes, ``{repository path: text}``. ``action_ref`` is a tag or a 40-hex commit
-    SHA; with a SHA the ``uses:`` line is pinned and carries ``# <version>`` (default: the ref's short
-    form). ``example`` renders examples/workflow.yml's header instead of init's."""
+    SHA; with a SHA the ``uses:`` line is pinned and carries ``# <version>`` (default: the examples'
+    placeholder pin, :data:`EXAMPLE_SHA` ``# v0.1.0``). ``example`` renders examples/workflow.yml's header instead of init's."""
     env = _environment()
     from ..contracts.config import RepoConfig
 
     defaults = RepoConfig()
     pinned = bool(SHA.fullmatch(action_ref))
-    values = {"action": ACTION, "ref": action_ref, "pinned": pinned, "version": version or DEFAULT_REF,
+    values = {"action": ACTION, "ref": action_ref, "pinned": pinned, "version": version or EXAMPLE_VERSION,
               "example": example, "trigger": f"{prefix}ready", "prefix": prefix,
               "branch_prefix": defaults.branch_prefix, "command_prefix": defaults.command_prefix,
               "schema_url": schema_id("config"), "runner_command": runner_command}
@@ -179,16 +184,22 @@ def _set_up_github(forge: Any, args: Any, result: InitResult) -> int:
 
 
 def cmd_init(args: Any, environ: Mapping[str, str], out: TextIO) -> int:
-    """``workorder init``: write the files (kept when present, unless ``--force``) and, with a token
+    """``workorder init``: write the files (kept when present, unless ``--force``), with the action
+    pinned to the installed release's commit (:func:`workorder.cli.release.installed_ref`; ``--action-ref``
+    overrides it; a development install writes the tag ``v<major>`` and says so) and, with a token
     (``GITHUB_TOKEN``/``GH_TOKEN`` from the entry point's ``environ``) and a repository
     (``--github-repo`` or ``GITHUB_REPOSITORY``), create the missing state labels. Prints what it did
     (templates/init_report.txt.j2); with ``--require-verdict`` also the ruleset that makes the default
     branch require ``workorder/verdict``. Exit 0, or 1 when GitHub refused (or no token allowed) them."""
     from ..templates import Templates
 
+    from .release import given_ref, installed_ref
+
     repo = Path(args.repo).resolve()
-    files = render_init_files(args.action_ref, args.version or "", args.runner_command or "", args.label_prefix)
+    ref = given_ref(args.action_ref, args.version or "") if args.action_ref else installed_ref()
+    files = render_init_files(ref.ref, ref.version, args.runner_command or "", args.label_prefix)
     result = write_init_files(repo, files, args.force)
+    result.action, result.action_version, result.action_source = f"{ACTION}@{ref.ref}", ref.version, ref.source
     token = environ.get("GITHUB_TOKEN") or environ.get("GH_TOKEN") or ""
     repository = args.github_repo or environ.get("GITHUB_REPOSITORY") or ""
     code = 0

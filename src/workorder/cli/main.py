@@ -368,15 +368,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_setup_commands(sub: Any) -> None:
     """``workorder init`` and ``workorder doctor`` (workorder.cli.init, workorder.cli.doctor)."""
-    from .init import DEFAULT_REF
-
     init = sub.add_parser("init", help="write the workflow, config and issue form; create the labels",
                           description="Write .github/workflows/workorder.yml (pinned when --action-ref is a "
                           "commit SHA), .github/workorder.yml and the issue form; with GITHUB_TOKEN and a "
                           "repository, create the state labels.")
     init.add_argument("--repo", default=".", help="the repository folder (default: the current folder)")
-    init.add_argument("--action-ref", default=DEFAULT_REF, help="tag or 40-hex commit SHA of the action to use")
-    init.add_argument("--version", help="version comment after a SHA ref (e.g. v0.1.0)")
+    init.add_argument("--action-ref", help="40-hex commit SHA (or tag) of the action to use (default: the commit "
+                      "of the installed release; a development install writes v<major> and says so)")
+    init.add_argument("--version", help="version comment after a SHA ref (e.g. v0.1.0; default: the installed version)")
     init.add_argument("--runner-command", help="SE runner command to put into the config")
     init.add_argument("--label-prefix", default="wo:", help="prefix of the state labels (default wo:)")
     init.add_argument("--github-repo", help="OWNER/NAME for the labels (default: GITHUB_REPOSITORY)")

@@ -74,6 +74,15 @@ class RestProbe:
         shared = self._pages("/actions/organization-secrets", "secrets") or []
         return sorted({s["name"] for s in own + shared})
 
+    def variable_names(self) -> list[str] | None:
+        """Names of the repository's and its organisation's Actions variables, or None when the token
+        may not list them (docs.github.com: "REST API endpoints for GitHub Actions variables")."""
+        own = self._pages("/actions/variables", "variables")
+        if own is None:
+            return None
+        shared = self._pages("/actions/organization-variables", "variables") or []
+        return sorted({v["name"] for v in own + shared})
+
     def can_push(self) -> bool | None:
         """``permissions.push`` of the repository for this token, or None when GitHub does not say."""
         status, body = self._get("")
