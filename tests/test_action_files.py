@@ -395,3 +395,25 @@ def test_the_action_lock_pins_every_dependency_with_hashes():
         assert req.specifier.contains(pinned[name]), f"{req.name}=={pinned[name]} does not satisfy {req}"
     blocks = re.split(r"\n(?=[A-Za-z0-9_.-]+==)", lock.split("\n", 4)[4])
     assert all("--hash=sha256:" in block for block in blocks), "every pin carries its hashes"
+
+
+def test_the_release_workflow_builds_attaches_hashes_and_moves_the_major_tag(tmp_path):
+    """Issue 20 item 3: a ref that resolves. A vX.Y.Z tag push builds the wheel and sdist with the
+    release commit in workorder/cli/_release.py, attaches them with SHA256SUMS, and moves vX."""
+    flow = yaml.safe_load((ROOT / ".github" / "workflows" / "release.yml").read_text())
+    assert flow[True] == {"push": {"tags": ["v*.*.*"]}} and flow["permissions"] == {}
+    [job] = flow["jobs"].values()
+    assert job["permissions"] == {"contents": "write"}
+    scripts = "\n".join(run_scripts(job))
+    for needed in ("src/workorder/cli/_release.py", "hatchling build", "sha256sum", "SHA256SUMS",
+                   "gh release create", "--verify-tag", 'major="${TAG%%.*}"', "git/refs/tags/$major"):
+        assert needed in scripts, needed
+    # the file the build writes is the one init reads
+    writer = re.search(r"printf .*?_release\.py", scripts, re.DOTALL).group(0)
+    target = tmp_path / "_release.py"
+    script = writer
+    script = script.replace("src/workorder/cli/_release.py", str(target))
+    subprocess.run(["bash", "-c", script], env={"TAG": "v1.2.3", "commit": "f" * 40, "PATH": "/usr/bin:/bin"}, check=True)
+    namespace: dict = {}
+    exec(target.read_text(), namespace)
+    assert (namespace["COMMIT"], namespace["TAG"]) == ("f" * 40, "v1.2.3")
