@@ -443,6 +443,7 @@ def test_init_require_verdict_creates_the_ruleset_once_and_doctor_then_passes(re
 
     fake = DoctorGitHub()
     fake.secrets = ["OPENAI_API_KEY"]
+    fake.variables = ["WORKORDER_RUNNER_COMMAND"]  # the SE runner of init's workflow
     code, out = init_online(repo, fake)
     assert code == 0, out
     assert 'ruleset  "workorder verdict" created' in out
