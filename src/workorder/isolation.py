@@ -42,6 +42,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from . import agent_pool, handback, schedulers
+
 AGENT_USER = "workorder-agent"
 Mode = Literal["auto", "user", "none"]
 Privilege = Literal["root", "sudo"]
@@ -120,10 +122,13 @@ class Sandbox:
     make the boundary) raises :class:`IsolationUnavailable` with that text instead of running anything.
     """
 
-    def __init__(self, root: Path, privilege: Privilege | None, user: str = AGENT_USER, refusal: str | None = None):
+    def __init__(self, root: Path, privilege: Privilege | None, user: str | None = AGENT_USER,
+                 refusal: str | None = None):
         self.root = root
         self.privilege = privilege
-        self.user = user
+        self.user: str = user or AGENT_USER  # None: borrow one from the pool (workorder.agent_pool) in create()
+        self.pooled = user is None
+        self.slot: agent_pool.Slot | None = None
         self.refusal = refusal
         self.owner = (os.getuid(), os.getgid())
         self.protected: list[tuple[Path, int]] = []  # (path, its mode before create() closed it)
@@ -144,7 +149,10 @@ class Sandbox:
         self.worktrees.mkdir(exist_ok=True)
         self.worktrees.chmod(0o711)
         if self.refusal is None:
+            if self.pooled:
+                self._claim_slot()
             self._ensure_user()
+            schedulers.deny_schedulers(self.user, self._priv)
             for path in protect:
                 if path.resolve() not in (self.root.resolve(), *self.root.resolve().parents):
                     before = protect_path(path)
@@ -161,20 +169,34 @@ class Sandbox:
             else:
                 self._kill_all()
                 self._priv(["rm", "-rf", "--one-file-system", str(self.root)])
+                schedulers.purge_schedules(self.user, self._priv)
+        if self.slot is not None:
+            self.slot.release()
         while self.protected:
             path, mode = self.protected.pop()
             with contextlib.suppress(OSError):  # gone, or no longer ours: nothing to give back
                 path.chmod(mode)
 
-    def _ensure_user(self) -> None:
+    def _claim_slot(self) -> None:
+        """Borrow this run's own agent user from the host's pool (see workorder.agent_pool)."""
         try:
-            pwd.getpwnam(self.user)
-            return
-        except KeyError:
-            pass
-        self._priv(["groupadd", "--system", self.user], check=False)
-        self._priv(["useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent", "--gid", self.user,
-                    "--shell", "/usr/sbin/nologin", self.user], check=False)
+            self.slot = agent_pool.claim(agent_pool.ensure_lock_dir(self._priv))
+        except agent_pool.PoolUnavailable as exc:
+            raise unavailable("pool", reason=str(exc)) from None
+        self.user = self.slot.user
+
+    def _ensure_user(self) -> None:
+        for attempt in range(20):  # useradd fails while another run holds the lock on /etc/passwd
+            try:
+                pwd.getpwnam(self.user)
+                return
+            except KeyError:
+                pass
+            if attempt:
+                time.sleep(0.1 * attempt)
+            self._priv(["groupadd", "--system", self.user], check=False)
+            self._priv(["useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent", "--gid", self.user,
+                        "--shell", "/usr/sbin/nologin", self.user], check=False)
         try:
             pwd.getpwnam(self.user)
         except KeyError:
@@ -213,13 +235,15 @@ class Sandbox:
             (cwd / ".git").unlink()  # the agent sees a plain folder: no path to the workspace, no git metadata
         for path in (cwd, home, tmp, xdir):
             self._chown_tree(path, agent.pw_uid, agent.pw_gid)
+        self._priv(handback.close_argv(cwd))  # the agent's own; no other run's agent reads it
         try:
             yield Launch(cwd=cwd, env=run_env, privilege=self.privilege or "root", user=self.user,
                          uid=agent.pw_uid, gid=agent.pw_gid, env_file=env_file)
         finally:
             self._kill_all()
             for path in (cwd, xdir):
-                self._chown_tree(path, *self.owner)
+                self._priv(handback.handback_argv(path, *self.owner))
+            self._priv(handback.close_argv(cwd))
             _restore_pointer(cwd, pointer)
             if exchange:
                 _copy_files(xdir, exchange, skip=copied_in)
@@ -371,7 +395,7 @@ def sandbox_for(mode: Mode, holds_credential: bool, protect: Sequence[Path] = ()
         text = templates.render_line("isolation_refused.txt.j2", mode=mode, user=AGENT_USER, uid=os.getuid(),
                                      reason="neither root nor passwordless sudo")
         return Sandbox(root, None, refusal=text).create()
-    return Sandbox(root, found).create(protect)
+    return Sandbox(root, found, user=None).create(protect)
 
 
 def sandbox_for_handle(settings, config) -> Sandbox | None:
