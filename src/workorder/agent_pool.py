@@ -4,7 +4,9 @@ A phase ends with ``kill -KILL -1`` run as the agent user (it reaches every proc
 whatever it did to escape: setsid, double fork, nohup, new process groups, user namespaces), and the
 agent's files are that user's. One user shared by every run would let run A's phase kill run B's agent
 and verify commands, and read B's work tree. So each run holds one user of a pool for its whole life:
-``workorder-agent`` (slot 0), ``workorder-agent-1``, ... ``workorder-agent-<POOL_SIZE-1>``.
+``workorder-agent-0`` ... ``workorder-agent-<POOL_SIZE-1>`` (never ``workorder-agent``, the one user
+every run of older releases shares and kills as: a run of an older release on the same host must not
+kill this one's agent either).
 
 A slot is held with ``flock`` on ``<LOCK_DIR>/<user>.lock`` (a file of the action's user, mode 0600,
 in a sticky folder owned by root): the kernel releases the lock when the run's process ends, however
@@ -32,8 +34,8 @@ class PoolUnavailable(OSError):
 
 
 def slot_user(index: int) -> str:
-    """The agent user of pool slot ``index`` (0 is ``workorder-agent``, the name older releases used)."""
-    return POOL_PREFIX if index == 0 else f"{POOL_PREFIX}-{index}"
+    """The agent user of pool slot ``index``: ``workorder-agent-<index>``."""
+    return f"{POOL_PREFIX}-{index}"
 
 
 def is_agent_user(name: str) -> bool:
