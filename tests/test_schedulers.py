@@ -79,7 +79,8 @@ def test_an_agent_user_is_refused_at_and_its_queued_jobs_removed(probe):
 def atd():
     """An ``atd`` running (ours, stopped afterwards, when none runs yet)."""
     pidfile = Path("/run/atd.pid")
-    running = pidfile.exists() and Path(f"/proc/{pidfile.read_text().strip()}").exists()
+    comm = Path(f"/proc/{pidfile.read_text().strip()}/comm") if pidfile.exists() else None
+    running = comm is not None and comm.exists() and comm.read_text().strip() == "atd"
     proc = None if running else subprocess.Popen(["/usr/sbin/atd", "-f"], stdout=subprocess.DEVNULL,
                                                  stderr=subprocess.DEVNULL)
     time.sleep(0.5)
@@ -87,6 +88,8 @@ def atd():
     if proc is not None:
         proc.kill()
         proc.wait()
+        if pidfile.exists() and pidfile.read_text().strip() == str(proc.pid):
+            pidfile.unlink()  # atd killed cannot remove its own pid file
 
 
 def schedule_in_a_phase(box: Sandbox, drop: Path) -> tuple[int | None, bool]:
