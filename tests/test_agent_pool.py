@@ -117,3 +117,50 @@ def test_control_an_open_tree_is_read_by_another_runs_agent(tmp_path, monkeypatc
     seen = kill_and_read_across(False, tmp_path)
     assert seen["b_exit"] == 0 and seen["survived"]
     assert seen["read"] == "run's own file\n", "an open tree is read by another run's agent"
+
+
+def stash_and_peek(tmp_path: Path) -> dict:
+    """Run A's agent stashes a file in /tmp; run B's agent (another user) tries to read it while A
+    is still open; A closes; a later run borrows A's agent user. Returns what B read, whether the
+    stash outlived A, and whether the later run finds it."""
+    box_a, box_b = sandbox_for("user", True, privilege=PRIVILEGE), sandbox_for("user", True, privilege=PRIVILEGE)
+    stash = Path(f"/tmp/wo-stash-{os.getpid()}-{time.monotonic_ns()}")
+    try:
+        for box in (box_a, box_b):
+            (box.worktrees / "1").mkdir()
+        run_shell(f"echo secret-of-run-a > {stash}", box_a.worktrees / "1", {"PATH": "/usr/bin:/bin"}, 30,
+                  tmp_path / "a.log", sandbox=box_a)
+        run_shell(f"cat {stash} > peek.txt 2>&1; true", box_b.worktrees / "1", {"PATH": "/usr/bin:/bin"}, 30,
+                  tmp_path / "b.log", sandbox=box_b)
+        peek = (box_b.worktrees / "1" / "peek.txt").read_text()
+    finally:
+        box_a.close()
+        box_b.close()
+    outlived = stash.exists()
+    real_claim = agent_pool.claim
+    agent_pool.claim = lambda *a, **k: agent_pool.Slot(box_a.user, None)  # the next run gets A's user
+    try:
+        later = sandbox_for("user", True, privilege=PRIVILEGE)
+        later.close()
+    finally:
+        agent_pool.claim = real_claim
+    found = stash.exists()
+    stash.unlink(missing_ok=True)
+    return {"peek": peek, "outlived": outlived, "found_later": found}
+
+
+@needs_privilege
+def test_what_an_agent_leaves_in_tmp_is_its_own_and_gone_before_its_user_is_lent_again(tmp_path):
+    seen = stash_and_peek(tmp_path)
+    assert "Permission denied" in seen["peek"], "umask 077: another run's agent cannot read it"
+    assert seen["outlived"] and not seen["found_later"], "removed when the next run borrows the user"
+
+
+@needs_privilege
+def test_control_with_the_usual_umask_and_no_cleanup_the_stash_is_read_and_found_later(tmp_path, monkeypatch):
+    from workorder import isolation
+
+    monkeypatch.setattr(isolation, "AGENT_UMASK", 0o022)
+    monkeypatch.setattr(agent_pool, "leftovers_argv", lambda user: ["true"])
+    seen = stash_and_peek(tmp_path)
+    assert seen["peek"] == "secret-of-run-a\n" and seen["found_later"]

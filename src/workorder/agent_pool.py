@@ -57,6 +57,15 @@ class Slot:
             self.fd = None
 
 
+def leftovers_argv(user: str) -> list[str]:
+    """One ``find`` (run as root) deleting what ``user`` left in the shared temporary folders
+    (``/tmp``, ``/var/tmp``, ``/dev/shm``), run when a run borrows the user: it must not find the last
+    run's files (after that run ended, so whoever watched it could read them). Folders that hold other
+    users' files stay (``-delete`` cannot remove them)."""
+    roots = [p for p in ("/tmp", "/var/tmp", "/dev/shm") if Path(p).is_dir()]
+    return ["find", *roots, "-xdev", "-mindepth", "1", "-user", user, "-delete"]
+
+
 def ensure_lock_dir(priv: Callable[[list[str]], None], lock_dir: Path = LOCK_DIR) -> Path:
     """Make ``lock_dir`` (root's, mode 1777: every action user may add its own lock files, none may
     remove another's) through ``priv`` (runs an argv as root or through ``sudo -n``). Returns it.
@@ -89,4 +98,4 @@ def claim(lock_dir: Path = LOCK_DIR, size: int = POOL_SIZE) -> Slot:
 
 
 __all__ = ["LOCK_DIR", "POOL_PREFIX", "POOL_SIZE", "PoolUnavailable", "Slot", "claim", "ensure_lock_dir",
-           "is_agent_user", "slot_user"]
+           "is_agent_user", "leftovers_argv", "slot_user"]

@@ -48,10 +48,11 @@ AGENT_USER = "workorder-agent"
 Mode = Literal["auto", "user", "none"]
 Privilege = Literal["root", "sudo"]
 SUDO_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+AGENT_UMASK = 0o077  # what the agent creates is its own: no other run's agent (another user) reads it
 MAX_COPY_BYTES = 64 * 1024 * 1024  # larger exchange files are not copied back
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Loads the env file (then deletes it), enters the work tree, runs the command: sudo mode only.
-_LOADER = 'set -a; . "$1" || exit 97; rm -f "$1"; set +a; cd "$2" || exit 96; exec /bin/sh -c "$3"'
+_LOADER = 'umask 077; set -a; . "$1" || exit 97; rm -f "$1"; set +a; cd "$2" || exit 96; exec /bin/sh -c "$3"'
 
 
 class IsolationUnavailable(OSError):
@@ -109,7 +110,7 @@ class Launch:
         """Popen keyword arguments running ``/bin/sh -c cmd`` as the agent user in ``cwd``."""
         if self.privilege == "root":
             return {"args": cmd, "shell": True, "cwd": self.cwd, "env": self.env, "user": self.uid,
-                    "group": self.gid, "extra_groups": []}
+                    "group": self.gid, "extra_groups": [], "umask": AGENT_UMASK}
         argv = ["sudo", "-n", "-u", self.user, "--", "/usr/bin/env", "-i", "/bin/sh", "-c", _LOADER,
                 "workorder-sandbox", str(self.env_file), str(self.cwd), cmd]
         return {"args": argv, "shell": False, "cwd": "/", "env": {"PATH": SUDO_PATH}}
@@ -184,6 +185,7 @@ class Sandbox:
         except agent_pool.PoolUnavailable as exc:
             raise unavailable("pool", reason=str(exc)) from None
         self.user = self.slot.user
+        self._priv(agent_pool.leftovers_argv(self.user), check=False)  # what the user's last run left in /tmp
 
     def _ensure_user(self) -> None:
         for attempt in range(20):  # useradd fails while another run holds the lock on /etc/passwd
