@@ -58,12 +58,16 @@ class Slot:
 
 
 def leftovers_argv(user: str) -> list[str]:
-    """One ``find`` (run as root) deleting what ``user`` left in the shared temporary folders
-    (``/tmp``, ``/var/tmp``, ``/dev/shm``), run when a run borrows the user: it must not find the last
-    run's files (after that run ended, so whoever watched it could read them). Folders that hold other
-    users' files stay (``-delete`` cannot remove them)."""
+    """One ``find`` (run as root, once no process of ``user`` is left) removing what ``user`` left
+    directly in the shared temporary folders (``/tmp``, ``/var/tmp``, ``/dev/shm``), run when a run
+    borrows the user: it must not find the last run's files (that run has ended, so whoever watched it
+    had their chance to read them). Only the top level is searched (a whole ``/tmp`` can hold hundreds of
+    thousands of files; the parents are root's sticky folders, so no other user can swap a path
+    component under ``rm``); what the user left inside another user's world-writable folder goes when
+    that folder's owner is lent again."""
     roots = [p for p in ("/tmp", "/var/tmp", "/dev/shm") if Path(p).is_dir()]
-    return ["find", *roots, "-xdev", "-mindepth", "1", "-user", user, "-delete"]
+    return ["find", *roots, "-xdev", "-mindepth", "1", "-maxdepth", "1", "-user", user,
+            "-exec", "rm", "-rf", "--one-file-system", "{}", "+"]
 
 
 def ensure_lock_dir(priv: Callable[[list[str]], None], lock_dir: Path = LOCK_DIR) -> Path:

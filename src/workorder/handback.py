@@ -21,11 +21,11 @@ SAFE_MODE = "go-w,ug-s"
 def handback_argv(path: Path, uid: int, gid: int) -> list[str]:
     """One ``find`` (run as root) that gives ``path`` and everything under it to ``uid:gid`` without
     following symlinks and takes group/other write and setuid/setgid off everything but symlinks
-    (``chmod`` would follow them); multi-linked regular files are skipped; ``-xdev`` stays on the
-    tree's file system."""
+    (``chmod`` would follow them) that has any of them (``-perm /6022``); multi-linked regular files
+    are skipped; ``-xdev`` stays on the tree's file system."""
     return ["find", str(path), "-xdev", "!", "(", "-type", "f", "-links", "+1", ")",
             "-exec", "chown", "-h", f"{uid}:{gid}", "{}", "+",
-            "!", "-type", "l", "-exec", "chmod", SAFE_MODE, "{}", "+"]
+            "!", "-type", "l", "-perm", "/6022", "-exec", "chmod", SAFE_MODE, "{}", "+"]
 
 
 def close_argv(path: Path) -> list[str]:

@@ -185,7 +185,8 @@ class Sandbox:
         except agent_pool.PoolUnavailable as exc:
             raise unavailable("pool", reason=str(exc)) from None
         self.user = self.slot.user
-        self._priv(agent_pool.leftovers_argv(self.user), check=False)  # what the user's last run left in /tmp
+        self._kill_all()  # a crashed run's processes, then what that run left in /tmp
+        self._priv(agent_pool.leftovers_argv(self.user), check=False)
 
     def _ensure_user(self) -> None:
         for attempt in range(20):  # useradd fails while another run holds the lock on /etc/passwd
