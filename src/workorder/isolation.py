@@ -1,7 +1,8 @@
 """The credential boundary: untrusted commands run as another, unprivileged OS user.
 
-The SE runner, the LLM reviewer and the verify commands run as the system user ``workorder-agent``
-(created on demand), never as the action's user. Linux lets only the same uid (or CAP_SYS_PTRACE) read
+The SE runner, the LLM reviewer and the verify commands run as an agent user of the run's own
+(``workorder-agent-<n>``, borrowed from the host's pool for the run: :mod:`workorder.agent_pool`;
+created on demand, denied cron and at: :mod:`workorder.schedulers`), never as the action's user. Linux lets only the same uid (or CAP_SYS_PTRACE) read
 ``/proc/<pid>/environ`` and ``mem`` of a process, so the token the action holds in its own environment is
 out of reach; what else could hold it (the workspace ``.git``, ``$RUNNER_TEMP`` with the event file, the
 action's HOME) is made unreadable to other users (``chmod go-rwx``) before the first phase, and given
@@ -15,8 +16,9 @@ Layout under the sandbox root (owned by the action's user, mode 0711: traversabl
 
 A phase (:meth:`Sandbox.phase`) takes the work tree's ``.git`` pointer away (the agent sees a plain
 folder; the workspace's ``.git`` is 0700 anyway), kills every process of the agent user when it ends,
-gives the tree back, writes the pointer again and removes any ``.git`` the agent made, so the action
-never runs git on metadata (hooks, fsmonitor, config) the agent wrote. As root the command is started
+gives the tree back (owner, no group/other write, no setuid/setgid, top folder 0700:
+:mod:`workorder.handback`), writes the pointer again and removes any ``.git`` the agent made, so the
+action never runs git on metadata (hooks, fsmonitor, config) the agent wrote. As root the command is started
 with ``subprocess``'s ``user=``/``group=``/``extra_groups=[]``; as a user with passwordless sudo through
 ``sudo -n -u workorder-agent`` with the environment in a file only the agent user can read (never on
 argv, which every user can read in ``/proc/*/cmdline``; sudo's ``--preserve-env`` is subject to the
