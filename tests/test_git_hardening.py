@@ -181,3 +181,14 @@ def test_control_chown_alone_leaves_the_agents_modes(phase_tree, tmp_path, monke
     monkeypatch.setattr(handback, "close_argv", lambda path: ["true"])
     modes = modes_after(box, wt, marker, tmp_path)
     assert stat.S_IMODE(modes["."]) == 0o777 and modes["drop"] & stat.S_ISGID, "the agent's modes stay"
+
+
+def test_only_a_push_without_a_token_reads_the_persons_own_credential_config():
+    from workorder.gitenv import git_argv, git_environment
+
+    env = {"HOME": "/home/me", "GITHUB_TOKEN": TOKEN, "SSH_AUTH_SOCK": "/run/agent.sock", "PATH": "/usr/bin"}
+    hardened, ambient = git_environment(env), git_environment(env, user_credentials=True)
+    assert hardened["GIT_CONFIG_GLOBAL"] == "/dev/null" and "credential.helper=" in git_argv("push")
+    assert "GIT_CONFIG_GLOBAL" not in ambient and "credential.helper=" not in git_argv("push", user_credentials=True)
+    assert "core.hooksPath=/dev/null" in git_argv("push", user_credentials=True)  # hooks stay off
+    assert TOKEN not in {*hardened.values(), *ambient.values()} and ambient["SSH_AUTH_SOCK"] == "/run/agent.sock"

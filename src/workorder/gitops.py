@@ -36,7 +36,8 @@ class Git:
 
     def run(self, *args: str, check: bool = True, authenticated: bool = False) -> str:
         """Run ``git <args>``; returns stdout. Raises :class:`GitError` on a non-zero exit when ``check``."""
-        env = git_environment(self.env)
+        ambient = authenticated and not self.auth_header  # no token given: the person's own credentials
+        env = git_environment(self.env, user_credentials=ambient)
         if authenticated and self.auth_header:
             env.update(
                 {
@@ -47,7 +48,8 @@ class Git:
             )
         excludes = ["-c", f"core.excludesFile={self.exclude_file}"] if self.exclude_file else []
         proc = subprocess.run(
-            git_argv("-c", f"safe.directory={self.repo}", "-c", "core.quotepath=false", *excludes, *args),
+            git_argv("-c", f"safe.directory={self.repo}", "-c", "core.quotepath=false", *excludes, *args,
+                     user_credentials=ambient),
             cwd=self.repo,
             env=env,
             capture_output=True,
