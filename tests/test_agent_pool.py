@@ -1,4 +1,4 @@
-"""Each run borrows its own agent user (workorder.agent_pool): one run's phase kill never reaches
+"""Each run borrows its own agent user (workorder.shell.agent_pool): one run's phase kill never reaches
 another run's processes, and one run's agent cannot read another run's work tree. The controls run
 the same two sandboxes as one shared user (what every run was before) and see the kill and the read."""
 
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from workorder import agent_pool, handback
-from workorder.isolation import Sandbox, detect_privilege, sandbox_for
-from workorder.proc import run_shell
+from workorder.shell import agent_pool, handback
+from workorder.shell.isolation import Sandbox, detect_privilege, sandbox_for
+from workorder.shell.proc import run_shell
 
 PRIVILEGE = detect_privilege()
 needs_privilege = pytest.mark.skipif(PRIVILEGE is None, reason="the agent users need root or passwordless sudo (sudo -n)")
@@ -33,7 +33,7 @@ def test_claims_are_exclusive_until_released(tmp_path):
 
 
 def test_a_dead_run_gives_its_slot_back(tmp_path):
-    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from workorder import agent_pool; "
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from workorder.shell import agent_pool; "
                                f"s = agent_pool.claim(__import__('pathlib').Path({str(tmp_path)!r})); "
                                "print(s.user, flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "workorder-agent-0"
@@ -158,7 +158,7 @@ def test_what_an_agent_leaves_in_tmp_is_its_own_and_gone_before_its_user_is_lent
 
 @needs_privilege
 def test_control_with_the_usual_umask_and_no_cleanup_the_stash_is_read_and_found_later(tmp_path, monkeypatch):
-    from workorder import isolation
+    from workorder.shell import isolation
 
     monkeypatch.setattr(isolation, "AGENT_UMASK", 0o022)
     monkeypatch.setattr(agent_pool, "leftovers_argv", lambda user: ["true"])

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from workorder.demo import git_env
-from workorder.isolation import detect_privilege
+from workorder.demo.run import git_env
+from workorder.shell.isolation import detect_privilege
 
 needs_privilege = pytest.mark.skipif(detect_privilege() is None,
                                      reason="the agent-user boundary needs root or passwordless sudo (sudo -n)")
@@ -68,7 +68,7 @@ risk: low
 ---
 """
 # The control: the old shared agent user (no slot of its own), everything else as shipped.
-SHARED_USER = ("import sys; from workorder import isolation; isolation.Sandbox._claim_slot = lambda self: None; "
+SHARED_USER = ("import sys; from workorder.shell import isolation; isolation.Sandbox._claim_slot = lambda self: None; "
                "from workorder.cli import main; sys.exit(main(sys.argv[1:]))")
 
 

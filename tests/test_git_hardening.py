@@ -1,12 +1,12 @@
 """Nothing the agent shaped runs as the action: the action's git on a work tree the agent had.
 
 Three defences, each with its control (the attack succeeding with that defence turned off):
-- the action's git runs with a minimal environment and hooks/fsmonitor off (workorder.gitenv): a hook
+- the action's git runs with a minimal environment and hooks/fsmonitor off (workorder.shell.gitenv): a hook
   and an fsmonitor command in the repository's own ``.git`` never run, and nothing git starts sees the token;
 - any ``.git`` the agent made in the tree is removed and the action's pointer written back
   (isolation._restore_pointer): a clean filter in the agent's own ``.git/config`` never runs;
 - the tree is handed back owned by the action with no group/other write and no setuid/setgid
-  (workorder.handback): an agent job that outlived the phase cannot write into it.
+  (workorder.shell.handback): an agent job that outlived the phase cannot write into it.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from workorder import handback, isolation
-from workorder.demo import git_env
-from workorder.gitops import Git
-from workorder.isolation import detect_privilege, sandbox_for
-from workorder.proc import run_shell
+from workorder.shell import handback, isolation
+from workorder.demo.run import git_env
+from workorder.shell.gitops import Git
+from workorder.shell.isolation import detect_privilege, sandbox_for
+from workorder.shell.proc import run_shell
 
 TOKEN = "ghs_" + "H" * 36
 PRIVILEGE = detect_privilege()
@@ -184,7 +184,7 @@ def test_control_chown_alone_leaves_the_agents_modes(phase_tree, tmp_path, monke
 
 
 def test_only_a_push_without_a_token_reads_the_persons_own_credential_config():
-    from workorder.gitenv import git_argv, git_environment
+    from workorder.shell.gitenv import git_argv, git_environment
 
     env = {"HOME": "/home/me", "GITHUB_TOKEN": TOKEN, "SSH_AUTH_SOCK": "/run/agent.sock", "PATH": "/usr/bin"}
     hardened, ambient = git_environment(env), git_environment(env, user_credentials=True)

@@ -28,7 +28,7 @@ from test_isolation import AGENTS, REVIEWER_TOKEN, Scene, needs_privilege, needs
 # The control: the hand-back as it was (no .git removal, chown only, no tree closing, schedulers allowed).
 OLD_HANDBACK = (
     "import sys\n"
-    "from workorder import handback, isolation, schedulers\n"
+    "from workorder.shell import handback, isolation, schedulers\n"
     "isolation._restore_pointer = lambda tree, pointer: None\n"
     "handback.handback_argv = lambda path, uid, gid: ['find', str(path), '-xdev', '(', '-type', 'f', '-links', '+1',"
     " ')', '-o', '-exec', 'chown', '-h', f'{uid}:{gid}', '{}', '+']\n"

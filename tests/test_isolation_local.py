@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from workorder.agent_pool import is_agent_user
+from workorder.shell.agent_pool import is_agent_user
 from workorder.cli import main
-from workorder.demo import git_env
-from workorder.isolation import detect_privilege
+from workorder.demo.run import git_env
+from workorder.shell.isolation import detect_privilege
 
 AGENT = """#!/bin/sh
 mkdir -p notes

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from workorder import schedulers
-from workorder.isolation import Sandbox, sandbox_for
-from workorder.proc import run_shell
+from workorder.shell import schedulers
+from workorder.shell.isolation import Sandbox, sandbox_for
+from workorder.shell.proc import run_shell
 
 PROBE = "wo-sched-probe"
 needs_root = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("runuser"),
