@@ -61,7 +61,7 @@ id: 1
 title: Say who runs the agent
 milestone: M1
 objective: Write the agent's user name to notes/who.txt.
-in_scope: [notes/**]
+in_scope: [notes/** (new)]
 done_when: [notes/who.txt holds the agent's user name]
 verify: [sh check.sh]
 risk: low

@@ -13,7 +13,7 @@ from dataclasses import replace
 from ..contracts.packet import DoDPacket, Finding, Severity, Verdict
 from ..evidence.diff import read_diff
 from ..shell.gitops import Git
-from ..inputs.globs import compile_globs
+from ..inputs.globs import compile_globs, split_new
 from .phases import Developed, PhaseContext, PhaseResult, Stopped
 from ..presets import AgentSettings, packet_channel, preset_of
 from ..presets.base import NOT_YOUR_JOB_FILE
@@ -38,7 +38,7 @@ class SePhase:
         ctx.event(s, "runner.start")
         self.phase_start = wt.rev("HEAD")
         pdir.mkdir(parents=True, exist_ok=True)
-        not_yours = [*ctx.order.out_of_scope, *deps.config.protected]
+        not_yours = [*(split_new(g)[0] for g in ctx.order.out_of_scope), *deps.config.protected]
         (pdir / NOT_YOUR_JOB_FILE).write_text("".join(f"{g}\n" for g in not_yours), encoding="utf-8")
         timeout, bound_by_budget = ctx.budget.phase_timeout(deps.runner.timeout_s)
         if timeout <= 0:
