@@ -404,8 +404,8 @@ def sandbox_for(mode: Mode, holds_credential: bool, protect: Sequence[Path] = ()
     root = Path(tempfile.mkdtemp(prefix="workorder-sandbox-", dir=parent))
     if found is None:
         templates = templates if templates is not None else _templates()
-        text = templates.render_line("isolation_refused.txt.j2", mode=mode, user=AGENT_USER, uid=os.getuid(),
-                                     reason="neither root nor passwordless sudo")
+        text = templates.render_line("isolation_refused.txt.j2", mode=mode, user=f"{agent_pool.POOL_PREFIX}-N",
+                                     uid=os.getuid(), reason="neither root nor passwordless sudo")
         return Sandbox(root, None, refusal=text).create()
     return Sandbox(root, found, user=None).create(protect)
 
