@@ -174,7 +174,8 @@ def test_hooks_and_config_the_agent_writes_never_run_in_the_actions_git(sandbox,
     assert result.exit_code == 0, result.output_tail
     ran = {" ".join(r["args"]): r for r in json.loads((report / "git-2.json").read_text())}
     assert "cycle 1" in ran["log --oneline"]["out"] and "ops.py" in ran["diff --stat workorder-base"]["out"]
-    assert pwned_by(report, AGENT_USER) >= {"pwned-hook", "pwned-fsmonitor"}, "the agent's own git ran them"
+    assert sandbox.user.startswith("workorder-agent-") and sandbox.user != AGENT_USER, "the run's own pool user"
+    assert pwned_by(report, sandbox.user) >= {"pwned-hook", "pwned-fsmonitor"}, "the agent's own git ran them"
     assert (tree / ".git").read_text() == pointer, "the trusted pointer is back"
     for args in (["status"], ["add", "-A"], ["commit", "-qm", "the action's commit"], ["checkout", "-q", "HEAD~1"]):
         git(tree, *args)

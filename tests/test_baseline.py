@@ -344,7 +344,7 @@ Path(report).write_text('<testsuite><testcase classname="tests.test_calc" name="
 @pytest.mark.skipif(os.geteuid() != 0 or not Path("/usr/bin/python3").exists(),
                     reason="runs the base as the sandbox's agent user (needs root and a python it may run)")
 def test_the_base_run_writes_its_report_as_the_sandbox_agent_user(repo, env, tmp_path):
-    from workorder.shell.isolation import AGENT_USER, sandbox_for
+    from workorder.shell.isolation import sandbox_for
 
     (repo.repo / "fake_pytest.py").write_text(FAKE_PYTEST)
     commit(repo, "a stand-in for pytest that writes the report it is asked for")
@@ -356,5 +356,5 @@ def test_the_base_run_writes_its_report_as_the_sandbox_agent_user(repo, env, tmp
         results = base_results(deps, 3, repo.rev("HEAD"), ["/usr/bin/python3 fake_pytest.py"])
     finally:
         sandbox.close()
-    agent_uid = pwd.getpwnam(AGENT_USER).pw_uid
+    agent_uid = pwd.getpwnam(sandbox.user).pw_uid
     assert [c.label for c in results.cases] == [f"tests/test_calc.py::test_{agent_uid}"]

@@ -128,19 +128,24 @@ def open_dir():
 
 
 def probe(open_dir: Path, sites, jail: Jail | None) -> dict:
-    """Run net_probe.py as the agent user (jailed when ``jail``) and return its report."""
-    Sandbox(open_dir / "sandbox", "root")._ensure_user()
-    agent = pwd.getpwnam(AGENT_USER)
-    shutil.copy(AGENTS / "net_probe.py", open_dir / "net_probe.py")
-    out = open_dir / "out"
-    out.mkdir()
-    out.chmod(0o777)
-    cmd = f"{SYSTEM_PYTHON} {open_dir}/net_probe.py {out}/report.json {sites[0].url} {sites[1].url}"
-    launch = Launch(cwd=open_dir, env={"PATH": "/usr/bin:/bin", "HOME": str(open_dir)}, privilege="root",
-                    user=AGENT_USER, uid=agent.pw_uid, gid=agent.pw_gid)
-    kwargs = jail.wrap(launch, cmd, "agent") if jail is not None else launch.popen_kwargs(cmd)
-    subprocess.run(**kwargs, check=True, timeout=120)
-    return json.loads((out / "report.json").read_text())
+    """Run net_probe.py as the run's own agent user (borrowed from the pool, as a run does; jailed when
+    ``jail``) and return its report with ``agent_uid``, that user's uid."""
+    box = Sandbox(open_dir / "sandbox", "root", user=None).create()
+    try:
+        assert box.user != AGENT_USER
+        agent = pwd.getpwnam(box.user)
+        shutil.copy(AGENTS / "net_probe.py", open_dir / "net_probe.py")
+        out = open_dir / "out"
+        out.mkdir()
+        out.chmod(0o777)
+        cmd = f"{SYSTEM_PYTHON} {open_dir}/net_probe.py {out}/report.json {sites[0].url} {sites[1].url}"
+        launch = Launch(cwd=open_dir, env={"PATH": "/usr/bin:/bin", "HOME": str(open_dir)}, privilege="root",
+                        user=box.user, uid=agent.pw_uid, gid=agent.pw_gid)
+        kwargs = jail.wrap(launch, cmd, "agent") if jail is not None else launch.popen_kwargs(cmd)
+        subprocess.run(**kwargs, check=True, timeout=120)
+        return {**json.loads((out / "report.json").read_text()), "agent_uid": agent.pw_uid}
+    finally:
+        box.close()
 
 
 @needs_netns
@@ -151,7 +156,8 @@ def test_a_jailed_agent_reaches_the_allowed_host_and_nothing_else(open_dir, site
     with EgressProxy(folder / "egress.sock", [allowed.hostport]) as proxy:
         jail = Jail(folder, agent=((3128, str(proxy.path)),), proxy_port=3128)
         report = probe(open_dir, sites, jail)
-    assert report["uid"] == pwd.getpwnam(AGENT_USER).pw_uid
+    assert report["uid"] == report["agent_uid"], "the jail runs the command as the run's own agent user"
+    assert report["umask"] == 0o077, "with the agent's umask, as outside the jail"
     assert report[allowed.url]["via_proxy"] == {"status": 200, "body": "allowed", "seconds": pytest.approx(0, abs=5)}
     denied = report[outside.url]["via_proxy"]
     assert denied["status"] == 403 and "is not allowed for the agent" in denied["body"], denied

@@ -56,6 +56,8 @@ ISOLATION_KINDS: dict[str, tuple[dict, Callable[..., str]]] = {
     "command_failed": ({"command": "rm -rf", "stderr": "rm: cannot remove 'a'\nrm: cannot remove 'b'"},
                        lambda command, stderr: f"{command} failed: {stderr}"),
     "processes_left": ({"user": "workorder-agent"}, lambda user: f"processes of {user} keep running after SIGKILL"),
+    "pool": ({"reason": "all 32 agent users are held"},
+             lambda reason: f"no agent user of its own for this run: {reason}"),
 }
 
 

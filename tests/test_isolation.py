@@ -29,6 +29,7 @@ from fakegithub_server import FakeGitHubServer
 
 from workorder.shell import isolation
 from workorder.demo.run import build_demo_repo, git_env
+from workorder.shell.agent_pool import POOL_SIZE, slot_user
 from workorder.shell.gitops import basic_auth_header
 from workorder.shell.isolation import (
     AGENT_USER,
@@ -48,6 +49,14 @@ SYSTEM_PYTHON = shutil.which("python3", path="/usr/local/bin:/usr/bin:/bin")
 PRIVILEGE = detect_privilege()
 needs_privilege = pytest.mark.skipif(
     PRIVILEGE is None, reason="the agent-user boundary needs root or passwordless sudo (sudo -n); neither is here")
+def _exists(user: str) -> bool:
+    try:
+        isolation.pwd.getpwnam(user)
+        return True
+    except KeyError:
+        return False
+
+
 needs_system_python = pytest.mark.skipif(
     SYSTEM_PYTHON is None, reason="the hostile agents need a python the agent user can run (/usr/bin/python3)")
 
@@ -120,7 +129,7 @@ def test_phase_runs_as_the_agent_and_leaves_nothing_running(sandbox, tmp_path):
               'echo packet > "$WORKORDER_RESULT_FILE"; ln -s /etc/passwd "$(dirname "$WORKORDER_RESULT_FILE")/link"; '
               'rm .git; mkdir -p .git/hooks sub/.git; (sleep 300 &); cat /proc/1/environ > environ.txt 2>&1; exit 0')
     result = run_shell(script, tree, env, 30, exchange / "output.log", sandbox=sandbox, exchange=exchange)
-    agent = isolation.pwd.getpwnam(AGENT_USER)
+    agent = isolation.pwd.getpwnam(sandbox.user)  # this run's own agent user, borrowed from the pool
     assert result.exit_code == 0
     assert (tree / "uid.txt").read_text().strip() == str(agent.pw_uid)
     assert (tree / "dirs.txt").read_text().split() == [str(sandbox.root / "home"), str(sandbox.root / "tmp")]
@@ -257,10 +266,11 @@ def test_hostile_runner_test_module_and_reviewer_find_nothing_and_write_nothing(
     assert "wo:passed" in scene.fake.issues[1]["labels"], proc.stdout[-3000:]
     reports = scene.reports()
     assert set(reports) == {"runner", "verify", "reviewer"}, "every hunter ran: the SE runner, the test module, the reviewer"
-    agent_uid = isolation.pwd.getpwnam(AGENT_USER).pw_uid
+    agent_uids = {isolation.pwd.getpwnam(slot_user(i)).pw_uid for i in range(POOL_SIZE) if _exists(slot_user(i))}
     for who, runs in reports.items():
         for report in runs:
-            assert report["uid"] == agent_uid
+            agent_uid = report["uid"]
+            assert agent_uid in agent_uids  # one of the pool's agent users (each run borrows its own)
             assert report["tokens"] == {}, f"{who} found a credential: {report['tokens']}"
             assert report["read"] > 0 and report["denied"] > 0  # it really looked, and was stopped
             assert {m["uid"] for m in report["mem_read"]} <= {agent_uid}  # only its own processes' memory

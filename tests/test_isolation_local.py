@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from workorder.shell.agent_pool import is_agent_user
 from workorder.cli import main
 from workorder.demo.run import git_env
 from workorder.shell.isolation import detect_privilege
@@ -68,7 +69,7 @@ def test_run_with_push_runs_the_agent_as_the_agent_user(tmp_path, env):
     git_mode = (repo / ".git").stat().st_mode
     code = main(["run", "--milestone", "M1", "--repo", str(repo), "--push"], environ=env, out=io.StringIO())
     subprocess.run(["git", "fetch", "-q", "origin"], cwd=repo, check=True, env=env)
-    assert code == 0 and who_on_origin(repo, env) == "workorder-agent"
+    assert code == 0 and is_agent_user(who_on_origin(repo, env))
     assert (repo / ".git").stat().st_mode & 0o077 == git_mode & 0o077, "the git dir's mode is given back"
 
 

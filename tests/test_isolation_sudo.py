@@ -77,8 +77,9 @@ def shared_dir():
 def test_a_passwordless_sudo_user_runs_the_agent_as_another_user_that_finds_no_token(runner_user, shared_dir):
     shared = shared_dir
     (shared / "workorder" / "shell").mkdir(parents=True)
-    for name in ("__init__.py", "shell/__init__.py", "shell/gitops.py", "shell/isolation.py", "shell/proc.py",
-                 "shell/pythonshim.py"):
+    for name in ("__init__.py", "shell/__init__.py", "shell/gitops.py", "shell/gitenv.py", "shell/isolation.py",
+                 "shell/proc.py", "shell/pythonshim.py", "shell/agent_pool.py", "shell/handback.py",
+                 "shell/schedulers.py", "shell/agent_repo.py"):
         shutil.copy(SRC / name, shared / "workorder" / name)
     (shared / "phase.py").write_text(PHASE)
     exchange = shared / "exchange"
@@ -93,7 +94,7 @@ def test_a_passwordless_sudo_user_runs_the_agent_as_another_user_that_finds_no_t
     assert proc.returncode == 0, proc.stderr[-2000:]
     seen = json.loads(proc.stdout.strip().splitlines()[-1])
     assert seen["privilege"] == "sudo" and seen["exit"] == 0
-    assert seen["who.txt"] == "workorder-agent", "the agent runs as the agent user, not as the runner"
+    assert seen["who.txt"].startswith("workorder-agent"), "the agent runs as an agent user, not as the runner"
     assert seen["key.txt"] == KEY, "the agent gets its own key"
     assert seen["leaks.txt"] == "0", "no process the agent can read holds the runner's token"
     assert seen["argv.txt"] == "0", "the key is never on an argv"

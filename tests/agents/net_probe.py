@@ -29,7 +29,9 @@ def get(url, proxy):
 
 
 def main():
-    report = {"uid": os.getuid(), "env_proxy": os.environ.get("HTTP_PROXY")}
+    mask = os.umask(0)
+    os.umask(mask)
+    report = {"uid": os.getuid(), "umask": mask, "env_proxy": os.environ.get("HTTP_PROXY")}
     for url in sys.argv[2:]:
         report[url] = {"via_proxy": get(url, os.environ.get("HTTP_PROXY")), "direct": get(url, None)}
     start = time.monotonic()

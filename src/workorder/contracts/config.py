@@ -225,7 +225,7 @@ class RepoConfig(BaseModel):
     accept_action_packet: bool = Field(
         default=False, description="true: a DoD packet the action built from the diff is not a MAJOR finding")
     git: GitConfig = Field(default_factory=GitConfig, description="commit identity")
-    isolation: Literal["auto", "user", "none"] = Field(default="auto", description="credential boundary of the SE runner, LLM reviewer and verify commands: auto (run them as the unprivileged user workorder-agent whenever the run holds a GitHub token; refuse when that needs root or passwordless sudo and neither is there), user (always), none (run them as the action's user: an injected agent can read the token)")
+    isolation: Literal["auto", "user", "none"] = Field(default="auto", description="credential boundary of the SE runner, LLM reviewer and verify commands: auto (run them as an unprivileged agent user of the run's own, workorder-agent-N from the host's pool of 32, whenever the run holds a GitHub token; refuse when that needs root or passwordless sudo and neither is there), user (always), none (run them as the action's user: an injected agent can read the token)")
     network: NetworkConfig = Field(default_factory=NetworkConfig,
                                    description="the agent's egress allow-list and model proxy (workorder.contracts.network_config)")
     never_commit: list[str] = Field(

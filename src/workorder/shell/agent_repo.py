@@ -1,6 +1,6 @@
 """The agent's own repository: a disposable git repository in the sandboxed work tree for one phase.
 
-Behind the credential boundary (:mod:`workorder.isolation`) a phase takes the work tree's ``.git``
+Behind the credential boundary (:mod:`workorder.shell.isolation`) a phase takes the work tree's ``.git``
 pointer away, so the agent would see a plain folder. Coding agents expect git (``git status``,
 ``git diff``, ``git log``/``blame``, ``git checkout -- FILE``, ``git stash``; Codex CLI and aider
 look for a repository), so before the agent starts the action builds a fresh one in ``<tree>/.git``:
@@ -25,6 +25,8 @@ from __future__ import annotations
 import shutil
 import subprocess
 from pathlib import Path
+
+from .gitenv import git_argv
 
 BASE_REF = "workorder-base"
 """The branch in the agent's repository at the commit the work order started from."""
@@ -78,8 +80,10 @@ def build(tree: Path, source_git_dir: Path, base_sha: str | None = None, exclude
 
 
 def _git(argv: list[str], env: dict[str, str], check: bool = True) -> str | None:
-    """git's stdout; on failure raise :class:`AgentRepoError` (``check``) or return None."""
-    proc = subprocess.run(argv, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False)
+    """git's stdout; on failure raise :class:`AgentRepoError` (``check``) or return None. Runs with the
+    action's git hardening (:data:`workorder.shell.gitenv.HARDENING`: no hooks, fsmonitor, helpers)."""
+    run = git_argv(*argv[1:]) if argv[:1] == ["git"] else argv
+    proc = subprocess.run(run, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False)
     if proc.returncode != 0:
         if check:
             raise AgentRepoError(f"{' '.join(argv[:4])}: {proc.stderr.strip()[-300:]}")

@@ -234,7 +234,7 @@ class Jail:
             for name in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy", "ALL_PROXY", "all_proxy"):
                 env.pop(name, None)
         spec = {"uid": launch.uid, "gid": launch.gid, "cwd": str(launch.cwd), "cmd": cmd, "env": env,
-                "relays": [list(r) for r in relays]}
+                "relays": [list(r) for r in relays], "umask": 0o077}
         fd, name = tempfile.mkstemp(prefix="launch-", suffix=".json", dir=self.folder)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(spec, fh)

@@ -5,7 +5,7 @@ Started as root by :meth:`workorder.shell.egress.Jail.wrap` under ``unshare --ne
 deletes it, brings loopback up, listens on ``127.0.0.1:<port>`` of each relay and copies every
 connection to and from its unix socket (outside the namespace: the action's filtering proxy, the
 model proxy), then runs ``/bin/sh -c cmd`` as ``uid``/``gid`` with no supplementary groups in
-``cwd`` with exactly ``env``, and exits with its exit code (128 + signal when killed). Standard
+``cwd`` with exactly ``env`` and umask ``umask`` (default 077), and exits with its exit code (128 + signal when killed). Standard
 library only; nothing here trusts the command.
 """
 
@@ -83,6 +83,7 @@ def main(spec_path: str) -> int:
             os.setgroups([])
             os.setgid(int(spec["gid"]))
             os.setuid(int(spec["uid"]))
+            os.umask(int(spec.get("umask", 0o077)))  # the agent's files are its own (as outside the jail)
             os.chdir(spec["cwd"])
             os.execve("/bin/sh", ["/bin/sh", "-c", spec["cmd"]], spec["env"])
         finally:

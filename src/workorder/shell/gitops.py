@@ -8,6 +8,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .gitenv import git_argv, git_environment
+
 
 class GitError(Exception):
     """A git command failed; the message has the command and git's stderr (no tokens)."""
@@ -17,7 +19,9 @@ class GitError(Exception):
 class Git:
     """Runs git in ``repo`` (a work tree).
 
-    ``env`` is the full environment for git (the entry point builds it); ``auth_header`` is an
+    ``env`` is the environment the entry point has; git sees only its harmless part
+    (:func:`workorder.shell.gitenv.git_environment`: no token, no system or global config) and runs with
+    hooks, fsmonitor and credential helpers off (:data:`workorder.shell.gitenv.HARDENING`). ``auth_header`` is an
     ``http.extraheader`` value used only for fetch and push, passed per command through
     ``GIT_CONFIG_*`` variables so it is never written into ``.git/config`` nor shown in argv.
     ``exclude_file``: a gitignore-style file of untracked files never committed (``core.excludesFile``),
@@ -32,8 +36,8 @@ class Git:
 
     def run(self, *args: str, check: bool = True, authenticated: bool = False) -> str:
         """Run ``git <args>``; returns stdout. Raises :class:`GitError` on a non-zero exit when ``check``."""
-        env = dict(self.env)
-        env.setdefault("GIT_TERMINAL_PROMPT", "0")
+        ambient = authenticated and not self.auth_header  # no token given: the person's own credentials
+        env = git_environment(self.env, user_credentials=ambient)
         if authenticated and self.auth_header:
             env.update(
                 {
@@ -44,7 +48,8 @@ class Git:
             )
         excludes = ["-c", f"core.excludesFile={self.exclude_file}"] if self.exclude_file else []
         proc = subprocess.run(
-            ["git", "-c", "core.quotepath=false", *excludes, *args],
+            git_argv("-c", f"safe.directory={self.repo}", "-c", "core.quotepath=false", *excludes, *args,
+                     user_credentials=ambient),
             cwd=self.repo,
             env=env,
             capture_output=True,
@@ -109,7 +114,7 @@ class Git:
                     target.unlink()
 
     def _exists_at(self, ref: str, path: str) -> bool:
-        proc = subprocess.run(["git", "cat-file", "-e", f"{ref}:{path}"], cwd=self.repo, env=self.env,
+        proc = subprocess.run(git_argv("cat-file", "-e", f"{ref}:{path}"), cwd=self.repo, env=git_environment(self.env),
                               capture_output=True)
         return proc.returncode == 0
 

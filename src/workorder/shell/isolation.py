@@ -1,7 +1,10 @@
 """The credential boundary: untrusted commands run as another, unprivileged OS user.
 
-The SE runner, the LLM reviewer and the verify commands run as the system user ``workorder-agent``
-(created on demand), never as the action's user. Linux lets only the same uid (or CAP_SYS_PTRACE) read
+The SE runner, the LLM reviewer and the verify commands run as an agent user of the run's own
+(``workorder-agent-<n>``, borrowed from the host's pool for the run: :mod:`workorder.shell.agent_pool`;
+created on demand, denied cron and at: :mod:`workorder.shell.schedulers`), never as the action's user.
+The same user owns the agent's own repository of a workshop phase (:mod:`workorder.shell.agent_repo`)
+and runs inside the egress jail (:mod:`workorder.shell.egress`). Linux lets only the same uid (or CAP_SYS_PTRACE) read
 ``/proc/<pid>/environ`` and ``mem`` of a process, so the token the action holds in its own environment is
 out of reach; what else could hold it (the workspace ``.git``, ``$RUNNER_TEMP`` with the event file, the
 action's HOME) is made unreadable to other users (``chmod go-rwx``) before the first phase, and given
@@ -15,10 +18,11 @@ Layout under the sandbox root (owned by the action's user, mode 0711: traversabl
 
 A phase (:meth:`Sandbox.phase`) takes the work tree's ``.git`` pointer away (the agent sees a plain
 folder; the workspace's ``.git`` is 0700 anyway), kills every process of the agent user when it ends,
-gives the tree back, writes the pointer again and removes any ``.git`` the agent made, so the action
-never runs git on metadata (hooks, fsmonitor, config) the agent wrote. As root the command is started
+gives the tree back (owner, no group/other write, no setuid/setgid, top folder 0700:
+:mod:`workorder.shell.handback`), writes the pointer again and removes any ``.git`` the agent made (the
+workshop's repository included), so the action never runs git on metadata (hooks, fsmonitor, config) the agent wrote. As root the command is started
 with ``subprocess``'s ``user=``/``group=``/``extra_groups=[]``; as a user with passwordless sudo through
-``sudo -n -u workorder-agent`` with the environment in a file only the agent user can read (never on
+``sudo -n -u <the run's agent user>`` with the environment in a file only the agent user can read (never on
 argv, which every user can read in ``/proc/*/cmdline``; sudo's ``--preserve-env`` is subject to the
 sudoers policy: ``secure_path`` replaces PATH, ``env_delete`` drops names).
 """
@@ -41,14 +45,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from . import agent_pool, handback, schedulers
+
 AGENT_USER = "workorder-agent"
 Mode = Literal["auto", "user", "none"]
 Privilege = Literal["root", "sudo"]
 SUDO_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+AGENT_UMASK = 0o077  # what the agent creates is its own: no other run's agent (another user) reads it
 MAX_COPY_BYTES = 64 * 1024 * 1024  # larger exchange files are not copied back
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Loads the env file (then deletes it), enters the work tree, runs the command: sudo mode only.
-_LOADER = 'set -a; . "$1" || exit 97; rm -f "$1"; set +a; cd "$2" || exit 96; exec /bin/sh -c "$3"'
+_LOADER = 'umask 077; set -a; . "$1" || exit 97; rm -f "$1"; set +a; cd "$2" || exit 96; exec /bin/sh -c "$3"'
 
 
 class IsolationUnavailable(OSError):
@@ -105,7 +112,7 @@ class Launch:
         """Popen keyword arguments running ``/bin/sh -c cmd`` as the agent user in ``cwd``."""
         if self.privilege == "root":
             return {"args": cmd, "shell": True, "cwd": self.cwd, "env": self.env, "user": self.uid,
-                    "group": self.gid, "extra_groups": []}
+                    "group": self.gid, "extra_groups": [], "umask": AGENT_UMASK}
         argv = ["sudo", "-n", "-u", self.user, "--", "/usr/bin/env", "-i", "/bin/sh", "-c", _LOADER,
                 "workorder-sandbox", str(self.env_file), str(self.cwd), cmd]
         return {"args": argv, "shell": False, "cwd": "/", "env": {"PATH": SUDO_PATH}}
@@ -118,10 +125,13 @@ class Sandbox:
     make the boundary) raises :class:`IsolationUnavailable` with that text instead of running anything.
     """
 
-    def __init__(self, root: Path, privilege: Privilege | None, user: str = AGENT_USER, refusal: str | None = None):
+    def __init__(self, root: Path, privilege: Privilege | None, user: str | None = AGENT_USER,
+                 refusal: str | None = None):
         self.root = root
         self.privilege = privilege
-        self.user = user
+        self.user: str = user or AGENT_USER  # None: borrow one from the pool (workorder.shell.agent_pool) in create()
+        self.pooled = user is None
+        self.slot: agent_pool.Slot | None = None
         self.refusal = refusal
         self.owner = (os.getuid(), os.getgid())
         self.protected: list[tuple[Path, int]] = []  # (path, its mode before create() closed it)
@@ -142,7 +152,10 @@ class Sandbox:
         self.worktrees.mkdir(exist_ok=True)
         self.worktrees.chmod(0o711)
         if self.refusal is None:
+            if self.pooled:
+                self._claim_slot()
             self._ensure_user()
+            schedulers.deny_schedulers(self.user, self._priv)
             for path in protect:
                 if path.resolve() not in (self.root.resolve(), *self.root.resolve().parents):
                     before = protect_path(path)
@@ -159,20 +172,36 @@ class Sandbox:
             else:
                 self._kill_all()
                 self._priv(["rm", "-rf", "--one-file-system", str(self.root)])
+                schedulers.purge_schedules(self.user, self._priv)
+        if self.slot is not None:
+            self.slot.release()
         while self.protected:
             path, mode = self.protected.pop()
             with contextlib.suppress(OSError):  # gone, or no longer ours: nothing to give back
                 path.chmod(mode)
 
-    def _ensure_user(self) -> None:
+    def _claim_slot(self) -> None:
+        """Borrow this run's own agent user from the host's pool (see workorder.shell.agent_pool)."""
         try:
-            pwd.getpwnam(self.user)
-            return
-        except KeyError:
-            pass
-        self._priv(["groupadd", "--system", self.user], check=False)
-        self._priv(["useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent", "--gid", self.user,
-                    "--shell", "/usr/sbin/nologin", self.user], check=False)
+            self.slot = agent_pool.claim(agent_pool.ensure_lock_dir(self._priv))
+        except agent_pool.PoolUnavailable as exc:
+            raise unavailable("pool", reason=str(exc)) from None
+        self.user = self.slot.user
+        self._kill_all()  # a crashed run's processes, then what that run left in /tmp
+        self._priv(agent_pool.leftovers_argv(self.user), check=False)
+
+    def _ensure_user(self) -> None:
+        for attempt in range(20):  # useradd fails while another run holds the lock on /etc/passwd
+            try:
+                pwd.getpwnam(self.user)
+                return
+            except KeyError:
+                pass
+            if attempt:
+                time.sleep(0.1 * attempt)
+            self._priv(["groupadd", "--system", self.user], check=False)
+            self._priv(["useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent", "--gid", self.user,
+                        "--shell", "/usr/sbin/nologin", self.user], check=False)
         try:
             pwd.getpwnam(self.user)
         except KeyError:
@@ -218,13 +247,15 @@ class Sandbox:
             build_for_phase(cwd, pointer, env)
         for path in (cwd, home, tmp, xdir):
             self._chown_tree(path, agent.pw_uid, agent.pw_gid)
+        self._priv(handback.close_argv(cwd))  # the agent's own; no other run's agent reads it
         try:
             yield Launch(cwd=cwd, env=run_env, privilege=self.privilege or "root", user=self.user,
                          uid=agent.pw_uid, gid=agent.pw_gid, env_file=env_file)
         finally:
             self._kill_all()
             for path in (cwd, xdir):
-                self._chown_tree(path, *self.owner)
+                self._priv(handback.handback_argv(path, *self.owner))
+            self._priv(handback.close_argv(cwd))
             _restore_pointer(cwd, pointer)
             if exchange:
                 _copy_files(xdir, exchange, skip=copied_in)
@@ -373,10 +404,10 @@ def sandbox_for(mode: Mode, holds_credential: bool, protect: Sequence[Path] = ()
     root = Path(tempfile.mkdtemp(prefix="workorder-sandbox-", dir=parent))
     if found is None:
         templates = templates if templates is not None else _templates()
-        text = templates.render_line("isolation_refused.txt.j2", mode=mode, user=AGENT_USER, uid=os.getuid(),
-                                     reason="neither root nor passwordless sudo")
+        text = templates.render_line("isolation_refused.txt.j2", mode=mode, user=f"{agent_pool.POOL_PREFIX}-N",
+                                     uid=os.getuid(), reason="neither root nor passwordless sudo")
         return Sandbox(root, None, refusal=text).create()
-    return Sandbox(root, found).create(protect)
+    return Sandbox(root, found, user=None).create(protect)
 
 
 def sandbox_for_handle(settings, config) -> Sandbox | None:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ...contracts.packet import Finding
+from ...shell.gitenv import git_argv, process_git_environment
 from .code_gates import gate_code
 from .policy import CODE_SUFFIXES, Policy, is_script, verify_file_kind
 from .report import RULES
@@ -47,8 +48,9 @@ def _test_texts(ctx: GateContext, policy: Policy, sources: list[Source]) -> Call
     def load() -> list[str]:
         texts = [s.head for s in sources if s.head and policy.is_test_file(s.path)]
         if ctx.diff.base:
-            listing = subprocess.run(["git", "ls-tree", "-r", "--name-only", ctx.diff.head], cwd=ctx.worktree,
-                                     capture_output=True, text=True, check=False).stdout.splitlines()
+            listing = subprocess.run(git_argv("ls-tree", "-r", "--name-only", ctx.diff.head), cwd=ctx.worktree,
+                                     capture_output=True, text=True, check=False,
+                                     env=process_git_environment()).stdout.splitlines()
             specs = [f"{ctx.diff.head}:{p}" for p in listing if policy.is_test_file(p)][:MAX_TEST_FILES]
             texts += [t for t in cat_file_batch(ctx.worktree, specs).values() if t]
         return texts

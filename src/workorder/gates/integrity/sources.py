@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ...evidence.diff import Diff
+from ...shell.gitenv import git_argv, process_git_environment
 
 MAX_BYTES = 512 * 1024
 
@@ -37,8 +38,8 @@ def cat_file_batch(repo: Path, specs: list[str]) -> dict[str, str | None]:
     found: dict[str, str | None] = dict.fromkeys(specs)
     if not specs or not (repo / ".git").exists():
         return found
-    proc = subprocess.run(["git", "cat-file", "--batch"], cwd=repo, input="".join(s + "\n" for s in specs).encode(),
-                          capture_output=True, check=False)
+    proc = subprocess.run(git_argv("cat-file", "--batch"), cwd=repo, input="".join(s + "\n" for s in specs).encode(),
+                          capture_output=True, check=False, env=process_git_environment())
     if proc.returncode != 0:
         return found
     out, pos = proc.stdout, 0
