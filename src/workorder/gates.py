@@ -16,8 +16,11 @@ from .baseline import gate_baseline
 from .config import RepoConfig
 from .contracts import DoDPacket, Finding, Severity
 from .diff import Diff
+from .diff_coverage import DiffCoverage, gate_diff_coverage
 from .evidence import gate_evidence
+from .fail_to_pass import gate_fail_to_pass
 from .globs import compile_globs
+from .heldout import HeldOut, gate_heldout
 from .integrity import gate_test_integrity
 from .risk import gate_risk
 from .templates import Templates
@@ -39,6 +42,9 @@ class GateContext:
     reverted: tuple[str, ...] = ()  # protected paths the agent changed and the action reverted before pushing
     test_results: TestResults | None = None  # per-test results of verify_runs (workorder.testresults); None: not read
     baseline_results: TestResults | None = None  # the same verify commands' results on the base commit
+    base_source_results: TestResults | None = None  # ... on the base source under the head's tests (fail_to_pass)
+    heldout: HeldOut | None = None  # the held-out acceptance tests' run (heldout); None: none configured
+    diff_coverage: DiffCoverage | None = None  # what ran of the changed lines (diff_coverage); None: not measured
 
 
 Gate = Callable[[GateContext], list[Finding]]
@@ -234,6 +240,7 @@ def gate_tests_changed(ctx: GateContext) -> list[Finding]:
 GATES: tuple[Gate, ...] = (
     gate_scope,
     gate_verify,
+    gate_heldout,
     gate_baseline,
     gate_test_integrity,
     gate_dependencies,
@@ -241,6 +248,8 @@ GATES: tuple[Gate, ...] = (
     gate_placeholders,
     gate_dod_claims,
     gate_evidence,
+    gate_fail_to_pass,
+    gate_diff_coverage,
     gate_action_packet,
     gate_tests_changed,
     gate_risk,
