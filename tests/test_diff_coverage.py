@@ -57,7 +57,7 @@ def test_changed_lines_no_test_runs_are_named_with_their_ranges(repo, env, tmp_p
         "import unittest\n\nfrom calc import clamp\n\n\nclass T(unittest.TestCase):\n"
         "    def test_clamp_inside(self):\n        self.assertEqual(clamp(5, 0, 10), 5)\n"))
     commit(repo, "clamp, half tested")
-    ctx = review(repo, env, tmp_path, base, command)
+    ctx = review(repo, env, tmp_path, base, command, config=RepoConfig.model_validate({"diff_coverage": {"min_percent": 100}}))
     others = run_gates(ctx, tuple(g for g in GATES if g is not gate_diff_coverage))
     assert verdict_for(others) == "PASS", [(f.rule, f.message) for f in others]  # control: no other gate sees it
     [finding] = gate_diff_coverage(ctx)
@@ -80,7 +80,9 @@ def test_the_threshold_is_config_and_the_check_can_be_off(repo, env, tmp_path): 
     add_clamp(repo, TEST_CLAMP)
     commit(repo, "clamp, half tested")
     lenient = RepoConfig.model_validate({"diff_coverage": {"min_percent": 60}})
-    assert gate_diff_coverage(review(repo, env, tmp_path, base, config=lenient)) == []
+    [note] = gate_diff_coverage(review(repo, env, tmp_path, base, config=lenient))
+    assert (note.rule, note.severity) == ("coverage.changed_lines", Severity.MINOR)  # named, not failing
+    assert [f.severity for f in gate_diff_coverage(review(repo, env, tmp_path, base))] == [Severity.MINOR]  # default 0
     off = RepoConfig.model_validate({"diff_coverage": {"enabled": False}})
     assert review(repo, env, tmp_path, base, config=off).diff_coverage is None
 

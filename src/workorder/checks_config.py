@@ -23,8 +23,9 @@ class FailToPassConfig(BaseModel):
 
     enabled: bool = Field(default=True, description="run evidence tests on the base source under the head's tests")
     test_required: list[Risk] = Field(
-        default_factory=lambda: ["high"],
-        description="risk tiers whose untagged done_when criteria need a FAIL_TO_PASS test (default high)")
+        default_factory=list,
+        description="risk tiers whose untagged done_when criteria need a FAIL_TO_PASS test, e.g. [medium, high] "
+                    "(default none: only criteria tagged [test])")
 
 
 class AcceptanceConfig(BaseModel):
@@ -51,5 +52,6 @@ class DiffCoverageConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     enabled: bool = Field(default=True, description="measure which changed Python lines the tests execute")
-    min_percent: float = Field(default=100.0, ge=0, le=100,
-                               description="percent of changed Python lines that must run (default 100)")
+    min_percent: float = Field(default=0.0, ge=0, le=100,
+                               description="percent of changed Python lines that must run, else MAJOR (default 0: "
+                                           "lines that never ran are named as a MINOR note)")

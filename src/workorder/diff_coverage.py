@@ -1,14 +1,15 @@
 """Diff coverage: the Python source lines a change adds must run under the tests.
 
 The review's own verify run is measured with coverage.py (no extra run): every Python process the verify
-commands start imports a ``sitecustomize`` from a folder the action puts first on ``PYTHONPATH``, which
+commands start imports a ``sitecustomize`` from a folder the action puts first on ``PYTHONPATH`` (in the
+work tree's results folder, with a copy of coverage.py, so a sandboxed run can read it), which
 calls ``coverage.process_startup()`` (coverage.py's documented way to measure subprocesses,
 coverage.readthedocs.io/en/latest/subprocess.html) with an rc file that records only the work tree's
 files, in parallel data files under the work tree's results folder (the one place a sandboxed verify run
 may write). The action combines them and compares with the diff: each added line that coverage.py
 counts as a statement, in a changed Python file that is not a test file, must have run. Below
 ``diff_coverage.min_percent`` the review gets a MAJOR ``coverage.changed_lines`` naming the path:line
-ranges that never ran. Changed code in other languages is reported as a MINOR ``coverage.not_measured``
+ranges that never ran (above it, the same finding as a MINOR note). Changed code in other languages is reported as a MINOR ``coverage.not_measured``
 (never silently passed). The data is written by the verify run, which runs the agent's code: it is a
 hint that code is untested, not proof that it is tested.
 """
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -69,10 +69,12 @@ class CoverageProbe:
     def __init__(self, worktree: Path, paths: list[str] | None = None):
         self.worktree = worktree.resolve()
         include = [str(self.worktree / p) for p in paths] if paths else [f"{self.worktree}/*"]
-        self.hook = Path(tempfile.mkdtemp(prefix="workorder-coverage-"))
+        self.hook = self.worktree / RESULTS_DIR / "coverage-hook"  # in the tree: a sandboxed run can read it
+        self.hook.mkdir(parents=True, exist_ok=True)
         import coverage  # imported here: only a review that measures pays for it
 
-        (self.hook / "coverage").symlink_to(Path(coverage.__file__).parent, target_is_directory=True)
+        shutil.copytree(Path(coverage.__file__).parent, self.hook / "coverage",
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyi", "htmlfiles"))
         (self.hook / "sitecustomize.py").write_text(_HOOK, encoding="utf-8")
         folder = self.worktree / RESULTS_DIR / DATA_DIR
         folder.mkdir(parents=True, exist_ok=True)
@@ -113,7 +115,8 @@ def _changed(diff: Diff, test_patterns: list[str], cov, root: Path) -> DiffCover
         if not tests.match_file(line.path):
             added.setdefault(line.path, set()).add(line.line)
     result = DiffCoverage(measured=cov is not None)
-    result.not_measured = sorted(p for p in added if p.endswith(CODE_SUFFIXES))
+    measured = (".py",) if cov is not None else ()  # no data came back: Python was not measured either
+    result.not_measured = sorted(p for p in added if p.endswith((".py", *CODE_SUFFIXES)) and not p.endswith(measured))
     if cov is None:
         return result
     data = cov.get_data()
@@ -157,18 +160,20 @@ def ranges(lines: list[int]) -> list[str]:
 
 
 def gate_diff_coverage(ctx: GateContext) -> list[Finding]:
-    """MAJOR ``coverage.changed_lines`` when fewer than ``diff_coverage.min_percent`` of the changed
-    executable Python lines ran under the verify commands (evidence: path:line ranges); MINOR
+    """``coverage.changed_lines`` naming the path:line ranges of changed executable Python lines that never
+    ran under the verify commands: MAJOR when fewer than ``diff_coverage.min_percent`` ran, else MINOR;
     ``coverage.not_measured`` for changed code in other languages. Nothing without a measurement."""
-    measured: DiffCoverage | None = ctx.diff_coverage
+    measured = ctx.diff_coverage
     if measured is None:
         return []
     findings = []
-    if measured.measured and measured.missed and measured.percent < ctx.config.diff_coverage.min_percent:
+    if measured.measured and measured.missed:
+        below = measured.percent < ctx.config.diff_coverage.min_percent
         where = [f"{path}:{r}" for path, lines in measured.missed.items() for r in ranges(lines)]
         first = next(iter(measured.missed.items()))
         findings.append(Finding(
-            severity=Severity.MAJOR, rule="coverage.changed_lines", path=first[0], line=first[1][0],
+            severity=Severity.MAJOR if below else Severity.MINOR, rule="coverage.changed_lines", path=first[0],
+            line=first[1][0],
             message=_TEXT.render_line("diff_coverage.txt.j2", part="message", percent=measured.percent,
                                       minimum=ctx.config.diff_coverage.min_percent,
                                       count=sum(len(v) for v in measured.missed.values())),

@@ -28,7 +28,7 @@ from .globs import compile_globs
 from .heldout import remove_from_tree
 from .templates import Templates
 from .test_selection import Selection
-from .testresults import TestResults, collect_results, normalise_test_id
+from .testresults import RESULTS_DIR, TestResults, collect_results, normalise_test_id
 from .verify import run_verify_commands
 
 if TYPE_CHECKING:
@@ -90,20 +90,18 @@ def base_source_results(deps: LoopDeps, issue: int, base_sha: str, head_sha: str
     if cached.is_file():
         return TestResults.model_validate_json(cached.read_text(encoding="utf-8"))
     records.mkdir(parents=True, exist_ok=True)
-    with Selection(list(wanted)) as selection:
-        results = run_on_base_source(deps.git, deps.worktrees / f"{issue}-f2p", base_sha, head_sha,
-                                     [p for p, _ in files], commands, deps, records,
-                                     {**deps.verify_env, **selection.env(deps.verify_env)})
+    results = run_on_base_source(deps.git, deps.worktrees / f"{issue}-f2p", base_sha, head_sha,
+                                 [p for p, _ in files], commands, deps, records, list(wanted))
     cached.write_text(results.model_dump_json(indent=2), encoding="utf-8")
     return results
 
 
 def run_on_base_source(git: Git, tree: Path, base_sha: str, head_sha: str, test_files: list[str],
-                       commands: list[str], deps: LoopDeps, log_dir: Path, env: dict[str, str] | None = None) -> TestResults:
+                       commands: list[str], deps: LoopDeps, log_dir: Path, wanted: list[str] = ()) -> TestResults:
     """Run ``commands`` in a detached work tree at ``base_sha`` (made at ``tree``, removed afterwards)
     whose test files are those of ``head_sha`` (``test_files``: their paths there; the base's other test
-    files are removed), with ``env`` (default: the verify environment of ``deps``) and the timeout and
-    sandbox of ``deps``. Returns their results."""
+    files are removed), pytest running only the ``wanted`` tests (:mod:`workorder.test_selection`), with
+    the verify environment, timeout and sandbox of ``deps``. Returns their results."""
     _remove_tree(git, tree)
     tree.parent.mkdir(parents=True, exist_ok=True)
     git.run("worktree", "add", "-q", "--detach", str(tree), base_sha)
@@ -115,8 +113,9 @@ def run_on_base_source(git: Git, tree: Path, base_sha: str, head_sha: str, test_
         for start in range(0, len(test_files), CHUNK):
             here.run("checkout", head_sha, "--", *test_files[start:start + CHUNK])
         remove_from_tree(tree, deps.config.acceptance.paths)  # held-out tests run only in their own run
-        runs = run_verify_commands(commands, tree, env or deps.verify_env, deps.config.verify_timeout, log_dir,
-                                   sandbox=deps.sandbox, test_reports=True)
+        with Selection(list(wanted), tree / RESULTS_DIR / "select") as selection:
+            runs = run_verify_commands(commands, tree, {**deps.verify_env, **selection.env(deps.verify_env)},
+                                       deps.config.verify_timeout, log_dir, sandbox=deps.sandbox, test_reports=True)
         return collect_results(tree, log_dir, runs)
     finally:
         _remove_tree(git, tree)

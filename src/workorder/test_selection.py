@@ -3,7 +3,7 @@ tests of the changed test files.
 
 pytest reads extra options from ``PYTEST_ADDOPTS``; ``-p <module>`` loads a plugin by module name from
 ``sys.path`` (docs.pytest.org/en/stable/how-to/plugins.html). The action writes a small plugin into a
-temporary folder, puts the folder on ``PYTHONPATH`` and names the wanted tests in ``WORKORDER_SELECT``
+folder of the work tree's results folder (which a sandboxed run can read), puts it on ``PYTHONPATH`` and names the wanted tests in ``WORKORDER_SELECT``
 (dotted ids, one a line): the plugin's ``pytest_ignore_collect`` skips the Python files that can hold
 none of them, and its ``pytest_collection_modifyitems`` keeps the items whose dotted id is one of them or
 starts with one followed by ``.`` or ``[`` and deselects the rest. Other runners run
@@ -13,7 +13,6 @@ all their tests (the selection only saves time; results are read by test id eith
 from __future__ import annotations
 
 import shutil
-import tempfile
 from pathlib import Path
 
 PLUGIN = "workorder_select_plugin"
@@ -55,14 +54,15 @@ def pytest_collection_modifyitems(config, items):
 
 
 class Selection:
-    """A temporary plugin folder selecting ``wanted`` (dotted test ids); use as a context manager."""
+    """A plugin folder ``folder`` (made on enter, removed on exit) selecting ``wanted`` (dotted test ids)."""
 
-    def __init__(self, wanted: list[str]):
+    def __init__(self, wanted: list[str], folder: Path):
         self.wanted = sorted(set(wanted))
-        self.folder: Path | None = None
+        self.folder: Path | None = folder
 
     def __enter__(self) -> Selection:
-        self.folder = Path(tempfile.mkdtemp(prefix="workorder-select-"))
+        assert self.folder is not None
+        self.folder.mkdir(parents=True, exist_ok=True)
         (self.folder / f"{PLUGIN}.py").write_text(_PLUGIN_TEXT, encoding="utf-8")
         self.folder.chmod(0o755)
         return self
