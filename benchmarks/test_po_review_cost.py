@@ -23,18 +23,18 @@ from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from workorder.audit import Journal  # noqa: E402
-from workorder.config import RepoConfig  # noqa: E402
-from workorder.contracts import CriterionEvidence, DoDPacket  # noqa: E402
-from workorder.diff import read_diff  # noqa: E402
-from workorder.diff_coverage import start_probe  # noqa: E402
-from workorder.fail_to_pass import observe_base_source  # noqa: E402
+from workorder.loop.audit import Journal  # noqa: E402
+from workorder.contracts.config import RepoConfig  # noqa: E402
+from workorder.contracts.packet import CriterionEvidence, DoDPacket  # noqa: E402
+from workorder.evidence.diff import read_diff  # noqa: E402
+from workorder.evidence.coverage_probe import start_probe  # noqa: E402
+from workorder.loop.base_source_run import observe_base_source  # noqa: E402
 from workorder.gates import GateContext, run_gates  # noqa: E402
-from workorder.gitops import Git  # noqa: E402
-from workorder.pythonshim import write_python_shim  # noqa: E402
-from workorder.testresults import collect_results  # noqa: E402
-from workorder.verify import run_verify_commands  # noqa: E402
-from workorder.workorder import WorkOrder  # noqa: E402
+from workorder.shell.gitops import Git  # noqa: E402
+from workorder.shell.pythonshim import write_python_shim  # noqa: E402
+from workorder.evidence.testresults import collect_results  # noqa: E402
+from workorder.evidence.verify import run_verify_commands  # noqa: E402
+from workorder.contracts.workorder import WorkOrder  # noqa: E402
 
 FILES, TESTS_PER_FILE = 40, 50  # 2,000 tests
 PYTEST = "python -m pytest -q -p no:cacheprovider tests"

@@ -8,14 +8,15 @@ import pytest
 
 from test_baseline import commit  # noqa: F401
 from test_baseline import env, repo  # noqa: F401  (fixtures)
-from workorder.config import RepoConfig
-from workorder.contracts import CriterionEvidence, DoDPacket, Severity, verdict_for
-from workorder.diff import read_diff
-from workorder.diff_coverage import gate_diff_coverage, ranges, start_probe
+from workorder.contracts.config import RepoConfig
+from workorder.contracts.packet import CriterionEvidence, DoDPacket, Severity, verdict_for
+from workorder.evidence.diff import read_diff
+from workorder.evidence.coverage_probe import start_probe
+from workorder.gates.diff_coverage import gate_diff_coverage, ranges
 from workorder.gates import GATES, GateContext, run_gates
-from workorder.testresults import collect_results
-from workorder.verify import run_verify_commands
-from workorder.workorder import WorkOrder
+from workorder.evidence.testresults import collect_results
+from workorder.evidence.verify import run_verify_commands
+from workorder.contracts.workorder import WorkOrder
 
 PYTEST = "python -m pytest -q -p no:cacheprovider tests"
 UNITTEST = "python -m unittest discover -s tests -t ."

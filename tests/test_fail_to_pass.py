@@ -8,16 +8,17 @@ import pytest
 
 from test_baseline import commit, deps_for  # noqa: F401
 from test_baseline import env, repo  # noqa: F401  (fixtures)
-from workorder.baseline import base_results
-from workorder.config import RepoConfig
-from workorder.contracts import CriterionEvidence, DoDPacket, Severity, verdict_for
-from workorder.diff import read_diff
-from workorder.evidence import evidence_table
-from workorder.fail_to_pass import base_source_results, gate_fail_to_pass, needs_test
+from workorder.loop.base_run import base_results
+from workorder.contracts.config import RepoConfig
+from workorder.contracts.packet import CriterionEvidence, DoDPacket, Severity, verdict_for
+from workorder.evidence.diff import read_diff
+from workorder.gates.criteria import evidence_table
+from workorder.gates.fail_to_pass import gate_fail_to_pass, needs_test
+from workorder.loop.base_source_run import base_source_results
 from workorder.gates import GATES, GateContext, run_gates
-from workorder.testresults import collect_results
-from workorder.verify import run_verify_commands
-from workorder.workorder import WorkOrder
+from workorder.evidence.testresults import collect_results
+from workorder.evidence.verify import run_verify_commands
+from workorder.contracts.workorder import WorkOrder
 
 PYTEST = "python -m pytest -q -p no:cacheprovider tests"
 SQRT = "import math\n\n\ndef isqrt(n):\n    return math.isqrt(n)\n"

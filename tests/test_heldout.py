@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from workorder.gitops import Git
-from workorder.heldout import heldout_files, hide
-from workorder.local import LocalForge
+from workorder.shell.gitops import Git
+from workorder.loop.heldout_run import heldout_files, hide
+from workorder.local.forge import LocalForge
 
 HELDOUT = "tests/acceptance/test_subtract_criterion_1.py"
 HELDOUT_TEXT = ("from calc.ops import subtract\n\n\ndef test_subtract_criterion_1_large():\n"
@@ -134,7 +134,7 @@ def test_hiding_survives_the_agents_commit_and_a_reset(tmp_path):
 
 @pytest.mark.parametrize("paths", [["tests/acceptance/**"]])
 def test_the_config_key_is_validated(paths):
-    from workorder.config import RepoConfig
+    from workorder.contracts.config import RepoConfig
 
     assert RepoConfig.model_validate({"acceptance": {"paths": paths}}).acceptance.paths == paths
     with pytest.raises(ValueError):

@@ -8,13 +8,13 @@ import pytest
 
 from test_baseline import PYTEST, commit, review  # noqa: F401  (fixtures below come from there)
 from test_baseline import env, repo  # noqa: F401
-from workorder.baseline import gate_baseline
-from workorder.config import RepoConfig
+from workorder.gates.baseline import gate_baseline
+from workorder.contracts.config import RepoConfig
 from workorder.contracts import DoDPacket
-from workorder.diff import read_diff
+from workorder.evidence.diff import read_diff
 from workorder.gates import GateContext
-from workorder.testresults import CommandResults, TestCase, TestResults
-from workorder.workorder import WorkOrder
+from workorder.evidence.testresults import CommandResults, TestCase, TestResults
+from workorder.contracts.workorder import WorkOrder
 
 TEST_FILE = "tests/test_calc.py"
 

@@ -4,11 +4,11 @@ order. Edits that change nothing parsed (typos in free text) do nothing."""
 
 from __future__ import annotations
 
-from ..events import IssuesEvent
-from ..outcome import Outcome
-from ..problems import InvalidInput
-from ..state import INTERRUPTED, Failure, Handoff, State
-from ..workorder import parse_work_order_body
+from ..contracts.events import IssuesEvent
+from .outcome import Outcome
+from ..inputs.problems import InvalidInput
+from ..loop.state import INTERRUPTED, Failure, Handoff, State
+from ..contracts.workorder import parse_work_order_body
 from .context import HandlerContext
 from .milestones import board_view, refresh_board
 from .session import Session

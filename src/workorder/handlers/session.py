@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..forge import Comment, Forge, ForgeError, Issue, permission_at_least
-from ..loop import WorkOrderLoop
-from ..state import LabelNames, State, TrackingState
-from ..tracking import Tracker
-from ..dependencies import blockers_of, is_done
-from ..problems import InvalidInput
-from ..workorder import WorkOrder, parse_work_order_body
+from ..contracts.forge import Comment, Forge, ForgeError, Issue, permission_at_least
+from ..loop.engine import WorkOrderLoop
+from ..loop.state import LabelNames, State, TrackingState
+from ..loop.tracking import Tracker
+from .dependencies import blockers_of, is_done
+from ..inputs.problems import InvalidInput
+from ..contracts.workorder import WorkOrder, parse_work_order_body
 from .context import HandlerContext
 
 @dataclass
