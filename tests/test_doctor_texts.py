@@ -15,7 +15,7 @@ from workorder.cli.handle import cli_message
 from workorder.inputs.problems import Problem
 
 TEMPLATES = Path(__file__).parent.parent / "src" / "workorder" / "templates"
-CHECK_IDS = ("config", "issue_form", "workflow", "triggers", "permissions", "pins", "timeouts", "route", "rules",
+CHECK_IDS = ("config", "issue_form", "workflow", "triggers", "permissions", "pins", "timeouts", "route", "rules", "network",
              *ONLINE)
 FACTS: dict[str, object] = {
     "config_path": ".github/workorder.yml", "form": ".github/ISSUE_TEMPLATE/work-order.yml", "rel": "wf.yml",
@@ -25,6 +25,7 @@ FACTS: dict[str, object] = {
     "inputs": [("trigger-label", "go", "wo:ready")], "lacking": ["wo/"], "found": "AGENTS.md",
     "candidates": ["AGENTS.md"], "count": 9, "branch": "main", "context": "workorder/verdict",
     "contexts": ["ci/test"], "wanted": ["OPENAI_API_KEY"], "path": "issue.md", "root": "/tmp/demo", "config": True,
+    "enforce": "refuse", "hosts": 3, "reason": "not root",
 }
 
 

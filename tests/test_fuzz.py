@@ -58,6 +58,9 @@ from workorder.contracts.workorder import WorkOrder, parse_work_order_body
 
 HUGE = "9" * 5000
 DEEP = 3000  # past Python's recursion limit (1,000)
+# The full corpus is the slow tier (.ci/run); tests/test_fuzz_smoke.py runs these tests on a fraction of it.
+pytestmark = pytest.mark.slow
+SCALE = 1.0
 
 
 def seeded(n: int) -> settings:
@@ -66,8 +69,9 @@ def seeded(n: int) -> settings:
 
 
 def run(strategy: st.SearchStrategy, n: int, check) -> None:
-    """Run ``check`` on ``n`` seeded examples of ``strategy``; assert all ``n`` ran."""
+    """Run ``check`` on ``n`` seeded examples of ``strategy`` (times :data:`SCALE`); assert all ran."""
     calls = []
+    n = max(1, int(n * SCALE))
 
     @seeded(n)
     @given(strategy)

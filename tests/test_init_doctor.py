@@ -55,7 +55,7 @@ def test_init_in_an_empty_repository_then_doctor_passes_every_offline_check(repo
     marks = statuses(out)
     assert "MISS" not in marks.values()
     offline = [t for t in marks if not t.startswith(("state labels", "default branch", "secrets", "the token"))]
-    assert all(marks[t] in ("ok", "warn") for t in offline) and len(offline) == 9
+    assert all(marks[t] in ("ok", "warn") for t in offline) and len(offline) == 10
     assert out.rstrip().endswith("ready (offline checks only; give a token for the rest)")
 
 

@@ -28,7 +28,7 @@ id: 1
 title: Say who runs the agent
 milestone: M1
 objective: Write the agent's user name to notes/who.txt.
-in_scope: [notes/**]
+in_scope: [notes/** (new)]
 done_when: [notes/who.txt holds the agent's user name]
 verify: [test -s notes/who.txt]
 risk: low

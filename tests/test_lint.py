@@ -8,7 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).parent.parent
+# the slow tier (.ci/run): the first run downloads the pinned linters from PyPI
+pytestmark = pytest.mark.slow
 LINT = ROOT / ".ci" / "lint"
 
 

@@ -96,7 +96,7 @@ def test_runner_failures_block_with_the_reason_in_the_tracking_comment(tmp_path,
 
 def test_runner_timeout_blocks(tmp_path, workspace, python_bin):
     outcome, forge, _ = run_loop(tmp_path, workspace, python_bin, agent_command("sleep"), timeout=1)
-    assert outcome.state.failure.kind == "timeout" and "stopped after 1 s" in tracking_body(forge)
+    assert outcome.state.failure.kind == "timeout" and "timed out after 1 s" in tracking_body(forge)
 
 
 def test_runner_question_waits_for_an_answer(tmp_path, workspace, python_bin):

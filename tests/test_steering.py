@@ -97,7 +97,7 @@ def test_an_edit_that_changes_nothing_parsed_does_not_stop_anything(action):
 
 def test_an_edit_that_changes_scope_locks_until_unlock(action):
     passed(action)
-    body = WORK_ORDER.replace("  - tests/**\n", "  - tests/**\n  - docs/**\n")
+    body = WORK_ORDER.replace("  - tests/**\n", "  - tests/**\n  - docs/** (new)\n")  # (new): no docs/ yet
     action.fake.issues[1]["body"] = body
     code, out = action.handle(edited_payload(body), event="issues")
     assert result_of(out)["reason_code"] == "locked" and action.fake.issues[1]["labels"] == ["wo:blocked"]

@@ -50,7 +50,9 @@ def run_llm_reviewer(cfg: ReviewerConfig, templates: Templates, env: dict[str, s
     to its commit afterwards, whatever the reviewer did. With a ``sandbox`` the reviewer runs as its agent
     user. Never raises for the reviewer's failures."""
     prompt = templates.render("review_prompt.md.j2", channel=packet_channel(cfg.preset), **context)
-    command = reviewer_command(cfg)
+    from .agent_network import runner_command  # issue 18: a codex reviewer reaches its model proxy as a provider
+
+    command = runner_command(cfg.preset, reviewer_command(cfg), env)
     usage = Usage()
     notes: list[str] = []
     for attempt in range(1, ATTEMPTS + 1):
@@ -62,7 +64,7 @@ def run_llm_reviewer(cfg: ReviewerConfig, templates: Templates, env: dict[str, s
         run_env = {**env, "WORKORDER_PROMPT_FILE": str(adir / "prompt.md"), "WORKORDER_RESULT_FILE": str(result_file),
                    "WORKORDER_PHASE_DIR": str(adir)}
         outcome = run_shell(command, worktree.repo, run_env, cfg.timeout, adir / "output.log", sandbox=sandbox,
-                            exchange=adir)
+                            exchange=adir, role="agent", workshop=True)
         worktree.discard_changes()
         report = read_report(cfg.preset, adir)
         usage = usage + report.usage

@@ -11,12 +11,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 from ..contracts.packet import DoDPacket, parse_dod_packet
-from ..templates import Templates
+from ..templates import Templates, active
 from ..shell.isolation import Sandbox
 from ..presets import DOD_OUTPUT_SCHEMA, AgentPreset, AgentReport, Usage, extract_json_object, read_report
 from ..inputs.problems import InvalidInput
@@ -122,7 +121,7 @@ def run_se_runner(spec: RunnerSpec, worktree: Path, prompt: str, phase_dir: Path
     env["WORKORDER_RESULT_FILE"] = str(result_file)
     env["WORKORDER_PHASE_DIR"] = str(phase_dir)
     result = run_shell(spec.command, worktree, env, spec.timeout_s, phase_dir / "output.log", sandbox=sandbox,
-                       exchange=phase_dir)
+                       exchange=phase_dir, workshop=True, role="agent")
     report = read_report(preset.name, phase_dir) if preset else AgentReport(usage=Usage())
     common = dict(exit_code=result.exit_code, duration_s=result.duration_s, output_tail=result.output_tail,
                   usage=report.usage, final_message=report.final_message, agent_error=report.error)
@@ -159,9 +158,9 @@ def _failure(result, report: AgentReport, timeout_s: float) -> tuple[str, str] |
     return kind, failure_detail(kind, timeout_s=timeout_s, exit_code=result.exit_code, said=report.error or "")
 
 
-@lru_cache(maxsize=1)
 def _templates() -> Templates:
-    return Templates()
+    """The run's templates, with the repository's overrides (:func:`workorder.templates.active`)."""
+    return active()
 
 
 def failure_detail(kind: str, **facts: object) -> str:

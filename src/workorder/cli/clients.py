@@ -62,8 +62,11 @@ def loop_deps(settings: HandleSettings, trusted: Trusted, secrets: tuple[str, ..
     reviewer_env = scrub_environment(base, agent_key_names(cfg.reviewer.preset, cfg.reviewer.api_key_env,
                                                            cfg.reviewer.env))
     reviewer_env.update(agent_environment(cfg.reviewer.preset, cfg.reviewer.api_key_env, base))
+    from ..agents.agent_network import start as start_network, wants_proxy  # issue 18: model proxy, egress allow-list
     from ..gates.secret_scan import MaskingForge
 
+    if sandbox is not None or wants_proxy(cfg, sandbox):
+        start_network(cfg, sandbox, runner_env, reviewer_env)
     review_forge = MaskingForge(GitHubForge(settings.reviewer_token, trusted.repository, settings.api_url,
                                             **settings.throttle_args()), secrets) if settings.reviewer_token else None
     runs = settings.state_dir / "runs"

@@ -58,6 +58,7 @@ PARTS: dict[str, tuple[str, ...]] = {
     "timeouts_ok": (), "timeouts_missing": ("detail", "fix"),
     "route_ok": (), "route_mismatch": ("detail", "fix"),
     "rules_ok": ("detail",), "rules_absent": ("detail", "fix"),
+    "network_off": ("detail",), "network_ok": ("detail",), "network_unavailable": ("detail", "fix"),
     "labels_ok": ("detail",), "labels_unknown": ("detail",), "labels_missing": ("detail", "fix"),
     "protection_ok": (), "protection_unknown": ("detail", "fix"), "protection_missing": ("detail", "fix"),
     "secrets_none": ("detail",), "secrets_ok": ("detail",), "secrets_unknown": ("detail", "fix"),
@@ -276,10 +277,28 @@ def check_rules_file(repo: Path, config: RepoConfig) -> Check:
     return _check("rules", status, "rules_absent", candidates=candidates)
 
 
+def check_network(config: RepoConfig, reason: str | None | bool = False) -> Check:
+    """Whether this machine can enforce the egress allow-list (``network.enforce``; issue 18): a network
+    namespace per phase needs root and ``unshare --net``. ``reason``: why not (None: it can; False: ask
+    :func:`workorder.shell.egress.availability`). Where it cannot, ``warn`` runs the agent with an open network
+    and ``refuse`` stops it; doctor warns in both cases (the runner may be another machine)."""
+    enforce = config.network.enforce
+    if enforce == "off":
+        return _check("network", "warn", "network_off")
+    if reason is False:
+        from ..shell.egress import availability
+
+        reason = availability()
+    if reason is None:
+        return _check("network", "ok", "network_ok", enforce=enforce, hosts=len(config.network.hosts()))
+    return _check("network", "warn", "network_unavailable", enforce=enforce, reason=reason)
+
+
 def offline_checks(repo: Path) -> tuple[list[Check], RepoConfig]:
     """Every check that needs only the checkout ``repo``; also returns the config read."""
     config_check, config = check_config(repo)
-    return [config_check, check_issue_form(repo), *check_workflow(repo, config), check_rules_file(repo, config)], config
+    return [config_check, check_issue_form(repo), *check_workflow(repo, config), check_rules_file(repo, config),
+            check_network(config)], config
 
 
 # ---- online --------------------------------------------------------------------------------------

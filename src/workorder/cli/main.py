@@ -1,6 +1,6 @@
 """The entry point: the only place that reads the environment and builds real clients.
 
-Commands: ``workorder demo``, ``workorder validate FILE``, ``workorder handle [--dry-run]``,
+Commands: ``workorder demo``, ``workorder run FILE | --milestone M``, ``workorder validate FILE``, ``workorder handle [--dry-run]``,
 ``workorder route``, ``workorder schema NAME``. Heavy imports (PyGithub) happen only in the command that needs them, so
 start-up stays fast.
 """
@@ -68,6 +68,11 @@ def cmd_run(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO) -
     from ..templates import Templates
 
     templates = Templates()
+    if (args.file is None) == (args.milestone is None):
+        _usage(templates, "run_file_or_milestone", sys.stderr)
+        return EXIT_USAGE
+    if args.file is not None:
+        return cmd_run_file(args, environ, out)
     repo = Path(args.repo).resolve()
     reporter = None if args.json else ConsoleReporter(templates, sys.stderr, repo / ".workorder" / "runs",
                                                       show_verdicts=False)
@@ -94,6 +99,37 @@ def cmd_run(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO) -
         out.write(json.dumps(payload, indent=2) + "\n")
     else:
         out.write(templates.render("milestone_summary.txt.j2", r=result))
+    return EXIT_OK if result.ok else EXIT_INVALID
+
+
+def cmd_run_file(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO) -> int:
+    """Run the work order ``args.file`` in ``args.repo``; print its progress (stderr) and a summary
+    (templates/single_run_summary.txt.j2, or JSON with ``--json``). Returns 0 when it PASSed, 1 when
+    it did not or could not start (the reason on stderr, templates/local_run_error.txt.j2), 2 for a
+    usage error of ``--push``/``--open-prs``."""
+    from ..local.run import LocalRunError
+    from ..local.single_run import run_single
+    from ..templates import Templates
+
+    templates = Templates()
+    repo = Path(args.repo).resolve()
+    reporter = None if args.json else ConsoleReporter(templates, sys.stderr, repo / ".workorder" / "runs")
+    try:
+        result = run_single(repo, Path(args.file), dict(environ), rerun=args.rerun,
+                            runner_command=args.runner_command, reporter=reporter,
+                            holds_credential=bool(args.push or args.open_prs),
+                            isolation=environ.get("WORKORDER_ISOLATION", "").strip() or None)
+    except LocalRunError as exc:
+        sys.stderr.write(templates.render("local_run_error.txt.j2", code=exc.code, problems=exc.problems,
+                                          values=exc.values))
+        return EXIT_INVALID
+    if (args.push or args.open_prs) and _publish(args, environ, repo, result, templates) is None:
+        return EXIT_USAGE
+    [row] = result.results
+    if args.json:
+        out.write(json.dumps({"file": result.milestone, "ok": result.ok, **vars(row)}, indent=2) + "\n")
+    else:
+        out.write(templates.render("single_run_summary.txt.j2", file=result.milestone, x=row))
     return EXIT_OK if result.ok else EXIT_INVALID
 
 
@@ -132,13 +168,14 @@ def _demo_milestone(root: Path, environ: Mapping[str, str], out: TextIO) -> int:
     bin_dir = write_python_shim(root / "bin")
     env["PATH"] = f"{bin_dir}:{env.get('PATH', '')}"
     repo = build_milestone_repo(root, env)
-    args = argparse.Namespace(repo=str(repo), milestone="M1", rerun=False, json=False, runner_command=None,
+    args = argparse.Namespace(repo=str(repo), file=None, milestone="M1", rerun=False, json=False, runner_command=None,
                               push=False, open_prs=False, github_repo=None, base="main")
     return cmd_run(args, env, out)
 
 
 def cmd_validate(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO) -> int:
-    """Validate a work order file (or ``--config`` a repo config); exit 1 listing every problem."""
+    """Validate a work order file (a work order body or a milestone issue file,
+    :mod:`workorder.contracts.orderfile`; or ``--config`` a repo config); exit 1 listing every problem."""
     from ..inputs.problems import InvalidInput
     from ..templates import Templates
 
@@ -152,13 +189,24 @@ def cmd_validate(args: argparse.Namespace, environ: Mapping[str, str], out: Text
     if args.config:
         from ..contracts.config import parse_repo_config as parse
     else:
-        from ..contracts.workorder import parse_work_order_body as parse
+        from ..contracts.orderfile import parse_order_file
+
+        def parse(text: str) -> object:
+            return parse_order_file(str(path), text)
     what = _message(templates, "subject", config=args.config)
     try:
-        parse(text)
+        parsed = parse(text)
     except InvalidInput as exc:
         out.write(templates.render("problems.txt.j2", source=str(path), what=what, problems=exc.problems))
         return EXIT_INVALID
+    if not args.config:
+        from ..gates.precheck import precheck_in_repo
+
+        problems = precheck_in_repo(parsed.order, Path(args.repo) if args.repo else path.resolve().parent, environ)
+        if problems:
+            out.write(templates.render("problems.txt.j2", source=str(path), what=what, problems=problems,
+                                       repo=args.repo or "it is in"))
+            return EXIT_INVALID
     out.write(templates.render("problems.txt.j2", source=str(path), what=what, problems=[]))
     return EXIT_OK
 
@@ -278,10 +326,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--dir", help="folder to run in (new or empty; default: a new temp folder)")
     demo.add_argument("--milestone", action="store_true", help="run the example milestone (workorder run) instead")
     demo.set_defaults(func=cmd_demo)
-    run = sub.add_parser("run", help="work through a milestone's issue files in dependency order")
-    run.add_argument("--milestone", required=True, help="milestone name in the issue files' front matter")
+    run = sub.add_parser("run", help="run one work order file, or a milestone's issue files in dependency order")
+    run.add_argument("file", nargs="?", help="a work order file (front matter or issue-form sections, as validate "
+                     "accepts) to run in the repository")
+    run.add_argument("--milestone", help="milestone name in the issue files' front matter (instead of FILE)")
     run.add_argument("--repo", default=".", help="the repository (default: the current folder)")
-    run.add_argument("--rerun", action="store_true", help="run PASSed issues again")
+    run.add_argument("--rerun", action="store_true", help="run PASSed work orders again")
     run.add_argument("--json", action="store_true", help="print the result as JSON")
     run.add_argument("--runner-command", help="SE runner command (default: runner.command in the config)")
     run.add_argument("--push", action="store_true", help="push the branches of PASSed issues to origin")
@@ -292,6 +342,8 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check a work order file (exit 1 listing every problem)")
     validate.add_argument("file")
     validate.add_argument("--config", action="store_true", help="the file is a repo config (.github/workorder.yml)")
+    validate.add_argument("--repo", help="check the work order's globs and verify programs against this git "
+                          "checkout at HEAD (default: the repository the file is in, if any)")
     validate.set_defaults(func=cmd_validate)
     handle = sub.add_parser("handle", help="handle this GitHub Actions event (reads GITHUB_* variables)")
     handle.add_argument("--dry-run", action="store_true", help="print the plan as JSON; write nothing, run nothing")

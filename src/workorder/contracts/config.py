@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ..inputs.globs import check_glob
 from ..presets import AGENT_NAMES, PRESETS, REVIEWER_NAMES
 from ..inputs.problems import InvalidInput, Problem, problems_from_validation_error
+from .network_config import NetworkConfig
 
 CONFIG_PATH = ".github/workorder.yml"
 
@@ -226,6 +227,8 @@ class RepoConfig(BaseModel):
         default=False, description="true: a DoD packet the action built from the diff is not a MAJOR finding")
     git: GitConfig = Field(default_factory=GitConfig, description="commit identity")
     isolation: Literal["auto", "user", "none"] = Field(default="auto", description="credential boundary of the SE runner, LLM reviewer and verify commands: auto (run them as the unprivileged user workorder-agent whenever the run holds a GitHub token; refuse when that needs root or passwordless sudo and neither is there), user (always), none (run them as the action's user: an injected agent can read the token)")
+    network: NetworkConfig = Field(default_factory=NetworkConfig,
+                                   description="the agent's egress allow-list and model proxy (workorder.contracts.network_config)")
     never_commit: list[str] = Field(
         default_factory=lambda: list(DEFAULT_NEVER_COMMIT),
         description="gitignore-style patterns of untracked files never committed for the agent (build and "

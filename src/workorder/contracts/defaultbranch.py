@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from .config import CONFIG_PATH, RepoConfig, parse_repo_config
 from ..shell.gitops import Git
 from ..inputs.problems import InvalidInput, Problem
-from ..templates import OVERRIDE_DIR, Templates
+from ..templates import OVERRIDE_DIR, Templates, activate
 
 
 RULES_FILES = ("AGENTS.md", "AGENT_RULES.md", "CONTRIBUTING.md")
@@ -41,7 +41,7 @@ def default_branch_ref(git: Git, default_branch: str) -> str:
 def read_default_branch(git: Git, default_branch: str, ref: str | None = None) -> DefaultBranchFiles:
     """Read the config and template overrides of the default branch in ``git``'s checkout (or of
     commit ``ref``, for local runs). Never raises for bad content: an invalid config is returned as
-    problems (with the defaults)."""
+    problems (with the defaults). Its templates become the run's (:func:`workorder.templates.activate`)."""
     ref = ref or default_branch_ref(git, default_branch)
     overrides = {}
     for name in git.list_dir(ref, OVERRIDE_DIR):
@@ -50,6 +50,7 @@ def read_default_branch(git: Git, default_branch: str, ref: str | None = None) -
             if text is not None:
                 overrides[name] = text
     templates = Templates(overrides)
+    activate(templates)  # every text of this run, findings and failure texts included, uses the overrides
     try:
         config = parse_repo_config(git.show_file(ref, CONFIG_PATH))
         problems: list[Problem] = []

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from ..contracts.packet import Finding, Severity
 from ..evidence.diff import Diff
-from ..templates import Templates
+from ..templates import active
 from ..evidence.testresults import TestCase, TestResults
 from .test_identity import continuity
 
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from .context import GateContext
 
 MAX_LISTED = 25  # test ids listed in one finding's evidence
-_TEXT = Templates()
 
 
 @dataclass(frozen=True)
@@ -125,13 +124,13 @@ def gate_baseline(ctx: GateContext) -> list[Finding]:
     if lost:
         findings.append(Finding(
             severity=Severity.BLOCKER, rule="tests.regressed",
-            message=_TEXT.render_line("baseline_finding.txt.j2", part="message", rule="tests.regressed", lost=lost),
-            evidence=_TEXT.render("baseline_finding.txt.j2", part="evidence", rule="tests.regressed",
+            message=active().render_line("baseline_finding.txt.j2", part="message", rule="tests.regressed", lost=lost),
+            evidence=active().render("baseline_finding.txt.j2", part="evidence", rule="tests.regressed",
                                   lost=lost, limit=MAX_LISTED).strip()))
     for short in shortfalls(base, now, kept.removable):
         findings.append(Finding(
             severity=Severity.BLOCKER, rule="tests.fewer_collected",
-            message=_TEXT.render_line("baseline_finding.txt.j2", part="message", rule="tests.fewer_collected", short=short),
-            evidence=_TEXT.render("baseline_finding.txt.j2", part="evidence", rule="tests.fewer_collected",
+            message=active().render_line("baseline_finding.txt.j2", part="message", rule="tests.fewer_collected", short=short),
+            evidence=active().render("baseline_finding.txt.j2", part="evidence", rule="tests.fewer_collected",
                                   short=short, limit=MAX_LISTED).strip()))
     return findings

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from ..contracts.config import RepoConfig
@@ -16,7 +15,7 @@ from ..evidence.diff import Diff
 from ..evidence.heldout_results import HeldOut
 from ..evidence.testresults import TestResults
 from ..evidence.testresults_model import VerifyRun
-from ..templates import Templates
+from ..templates import Templates, active
 
 __all__ = ["Gate", "GateContext", "finding_text"]
 
@@ -42,9 +41,9 @@ class GateContext:
 Gate = Callable[[GateContext], list[Finding]]
 
 
-@lru_cache(maxsize=1)
 def _templates() -> Templates:
-    return Templates()
+    """The run's templates, with the repository's overrides (:func:`workorder.templates.active`)."""
+    return active()
 
 
 def finding_text(kind: str, **facts: object) -> str:

@@ -18,13 +18,12 @@ import re
 from typing import TYPE_CHECKING
 
 from ..contracts.packet import CriterionEvidence, EvidenceRow, Finding, Severity
-from ..templates import Templates
+from ..templates import active
 from .fail_to_pass_proof import proof_detail
 
 if TYPE_CHECKING:
     from .context import GateContext
 
-_TEXT = Templates()
 MAX_ROWS = 40  # rows of the review's evidence table
 MAX_CELL = 200  # characters of a criterion or ref in the table
 MAX_LISTED = 10  # unproven entries listed in one finding
@@ -58,7 +57,7 @@ def check_entry(entry: CriterionEvidence, ctx: GateContext) -> tuple[bool, str]:
 
 
 def _say(detail: str, **context: object) -> str:
-    return _TEXT.render_line("evidence_detail.txt.j2", detail=detail, **context)
+    return active().render_line("evidence_detail.txt.j2", detail=detail, **context)
 
 
 def _check_test(ref: str, ctx: GateContext) -> tuple[bool, str]:
@@ -148,7 +147,7 @@ def gate_evidence(ctx: GateContext) -> list[Finding]:
             continue
         findings.append(Finding(
             severity=Severity.MAJOR, rule=rule,
-            message=_TEXT.render_line("evidence_finding.txt.j2", part="message", rule=rule, row=mine[0]),
-            evidence=_TEXT.render("evidence_finding.txt.j2", part="evidence", rule=rule, row=mine[0], rows=failing[:MAX_LISTED],
+            message=active().render_line("evidence_finding.txt.j2", part="message", rule=rule, row=mine[0]),
+            evidence=active().render("evidence_finding.txt.j2", part="evidence", rule=rule, row=mine[0], rows=failing[:MAX_LISTED],
                                   unknown=unknown[:5]).strip()))
     return findings

@@ -20,12 +20,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..contracts.packet import Finding, Severity
-from ..templates import Templates
+from ..templates import active
 
 if TYPE_CHECKING:
     from .context import GateContext
 
-_TEXT = Templates()
 MAX_RANGES = 30
 
 
@@ -55,13 +54,13 @@ def gate_diff_coverage(ctx: GateContext) -> list[Finding]:
         findings.append(Finding(
             severity=Severity.MAJOR if below else Severity.MINOR, rule="coverage.changed_lines", path=first[0],
             line=first[1][0],
-            message=_TEXT.render_line("diff_coverage.txt.j2", part="message", percent=measured.percent,
+            message=active().render_line("diff_coverage.txt.j2", part="message", percent=measured.percent,
                                       minimum=ctx.config.diff_coverage.min_percent,
                                       count=sum(len(v) for v in measured.missed.values())),
-            evidence=_TEXT.render("diff_coverage.txt.j2", part="evidence", where=where[:MAX_RANGES],
+            evidence=active().render("diff_coverage.txt.j2", part="evidence", where=where[:MAX_RANGES],
                                   more=max(0, len(where) - MAX_RANGES)).strip()))
     if measured.not_measured:
         findings.append(Finding(
             severity=Severity.MINOR, rule="coverage.not_measured",
-            message=_TEXT.render_line("diff_coverage.txt.j2", part="not_measured", paths=measured.not_measured[:10])))
+            message=active().render_line("diff_coverage.txt.j2", part="not_measured", paths=measured.not_measured[:10])))
     return findings

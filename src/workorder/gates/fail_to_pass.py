@@ -22,7 +22,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ..contracts.packet import Finding, Severity
-from ..templates import Templates
+from ..templates import active
 from .criteria import names_criterion
 from .fail_to_pass_proof import proof_of
 
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from ..contracts.checks_config import FailToPassConfig
     from .context import GateContext
 
-_TEXT = Templates()
 _TAG = re.compile(r"^\s*\[(?P<tag>[a-z][a-z -]*)\]", re.IGNORECASE)
 TEST_TAGS = frozenset({"test", "behaviour", "behavior", "fail_to_pass"})
 NO_TEST_TAGS = frozenset({"no-test", "no test", "docs", "doc", "config"})
@@ -81,6 +80,6 @@ def gate_fail_to_pass(ctx: GateContext) -> list[Finding]:
 
 def _finding(severity: Severity, rule: str, facts: dict, refs: list[str]) -> Finding:
     return Finding(severity=severity, rule=rule,
-                   message=_TEXT.render_line("fail_to_pass.txt.j2", part="message", rule=rule, **facts),
-                   evidence=_TEXT.render("fail_to_pass.txt.j2", part="evidence", rule=rule, refs=refs[:10],
+                   message=active().render_line("fail_to_pass.txt.j2", part="message", rule=rule, **facts),
+                   evidence=active().render("fail_to_pass.txt.j2", part="evidence", rule=rule, refs=refs[:10],
                                          **facts).strip())

@@ -9,13 +9,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 from ..evidence.testresults import TestResults
-from ..templates import Templates
+from ..templates import active
 
 if TYPE_CHECKING:
     from .context import GateContext
 
 Proof = Literal["fail_to_pass", "pass_to_pass", "unknown"]
-_TEXT = Templates()
 
 
 def proof_of(ref: str, ctx: GateContext) -> Proof | None:
@@ -49,6 +48,6 @@ def proof_detail(kind: str, ref: str, ctx: GateContext) -> str | None:
     if ctx.base_source_results is None:
         return None
     if kind != "test":
-        return _TEXT.render_line("fail_to_pass.txt.j2", part="detail", proof="weaker")
+        return active().render_line("fail_to_pass.txt.j2", part="detail", proof="weaker")
     proof = proof_of(ref, ctx)
-    return _TEXT.render_line("fail_to_pass.txt.j2", part="detail", proof=proof) if proof else None
+    return active().render_line("fail_to_pass.txt.j2", part="detail", proof=proof) if proof else None

@@ -23,12 +23,11 @@ from typing import TYPE_CHECKING
 
 from ..contracts.packet import Finding, Severity
 from ..inputs.globs import compile_globs
-from ..templates import Templates
+from ..templates import active
 
 if TYPE_CHECKING:
     from .context import GateContext
 
-_TEXT = Templates()
 _CRITERION = re.compile(r"criterion_(\d+)", re.IGNORECASE)
 
 
@@ -64,5 +63,5 @@ def _finding(rule: str, number: int | None, failed: int, total: int, ctx: GateCo
     criterion = ctx.work_order.done_when[number - 1][:120] if ctx is not None and number else None
     facts = {"rule": rule, "number": number, "criterion": criterion, "failed": failed, "total": total}
     return Finding(severity=Severity.BLOCKER, rule=rule,
-                   message=_TEXT.render_line("heldout_finding.txt.j2", part="message", **facts),
-                   evidence=_TEXT.render("heldout_finding.txt.j2", part="evidence", **facts).strip())
+                   message=active().render_line("heldout_finding.txt.j2", part="message", **facts),
+                   evidence=active().render("heldout_finding.txt.j2", part="evidence", **facts).strip())

@@ -10,7 +10,6 @@ MINOR findings (``tests.missing`` for ``low``): no tier relaxes a BLOCKER.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ..contracts.config import RepoConfig
@@ -53,12 +52,11 @@ def human_approval_required(config: RepoConfig, order: WorkOrder) -> bool:
     return config.require_human_approval or tier_of(order).human_approval
 
 
-@lru_cache(maxsize=1)
 def _templates() -> Templates:
     # jinja2 only once a message is needed, not when the module is imported
-    from ..templates import Templates
+    from ..templates import active
 
-    return Templates()
+    return active()
 
 
 def _message(kind: str, risk: str) -> str:

@@ -197,11 +197,10 @@ def _added_lines(git: Git, commit: str) -> list:
     return lines
 
 
-@lru_cache(maxsize=1)
 def _templates() -> Any:
-    from ..templates import Templates
+    from ..templates import active
 
-    return Templates()
+    return active()
 
 
 def _finding(kind: str, commit: str, path: str | None = None, line: int | None = None,

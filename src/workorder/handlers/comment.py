@@ -25,6 +25,7 @@ from .slash import ParsedCommand, parse_commands
 from ..contracts.events import IssueCommentEvent, User
 from ..contracts.forge import Comment
 from .outcome import Outcome
+from .acknowledge import acknowledge
 from .commands import BY_VERB, CommandCall, CommandResult
 from .context import HandlerContext, Skip, ignored
 from .milestones import board_view, refresh_board
@@ -69,6 +70,7 @@ def handle_issue_comment(event: IssueCommentEvent, ctx: HandlerContext, number: 
     """Process the slash-commands of a new comment on work order ``number`` (or its PR), and any
     earlier ones a dropped run left behind (the route has ignored bots and comments without
     commands). Returns what was done."""
+    acknowledge(event, ctx)  # 👀 before anything is read: the command arrived
     commands = parse_commands(event.comment.body, ctx.config.command_prefix)
     on_pr = event.issue.pull_request is not None
     labels = None if on_pr else tuple(label.name for label in event.issue.labels)

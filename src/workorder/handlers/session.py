@@ -125,4 +125,6 @@ def run_work_order(session: Session, issue: Issue, mode: str = "start", notes: s
         state.waiting_for = []
     final = session.loop(issue, order).run(state, mode=mode, notes=notes)
     session.state = final
+    if final.state is State.INVALID:  # the pre-work check refused it (workorder.gates.precheck)
+        return RunResult("invalid", "invalid_work_order", final, final.problems)
     return RunResult("done", "ran", final)

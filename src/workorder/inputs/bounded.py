@@ -291,6 +291,22 @@ def yaml_error_message(exc: yaml.YAMLError, first_line: int = 1) -> str:
 def _check_event_depth(text: str, what: str, field: str) -> None:
     """Refuse YAML nested deeper than ``MAX_DEPTH`` from libyaml's event stream (iterative, unlike its
     composer), before anything is built. Syntax errors propagate as ``yaml.YAMLError``."""
+    try:
+        _walk_depth(text, what, field, state := {"top_key": None})
+    except InputLimitExceeded:
+        raise
+    except yaml.YAMLError as exc:  # PyYAML >= 6.0.4 (libyaml 0.2.6) has its own nesting limit, at 1000
+        if _LIBYAML_DEEP not in str(getattr(exc, "problem", "")):
+            raise
+        raise InputLimitExceeded(what, [Problem(field=state["top_key"] or field, message=_DEEP,
+                                                expected=_DEEP_EXPECTED)]) from None
+
+
+_LIBYAML_DEEP = "maximum nesting depth"
+
+
+def _walk_depth(text: str, what: str, field: str, state: dict) -> None:
+    """The event walk of :func:`_check_event_depth`; keeps the top-level key seen last in ``state``."""
     depth, top_key, position = 0, None, 0
     for event in yaml.parse(text, Loader=_Loader):
         if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
@@ -303,5 +319,5 @@ def _check_event_depth(text: str, what: str, field: str) -> None:
             depth -= 1
         elif depth == 1 and isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)):
             if position % 2 == 0 and isinstance(event, yaml.ScalarEvent):
-                top_key = event.value[:60]
+                top_key = state["top_key"] = event.value[:60]
             position += 1

@@ -8,13 +8,25 @@ from collections.abc import Iterable
 import pathspec
 
 
+# A work order glob that names a path the work creates ends with this mark (the pre-work check,
+# workorder.gates.precheck, lets it match nothing); the mark is not part of the glob.
+NEW_MARK = "(new)"
+_NEW = re.compile(r"\s+\(new\)\s*$")
+
+
+def split_new(pattern: str) -> tuple[str, bool]:
+    """``("calc/x.py", True)`` for ``"calc/x.py (new)"``: the glob without :data:`NEW_MARK`, and whether it had it."""
+    glob = _NEW.sub("", pattern)
+    return glob, glob != pattern
+
+
 def compile_globs(patterns: Iterable[str]) -> pathspec.PathSpec:
-    """Compile gitignore-style ``patterns`` into a matcher.
+    """Compile gitignore-style ``patterns`` (each may end with :data:`NEW_MARK`) into a matcher.
 
     Returns a ``pathspec.PathSpec``; ``spec.match_file("src/a.py")`` is True when the repo-relative
     POSIX path matches. Raises ``ValueError`` for a pattern pathspec cannot parse.
     """
-    return pathspec.PathSpec.from_lines("gitignore", list(patterns))
+    return pathspec.PathSpec.from_lines("gitignore", [split_new(p)[0] for p in patterns])
 
 
 def check_glob(pattern: str) -> str:
@@ -24,6 +36,8 @@ def check_glob(pattern: str) -> str:
     a ``..`` segment, or a pattern pathspec cannot parse.
     """
     value = pattern.strip()
+    if split_new(value)[1]:
+        return f"{check_glob(split_new(value)[0])} {NEW_MARK}"
     if not value:
         raise ValueError("an empty path glob is not allowed")
     if value.startswith("~") or re.match(r"^[A-Za-z]:[\\/]", value):

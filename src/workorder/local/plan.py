@@ -61,6 +61,40 @@ def ensure_excluded(git: Git) -> None:
         exclude.write_text(text + ("" if text.endswith("\n") or not text else "\n") + f"/{STATE_DIR}/\n")
 
 
+def check_repo(repo: Path, base_env: dict[str, str], allow: tuple[str, ...] = ()) -> tuple[Git, DefaultBranchFiles]:
+    """The checks every local run makes first: ``repo`` is a git checkout with a commit, no tracked
+    file has uncommitted changes (untracked files never matter: the work starts from HEAD; ``allow``:
+    repo-relative paths that may differ, the work order file of ``workorder run FILE``), and the
+    config at HEAD is valid. Returns the checkout and the trusted files of HEAD. Writes only
+    ``.git/info/exclude``. Raises :class:`LocalRunError` (not_a_repo, dirty naming the files, config).
+    """
+    git = Git(repo=repo, env=dict(base_env))
+    if git.rev("HEAD") is None:
+        raise LocalRunError("not_a_repo", repo=str(repo))
+    ensure_excluded(git)
+    changed = [p for p in tracked_changes(git) if p not in allow]
+    if changed:
+        raise LocalRunError("dirty", repo=str(repo), files=changed)
+    trusted = read_default_branch(git, "HEAD", ref="HEAD")
+    if trusted.problems:
+        raise LocalRunError("config", trusted.problems)
+    return git, trusted
+
+
+def tracked_changes(git: Git) -> list[str]:
+    """Repo-relative paths of tracked files with staged or unstaged changes (``git status``; untracked
+    files are left out)."""
+    lines = git.run("status", "--porcelain", "--untracked-files=no", "-z").split("\0")
+    paths, skip = [], False
+    for line in lines:
+        if skip or len(line) < 4:
+            skip = False
+            continue
+        paths.append(line[3:])
+        skip = line[0] in "RC"  # a rename's next field is its old path
+    return paths
+
+
 def plan_milestone(repo: Path, milestone: str, base_env: dict[str, str], runner_command: str | None) -> MilestonePlan:
     """Check ``repo`` and plan the run of ``milestone``; ``base_env`` is the environment of git,
     ``runner_command`` overrides the config's runner command. Writes only ``.git/info/exclude``.
@@ -69,15 +103,7 @@ def plan_milestone(repo: Path, milestone: str, base_env: dict[str, str], runner_
     config is invalid, an issue file is invalid (every problem listed), the milestone has no issues,
     or no runner is configured.
     """
-    git = Git(repo=repo, env=dict(base_env))
-    if git.rev("HEAD") is None:
-        raise LocalRunError("not_a_repo", repo=str(repo))
-    ensure_excluded(git)
-    if git.has_changes():
-        raise LocalRunError("dirty", repo=str(repo))
-    trusted = read_default_branch(git, "HEAD", ref="HEAD")
-    if trusted.problems:
-        raise LocalRunError("config", trusted.problems)
+    git, trusted = check_repo(repo, base_env)
     config = trusted.config
     issue_files = config.issue_files
     try:

@@ -18,7 +18,7 @@ import yaml
 from ..loop.audit import Journal, Reporter
 from ..shell.gitops import Git
 from .forge import LocalForge
-from .plan import STATE_DIR, LocalRunError, ensure_excluded, plan_milestone
+from .plan import STATE_DIR, LocalRunError, MilestonePlan, ensure_excluded, plan_milestone
 from ..loop.deps import LoopDeps
 from ..loop.engine import WorkOrderLoop
 from ..contracts.milestone import IssueFile, Ordering
@@ -27,7 +27,7 @@ from ..loop.state import LabelNames, State
 from ..loop.tracking import Tracker
 
 __all__ = ["STATE_DIR", "IssueResult", "LocalRunError", "MilestoneResult", "ensure_excluded", "issue_body",
-           "local_sandbox", "publish_branches", "run_milestone"]
+           "local_sandbox", "publish_branches", "run_milestone", "run_plan"]
 
 DONE = (State.PASSED, State.APPROVED)
 LOCAL_USER = "local"
@@ -85,6 +85,15 @@ def run_milestone(repo: Path, milestone: str, base_env: dict[str, str], *, rerun
     (:func:`workorder.local.plan.plan_milestone`). ``progress(done, total, result)`` is called after each issue.
     """
     plan = plan_milestone(repo, milestone, base_env, runner_command)
+    return run_plan(repo, plan, milestone, base_env, rerun=rerun, reporter=reporter, progress=progress,
+                    holds_credential=holds_credential, isolation=isolation)
+
+
+def run_plan(repo: Path, plan: MilestonePlan, milestone: str, base_env: dict[str, str], *, rerun: bool = False,
+             reporter: Reporter | None = None, progress: Callable[[int, int, IssueResult], None] | None = None,
+             holds_credential: bool = False, isolation: str | None = None) -> MilestoneResult:
+    """Run the issues of a checked ``plan`` in its order (:func:`run_milestone`, and ``workorder run
+    FILE``'s one work order, :mod:`workorder.local.single_run`); ``milestone`` labels the result."""
     config, ordering, state_dir = plan.config, plan.ordering, repo / STATE_DIR
     forge = LocalForge(state_dir / "forge", bot_login="workorder[bot]", permissions={LOCAL_USER: "admin"})
     journal = Journal(state_dir / "runs", reporter=reporter)
@@ -94,6 +103,10 @@ def run_milestone(repo: Path, milestone: str, base_env: dict[str, str], *, rerun
     _open_issues(forge, plan.issues, config.trigger)
     mode = isolation if isolation in ("auto", "user", "none") else config.isolation
     sandbox = local_sandbox(mode, holds_credential, repo, base_env)
+    if sandbox is not None:  # issue 18: the model proxy and the egress allow-list (workorder.agents.agent_network)
+        from ..agents.agent_network import start as start_network
+
+        start_network(config, sandbox, runner_env)
     worktrees = sandbox.worktrees if sandbox else state_dir / "worktrees"
     deps = LoopDeps(  # base_ref: set per issue (the stack)
         forge=forge, git=plan.git, config=config, templates=plan.trusted.templates,

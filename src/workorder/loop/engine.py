@@ -67,9 +67,26 @@ class WorkOrderLoop:
         s = initial_state(previous, mode, notes, self.order, self.issue, self.deps.config, self.deps.templates,
                           self.tracker.current_state())
         try:
+            if mode == "start" and not s.history and self._refused_before_work(s):
+                return s
             return self._run(s, human=mode == "fix")
         except (GitError, ForgeError, OSError) as exc:
             return self._fail(s, exc)
+
+    def _refused_before_work(self, s: TrackingState) -> bool:
+        """The pre-work check (:mod:`workorder.gates.precheck`) at the base: on problems, ``invalid`` with every
+        problem in the tracking comment, no agent run; returns True when it refused."""
+        from ..gates.precheck import files_at, precheck
+
+        problems = precheck(self.order, files_at(self.deps.git, self.base_ref), self.deps.verify_env.get("PATH"),
+                            config_verify=self.deps.config.verify)
+        if not problems:
+            return False
+        s.problems = [p.model_dump() for p in problems]
+        self._event(s, "precheck.refused", problems=s.problems)
+        self.publisher.set_state(s, State.INVALID, check=False)
+        self._publish(s)
+        return True
 
     def _fail(self, s: TrackingState, exc: Exception) -> TrackingState:
         """End as blocked with the (redacted) error recorded; publishing is best effort, since the

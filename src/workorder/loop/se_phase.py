@@ -13,7 +13,7 @@ from dataclasses import replace
 from ..contracts.packet import DoDPacket, Finding, Severity, Verdict
 from ..evidence.diff import read_diff
 from ..shell.gitops import Git
-from ..inputs.globs import compile_globs
+from ..inputs.globs import compile_globs, split_new
 from .heldout_run import heldout_files
 from .heldout_run import hide as hide_heldout
 from .phases import Developed, PhaseContext, PhaseResult, Stopped
@@ -41,17 +41,22 @@ class SePhase:
         self.phase_start = wt.rev("HEAD")
         hide_heldout(wt, deps.config.acceptance.paths)  # held-out acceptance tests never reach the agent
         pdir.mkdir(parents=True, exist_ok=True)
-        not_yours = [*ctx.order.out_of_scope, *deps.config.protected]
+        not_yours = [*(split_new(g)[0] for g in ctx.order.out_of_scope), *deps.config.protected]
         (pdir / NOT_YOUR_JOB_FILE).write_text("".join(f"{g}\n" for g in not_yours), encoding="utf-8")
         timeout, bound_by_budget = ctx.budget.phase_timeout(deps.runner.timeout_s)
         if timeout <= 0:
             s.failure = Failure(kind="budget", detail=ctx.budget.text("wall_clock"))
             return Stopped(State.BLOCKED, Handoff(reason="budget"))
+        network = getattr(deps.sandbox, "network", None)  # issue 18: the model proxy counts usage itself
+        before = network.snapshot() if network else None
         outcome = run_se_runner(
             RunnerSpec(command=self.runner_command(wt), timeout_s=timeout, env=deps.runner.env), wt.repo, prompt, pdir,
-            {"WORKORDER_ISSUE": str(ctx.number), "WORKORDER_CYCLE": str(s.cycle), "WORKORDER_PHASE": phase},
+            {"WORKORDER_ISSUE": str(ctx.number), "WORKORDER_CYCLE": str(s.cycle), "WORKORDER_PHASE": phase,
+             "WORKORDER_BASE_SHA": s.base_sha or ""},
             preset=preset_of(deps.config.runner.preset), sandbox=deps.sandbox,
         )
+        if network is not None:
+            outcome = network.settle(before, outcome)
         ctx.account(s, outcome.usage)
         if outcome.failure == "timeout" and bound_by_budget:
             outcome = replace(outcome, failure="budget", detail=ctx.budget.text("wall_clock"))
@@ -67,7 +72,7 @@ class SePhase:
             "prompt.md.j2", order=ctx.order, issue=ctx.issue, cycle=s.cycle, max_cycles=s.max_cycles, phase=phase,
             corrective_prompt=s.corrective_prompt, answer=s.answer, question=asked, protected=deps.config.protected,
             verify=[*deps.config.verify, *ctx.order.verify], rules=deps.rules, rules_path=deps.rules_path,
-            channel=packet_channel(deps.config.runner.preset),
+            channel=packet_channel(deps.config.runner.preset), workshop=deps.sandbox is not None,
         )
 
     def _commit(self, s: TrackingState, wt: Git, phase: str, outcome: RunnerOutcome) -> None:
@@ -122,7 +127,9 @@ class SePhase:
         settings = AgentSettings(executable=deps.runner.command or None, model=cfg.model,
                                  extra_args=tuple(cfg.extra_args), max_turns=cfg.max_turns,
                                  allowed_tools=tuple(cfg.allowed_tools), files=files)
-        return preset.command("se", settings)
+        from ..agents.agent_network import runner_command  # issue 18: codex reaches the model proxy as a provider
+
+        return runner_command(preset.name, preset.command("se", settings), deps.runner.env)
 
     def _packet_from_diff_or_failure(self, s: TrackingState, wt: Git, outcome: RunnerOutcome) -> RunnerOutcome:
         """An agent handed back no DoD packet. With changes in this phase, the action builds one from

@@ -38,7 +38,6 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -59,12 +58,11 @@ class IsolationUnavailable(OSError):
     kind = "isolation"
 
 
-@lru_cache(maxsize=1)
 def _templates():
     # jinja2 only once a message is needed, not when the module is imported
-    from ..templates import Templates
+    from ..templates import active
 
-    return Templates()
+    return active()
 
 
 def unavailable(kind: str, **facts: object) -> IsolationUnavailable:
@@ -182,14 +180,17 @@ class Sandbox:
 
     # -- one phase -----------------------------------------------------------------------------
     @contextlib.contextmanager
-    def phase(self, cwd: Path, env: dict[str, str], exchange: Path | None = None) -> Iterator[Launch]:
+    def phase(self, cwd: Path, env: dict[str, str], exchange: Path | None = None,
+              workshop: bool = False) -> Iterator[Launch]:
         """One untrusted command's phase in the work tree ``cwd`` (which must be under ``worktrees``).
 
         ``exchange`` is the action's phase folder: its files are copied into the agent's exchange
         folder, values of ``env`` pointing into it are pointed there, and regular files the command
         wrote there are copied back when the phase ends. Yields a :class:`Launch`. On exit every process
         of the agent user is killed and the tree is the action's again. Raises
-        :class:`IsolationUnavailable` when the sandbox refuses or ``cwd`` is outside it."""
+        :class:`IsolationUnavailable` when the sandbox refuses or ``cwd`` is outside it. With ``workshop``
+        the agent gets its own disposable repository in ``cwd`` (:mod:`workorder.shell.agent_repo`), deleted
+        with every other ``.git`` when the phase ends."""
         if self.refusal is not None:
             raise IsolationUnavailable(self.refusal)
         cwd = Path(cwd).resolve()
@@ -211,6 +212,10 @@ class Sandbox:
         pointer = _read_pointer(cwd)
         if pointer is not None:
             (cwd / ".git").unlink()  # the agent sees a plain folder: no path to the workspace, no git metadata
+        if workshop:  # issue 18 (workshop): a repository of its own, never read by the action
+            from .agent_repo import build_for_phase
+
+            build_for_phase(cwd, pointer, env)
         for path in (cwd, home, tmp, xdir):
             self._chown_tree(path, agent.pw_uid, agent.pw_gid)
         try:

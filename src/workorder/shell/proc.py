@@ -58,21 +58,28 @@ def read_tail(path: Path, chars: int = TAIL_CHARS) -> str:
 
 
 def run_shell(cmd: str, cwd: Path, env: dict[str, str], timeout_s: float, log_path: Path,
-              sandbox: Sandbox | None = None, exchange: Path | None = None) -> CommandResult:
+              sandbox: Sandbox | None = None, exchange: Path | None = None, workshop: bool = False,
+              role: str = "verify") -> CommandResult:
     """Run ``cmd`` with ``/bin/sh -c`` in ``cwd`` with exactly ``env``.
 
     stdout and stderr go (merged) to ``log_path``; stdin is closed. The command runs in its own process
     group so a timeout (``timeout_s`` seconds) kills it and all its children. With a ``sandbox`` it runs
     as the sandbox's agent user (HOME and TMPDIR its own; ``exchange``, the phase folder whose paths
-    ``env`` names, is mirrored for it; every process it left is killed afterwards). Never raises for the
+    ``env`` names, is mirrored for it; every process it left is killed afterwards; ``workshop``: it gets a
+    disposable git repository of its own, see :mod:`workorder.shell.agent_repo`; when the sandbox has an egress
+    jail it runs in a network namespace of its own, with the agent's allow-list for ``role`` ``agent``
+    and the verify commands' network otherwise, see :mod:`workorder.shell.egress`). Never raises for the
     command's own failure: that is in the result; raises
     :class:`workorder.shell.isolation.IsolationUnavailable` when the sandbox refuses to run it.
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     if sandbox is None:
         return _run({"args": cmd, "shell": True, "cwd": cwd, "env": env}, cmd, timeout_s, log_path)
-    with sandbox.phase(cwd, env, exchange) as launch:
-        return _run(launch.popen_kwargs(cmd), cmd, timeout_s, log_path)
+    extra = {"workshop": True} if workshop else {}  # issue 18: only asked for when wanted
+    with sandbox.phase(cwd, env, exchange, **extra) as launch:
+        jail = getattr(sandbox, "egress", None)  # issue 18: the egress allow-list (workorder.agents.agent_network)
+        kwargs = jail.wrap(launch, cmd, role) if jail is not None else launch.popen_kwargs(cmd)
+        return _run(kwargs, cmd, timeout_s, log_path)
 
 
 def _run(popen_kwargs: dict, cmd: str, timeout_s: float, log_path: Path) -> CommandResult:

@@ -8,10 +8,12 @@ default branch; the caller reads those files and passes them in as ``overrides``
 from __future__ import annotations
 
 import json
+from contextvars import ContextVar
+from functools import lru_cache
 
 import jinja2
 
-__all__ = ["OVERRIDE_DIR", "Templates"]
+__all__ = ["OVERRIDE_DIR", "Templates", "activate", "active", "deactivate"]
 
 OVERRIDE_DIR = ".github/workorder/templates"
 
@@ -67,3 +69,28 @@ class Templates:
     def names(self) -> list[str]:
         """Names of all templates known (shipped and overridden)."""
         return sorted(self._env.list_templates())
+
+
+_ACTIVE: ContextVar[Templates | None] = ContextVar("workorder_active_templates", default=None)
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> Templates:
+    return Templates()
+
+
+def activate(templates: Templates) -> None:
+    """Make ``templates`` (the default branch's, with the repository's overrides from :data:`OVERRIDE_DIR`)
+    the ones :func:`active` returns in this context, so every text of the run — findings, evidence,
+    runner-failure and isolation texts included — goes through the repository's overrides."""
+    _ACTIVE.set(templates)
+
+
+def deactivate() -> None:
+    """Forget the run's templates: :func:`active` returns the shipped ones again."""
+    _ACTIVE.set(None)
+
+
+def active() -> Templates:
+    """The run's templates (see :func:`activate`), or the shipped ones when no run set any."""
+    return _ACTIVE.get() or _shipped()

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 
 from ...contracts.packet import Finding, Severity
-from ...templates import Templates
+from ...templates import Templates, active
 
 # rule id -> severity. BLOCKER: the change removes, skips or weakens tests, or hides a failing exit status
 # (the verify run can no longer be trusted). MAJOR: the change is suspicious but can be honest, so a person
@@ -24,9 +23,9 @@ RULES: dict[str, Severity] = {
 }
 
 
-@lru_cache(maxsize=1)
 def _templates() -> Templates:
-    return Templates()
+    """The run's templates, with the repository's overrides (:func:`workorder.templates.active`)."""
+    return active()
 
 
 def finding(rule: str, kind: str, path: str | None, line: int | None, evidence: str, **facts: object) -> Finding:
