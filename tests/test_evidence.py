@@ -140,7 +140,8 @@ def test_the_review_shows_criterion_evidence_verified_and_fails_unproven_claims(
     body = pull["reviews"][-1]["body"]
     assert "| # | Criterion | Evidence | Verified |" in body
     assert ("| 1 | subtract(5, 3) == 2 | test <code>tests/test_subtract.py::SubtractTest::test_subtract</code> | "
-            "✅ passed in the action's verify run (1 test) |") in body
+            "✅ passed in the action's verify run (1 test); FAIL_TO_PASS: fails on the base source under the head's "
+            "tests, passes on the head |") in body
     assert "| 2 | negative results work | path <code>calc/ops.py:2</code> | ❌ the diff adds no line there" in body
 
 

@@ -12,6 +12,7 @@ import yaml
 
 from ..inputs.bounded import InputLimitExceeded, yaml_error_message
 from ..inputs.yamlload import safe_load
+from .checks_config import AcceptanceConfig, DiffCoverageConfig, FailToPassConfig
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..inputs.globs import check_glob
@@ -232,6 +233,13 @@ class RepoConfig(BaseModel):
         default_factory=lambda: list(DEFAULT_NEVER_COMMIT),
         description="gitignore-style patterns of untracked files never committed for the agent (build and "
         "cache files agents and tools leave behind); replaces the default list; the repo's .gitignore is untouched")
+
+    fail_to_pass: FailToPassConfig = Field(default_factory=FailToPassConfig,
+                                           description="FAIL_TO_PASS evidence: enabled, test_required")
+    acceptance: AcceptanceConfig = Field(default_factory=AcceptanceConfig,
+                                         description="held-out acceptance tests: paths")
+    diff_coverage: DiffCoverageConfig = Field(default_factory=DiffCoverageConfig,
+                                              description="diff coverage of Python changes: enabled, min_percent")
 
     @field_validator("protected_paths", "dependency_manifests", "test_patterns", "never_commit")
     @classmethod

@@ -58,9 +58,12 @@ class TestResults(BaseModel):
         return [case for command in self.commands for case in command.cases]
 
     def matching(self, ref: str) -> list[TestCase]:
-        """The tests that ``ref`` (a node id, a test file, a dotted id, module or class) names."""
-        key = normalise_test_id(ref)
-        return [c for c in self.cases if c.id == key or c.id.startswith((key + ".", key + "["))]
+        """The tests that ``ref`` (a node id, a test file, a dotted id, module or class) names; a Go id
+        (``example.com/calc.TestAdd``, its subtests ``/...``) or a Jest id (``src/a.test.js › adds``, a
+        describe block's tests ``› ...``) is also matched as written, since its ``/`` is not a folder."""
+        key, raw = normalise_test_id(ref), " ".join(ref.split())
+        return [c for c in self.cases if c.id in (key, raw)
+                or c.id.startswith((key + ".", key + "[", raw + "/", raw + " › "))]
 
 
 def normalise_test_id(ref: str) -> str:

@@ -1,8 +1,10 @@
 """The PO review's gates: findings from the evidence the action itself gathered.
 
 Each gate is a function ``GateContext -> list[Finding]``: the eight of :mod:`.core`, the baseline
-(:mod:`.baseline`), the acceptance criteria's evidence (:mod:`.criteria`), test integrity (:mod:`.integrity`)
-and risk tiers (:mod:`.risk`). :data:`GATES` is the one registry and its order is the report's order.
+(:mod:`.baseline`), the acceptance criteria's evidence (:mod:`.criteria`), test integrity (:mod:`.integrity`),
+risk tiers (:mod:`.risk`), held-out acceptance tests (:mod:`.heldout`), FAIL_TO_PASS evidence
+(:mod:`.fail_to_pass`) and diff coverage (:mod:`.diff_coverage`). :data:`GATES` is the one registry and its
+order is the report's order.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from .core import (
     gate_verify,
 )
 from .criteria import gate_evidence
+from .diff_coverage import gate_diff_coverage
+from .fail_to_pass import gate_fail_to_pass
+from .heldout import gate_heldout
 from .integrity import gate_test_integrity
 from .risk import gate_risk
 from ..contracts.packet import Finding, Severity
@@ -31,6 +36,7 @@ __all__ = ["GATES", "PUSHED_HEAD_GATES", "Gate", "GateContext", "finding_text", 
 GATES: tuple[Gate, ...] = (
     gate_scope,
     gate_verify,
+    gate_heldout,
     gate_baseline,
     gate_test_integrity,
     gate_dependencies,
@@ -38,6 +44,8 @@ GATES: tuple[Gate, ...] = (
     gate_placeholders,
     gate_dod_claims,
     gate_evidence,
+    gate_fail_to_pass,
+    gate_diff_coverage,
     gate_action_packet,
     gate_tests_changed,
     gate_risk,

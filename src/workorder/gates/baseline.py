@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 from ..contracts.packet import Finding, Severity
 from ..evidence.diff import Diff
 from ..templates import active
-from ..evidence.testresults import TestResults
+from ..evidence.testresults import TestCase, TestResults
+from .test_identity import continuity
 
 if TYPE_CHECKING:
     from .context import GateContext
@@ -55,10 +56,12 @@ def _module(path: str) -> str:
     return path[:-3].replace("/", ".")
 
 
-def regressions(base: TestResults, now: TestResults, renamed: dict[str, str] | None = None) -> list[Regression]:
+def regressions(base: TestResults, now: TestResults, renamed: dict[str, str] | None = None,
+                removable: frozenset[str] = frozenset()) -> list[Regression]:
     """Tests that passed on ``base`` and are missing, skipped or failing in ``now``, for each command
-    whose results name their tests on both sides. A test in a renamed module (``renamed``, old → new
-    dotted names) is looked up under its new name."""
+    whose results name their tests on both sides. A test in a renamed module or a renamed test
+    (``renamed``, old → new dotted names) is looked up under its new name, a parametrized one as all of
+    its cases; a test in ``removable`` (dotted ids the work order lets go) may be missing."""
     renamed = renamed or {}
     found: list[Regression] = []
     for before in base.commands:
@@ -67,26 +70,39 @@ def regressions(base: TestResults, now: TestResults, renamed: dict[str, str] | N
             continue
         by_id = {case.id: case for case in after.cases}
         for case in (c for c in before.cases if c.outcome == "passed"):
-            match = by_id.get(case.id) or by_id.get(_renamed(case.id, renamed))
+            match = by_id.get(case.id) or by_id.get(_renamed(case.id, renamed)) or _parametrized(
+                after.cases, _renamed(case.id, renamed))
+            if match is None and case.id in removable:
+                continue
             if match is None or match.outcome != "passed":
                 found.append(Regression(case.label, match.outcome if match else "missing"))
     return found
 
 
+def _parametrized(cases: list[TestCase], test_id: str) -> TestCase | None:
+    """The first failing case of parametrized ``test_id`` (``test_id[...]``), else its first case."""
+    mine = [c for c in cases if c.id.startswith(test_id + "[")]
+    return next((c for c in mine if c.outcome != "passed"), mine[0] if mine else None)
+
+
 def _renamed(test_id: str, renamed: dict[str, str]) -> str:
+    if test_id in renamed:
+        return renamed[test_id]
     for old, new in renamed.items():
         if test_id.startswith(old + "."):
             return new + test_id[len(old):]
     return test_id
 
 
-def shortfalls(base: TestResults, now: TestResults) -> list[Shortfall]:
-    """Verify commands that collect fewer tests in ``now`` than on ``base``, or whose results ``now``
-    lacks, with the base tests that are gone when both sides name them."""
+def shortfalls(base: TestResults, now: TestResults, removable: frozenset[str] = frozenset()) -> list[Shortfall]:
+    """Verify commands that collect fewer tests in ``now`` than on ``base`` (less the ``removable`` tests
+    the work order lets go), or whose results ``now`` lacks, with the base tests that are gone when both
+    sides name them."""
     found = []
     for before in base.commands:
         after = now.of(before.cmd)
-        if after is not None and after.collected >= before.collected:
+        let_go = sum(1 for c in before.cases if c.id in removable)
+        if after is not None and after.collected >= before.collected - let_go:
             continue
         ids = {c.id for c in after.cases} if after is not None and after.names_tests else None
         missing = tuple(c.label for c in before.cases if ids is not None and c.id not in ids)
@@ -97,19 +113,21 @@ def shortfalls(base: TestResults, now: TestResults) -> list[Shortfall]:
 def gate_baseline(ctx: GateContext) -> list[Finding]:
     """BLOCKER ``tests.regressed`` listing the tests that passed on the base and are missing, skipped
     or failing now; BLOCKER ``tests.fewer_collected`` for each verify command that collects fewer tests
-    than on the base (or whose results are gone). Nothing when the base results are unknown."""
+    than on the base (or whose results are gone). Renamed, extended, folded and ordered-removed tests
+    are understood (:mod:`workorder.gates.test_identity`). Nothing when the base results are unknown."""
     base, now = ctx.baseline_results, ctx.test_results
     if base is None or now is None:
         return []
     findings = []
-    lost = regressions(base, now, renamed_modules(ctx.diff))
+    kept = continuity(ctx)
+    lost = regressions(base, now, {**renamed_modules(ctx.diff), **kept.renamed}, kept.removable)
     if lost:
         findings.append(Finding(
             severity=Severity.BLOCKER, rule="tests.regressed",
             message=active().render_line("baseline_finding.txt.j2", part="message", rule="tests.regressed", lost=lost),
             evidence=active().render("baseline_finding.txt.j2", part="evidence", rule="tests.regressed",
                                   lost=lost, limit=MAX_LISTED).strip()))
-    for short in shortfalls(base, now):
+    for short in shortfalls(base, now, kept.removable):
         findings.append(Finding(
             severity=Severity.BLOCKER, rule="tests.fewer_collected",
             message=active().render_line("baseline_finding.txt.j2", part="message", rule="tests.fewer_collected", short=short),

@@ -10,7 +10,9 @@ from pathlib import Path
 from ..contracts.config import RepoConfig
 from ..contracts.packet import DoDPacket, Finding
 from ..contracts.workorder import WorkOrder
+from ..evidence.coverage_probe import DiffCoverage
 from ..evidence.diff import Diff
+from ..evidence.heldout_results import HeldOut
 from ..evidence.testresults import TestResults
 from ..evidence.testresults_model import VerifyRun
 from ..templates import Templates, active
@@ -31,6 +33,9 @@ class GateContext:
     reverted: tuple[str, ...] = ()  # protected paths the agent changed and the action reverted before pushing
     test_results: TestResults | None = None  # per-test results of verify_runs (workorder.evidence.testresults); None: not read
     baseline_results: TestResults | None = None  # the same verify commands' results on the base commit
+    base_source_results: TestResults | None = None  # ... on the base source under the head's tests (fail_to_pass)
+    heldout: HeldOut | None = None  # the held-out acceptance tests' run (heldout); None: none configured
+    diff_coverage: DiffCoverage | None = None  # what ran of the changed lines (diff_coverage); None: not measured
 
 
 Gate = Callable[[GateContext], list[Finding]]

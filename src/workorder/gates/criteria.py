@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from ..contracts.packet import CriterionEvidence, EvidenceRow, Finding, Severity
 from ..templates import active
+from .fail_to_pass_proof import proof_detail
 
 if TYPE_CHECKING:
     from .context import GateContext
@@ -109,7 +110,8 @@ def _cut(text: str) -> str:
 def check_rows(ctx: GateContext) -> list[EvidenceRow]:
     """For each done_when criterion of ``ctx.work_order`` one row per evidence entry the packet gives
     it (checked), or one unverified row when it gives none. Empty when the packet is not a runner's
-    ``done`` packet (the action built it, or the runner stopped)."""
+    ``done`` packet (the action built it, or the runner stopped). A verified entry's detail adds its
+    FAIL_TO_PASS proof (:func:`workorder.gates.fail_to_pass_proof.proof_detail`)."""
     packet = ctx.packet
     if packet.reported_by != "runner" or packet.status != "done":
         return []
@@ -120,6 +122,8 @@ def check_rows(ctx: GateContext) -> list[EvidenceRow]:
             rows.append(EvidenceRow(number=number, criterion=criterion, verified=False, detail=_say("unmapped")))
         for entry in entries:
             verified, detail = check_entry(entry, ctx)
+            proof = proof_detail(entry.kind, entry.ref, ctx) if verified else None
+            detail = f"{detail}; {proof}" if proof else detail
             rows.append(EvidenceRow(number=number, criterion=criterion, kind=entry.kind, ref=entry.ref,
                                     verified=verified, detail=detail))
     return rows

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from ..evidence.testresults import TestResults, collect_results
 from ..evidence.verify import run_verify_commands
+from .heldout_run import remove_from_tree
 
 if TYPE_CHECKING:
     from ..evidence.testresults_model import VerifyRun
@@ -55,6 +56,7 @@ def run_on_base(git: Git, tree: Path, base_sha: str, commands: list[str], deps: 
     tree.parent.mkdir(parents=True, exist_ok=True)
     git.run("worktree", "add", "-q", "--detach", str(tree), base_sha)
     try:
+        remove_from_tree(tree, deps.config.acceptance.paths)  # held-out tests run only in their own run
         runs = run_verify_commands(commands, tree, deps.verify_env, deps.config.verify_timeout, log_dir,
                                    sandbox=deps.sandbox, test_reports=True)
         return collect_results(tree, log_dir, runs)

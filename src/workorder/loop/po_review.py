@@ -12,11 +12,15 @@ from __future__ import annotations
 from ..contracts.packet import DoDPacket, Finding, Severity, Verdict, verdict_for
 from ..evidence.diff import Diff, read_diff, read_patch
 from ..gates.criteria import evidence_table
+from ..evidence.coverage_probe import start_probe
 from ..gates import GATES, order_findings, run_gates
 from ..gates.context import GateContext
 from ..shell.gitops import Git
 from ..evidence.impact import measure_impact
 from .base_run import observe_tests
+from .base_source_run import observe_base_source
+from .heldout_run import hide as hide_heldout
+from .heldout_run import run_heldout
 from .phases import PhaseContext, Reviewed
 from ..agents.reviewer import run_llm_reviewer
 from ..agents.runner import redact
@@ -47,18 +51,25 @@ class PoReview:
         pdir = deps.journal.phase_dir(ctx.number, s.cycle, "review")
         assert s.base_sha is not None
         diff = read_diff(wt, s.base_sha, "HEAD")
+        hide_heldout(wt, deps.config.acceptance.paths)  # verify runs as the agent's work tree is
         (pdir / "diff.patch").write_text(read_patch(wt, s.base_sha, "HEAD"), encoding="utf-8")
+        probe = start_probe(deps.config, diff, wt.repo)  # diff coverage: this same run, measured
         runs = run_verify_commands(
-            [*deps.config.verify, *ctx.order.verify], wt.repo, deps.verify_env, deps.config.verify_timeout, pdir,
-            sandbox=deps.sandbox, test_reports=True,
+            [*deps.config.verify, *ctx.order.verify], wt.repo, {**deps.verify_env, **(probe.env(deps.verify_env) if probe else {})},
+            deps.config.verify_timeout, pdir, sandbox=deps.sandbox, test_reports=True,
         )
+        covered = probe.read(diff, deps.config.test_patterns) if probe else None
         tested, base_tested = observe_tests(deps, ctx.number, wt.repo, s.base_sha, pdir, runs)  # base: once per base
+        base_source = observe_base_source(deps, ctx.number, s.base_sha, wt.rev("HEAD"), [r.cmd for r in runs], packet,
+                                          diff)
+        heldout = run_heldout(deps, wt, s.base_sha, [r.cmd for r in runs])  # put back, run, hidden again
         wt.discard_changes()  # what verify wrote is not the agent's work
         deps.journal.write_json(pdir / "verify.json", [r.model_dump() for r in runs])
         for run in runs:
             ctx.event(s, "verify", command=run.cmd, exit_code=run.exit_code, timed_out=run.timed_out)
         reverted = tuple(p for p in ctx.reverted if p not in diff.touched_paths)
-        gate_ctx = GateContext(ctx.order, deps.config, diff, runs, packet, wt.repo, reverted, tested, base_tested)
+        gate_ctx = GateContext(ctx.order, deps.config, diff, runs, packet, wt.repo, reverted, tested, base_tested,
+                               base_source, heldout, covered)
         findings = run_gates(gate_ctx, gates)
         findings = order_findings(leak_findings(wt, s.base_sha, "HEAD", deps.secrets) + findings)
         ctx.reverted.clear()

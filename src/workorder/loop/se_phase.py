@@ -14,6 +14,8 @@ from ..contracts.packet import DoDPacket, Finding, Severity, Verdict
 from ..evidence.diff import read_diff
 from ..shell.gitops import Git
 from ..inputs.globs import compile_globs, split_new
+from .heldout_run import heldout_files
+from .heldout_run import hide as hide_heldout
 from .phases import Developed, PhaseContext, PhaseResult, Stopped
 from ..presets import AgentSettings, packet_channel, preset_of
 from ..presets.base import NOT_YOUR_JOB_FILE
@@ -37,6 +39,7 @@ class SePhase:
         prompt = self._prompt(s, phase)
         ctx.event(s, "runner.start")
         self.phase_start = wt.rev("HEAD")
+        hide_heldout(wt, deps.config.acceptance.paths)  # held-out acceptance tests never reach the agent
         pdir.mkdir(parents=True, exist_ok=True)
         not_yours = [*(split_new(g)[0] for g in ctx.order.out_of_scope), *deps.config.protected]
         (pdir / NOT_YOUR_JOB_FILE).write_text("".join(f"{g}\n" for g in not_yours), encoding="utf-8")
@@ -119,7 +122,8 @@ class SePhase:
         files: tuple[str, ...] = ()
         if preset.needs_files:
             scope = compile_globs(self.ctx.order.in_scope)
-            files = tuple(f for f in wt.run("ls-files").splitlines() if scope.match_file(f))[:100]
+            hidden = set(heldout_files(wt, deps.config.acceptance.paths))
+            files = tuple(f for f in wt.run("ls-files").splitlines() if scope.match_file(f) and f not in hidden)[:100]
         settings = AgentSettings(executable=deps.runner.command or None, model=cfg.model,
                                  extra_args=tuple(cfg.extra_args), max_turns=cfg.max_turns,
                                  allowed_tools=tuple(cfg.allowed_tools), files=files)

@@ -7,10 +7,13 @@ Rules (documented in docs/gates.md):
   default: ``test_*.py``/``*_test.py``, ``*.test.*``/``*.spec.*``/``__tests__/``/``test/`` (mocha),
   ``*_test.go``; a test file modified in place always counts.
 * A *verify-relevant file* changes how the verify commands behave: runner and coverage config, conftest,
-  sitecustomize, build and CI scripts, package.json scripts, and any file a verify command names.
+  sitecustomize, build and CI scripts, package.json scripts, and any file a verify command names (a test file it names is a test, not a
+  script). conftest.py counts only when more than its plain fixtures changed (:mod:`.conftest_parts`).
   It is *put in scope* by the work order when an ``in_scope`` glob that matches it spells its file name
   (``tests/conftest.py``, ``**/Makefile``) or its CI folder (``.github/workflows/**``), or when the
   work order's text (objective, why, done_when, notes) names its file name. ``tests/**`` alone does not.
+* A removed test is *allowed* when the work order's text names it (function name or test title) and
+  says remove, delete or drop.
 * An added skip or xfail is *allowed* when the work order's text names the skipped test (function name
   or test title) and says skip, xfail or "expected failure".
 * A suppression comment (``# noqa`` ...) is allowed when the work order's text names the marker.
@@ -55,12 +58,13 @@ SETUP_CFG_SECTIONS = ("tool:pytest", "coverage:", "flake8", "mypy", "pylint", "t
 PACKAGE_JSON_KEYS = ("scripts", "jest", "nyc", "c8", "mocha", "ava", "eslintConfig")
 SCRIPT_SUFFIXES = (".sh", ".bash", ".zsh", ".ps1", ".bat", ".cmd")
 SKIP_WORDS = re.compile(r"\bskip|\bxfail|expected failure", re.IGNORECASE)
+REMOVE_WORDS = re.compile(r"\b(?:remove|delete|drop)", re.IGNORECASE)
 
 
 def verify_file_kind(path: str, verify_cmds: list[str]) -> str | None:
     """What ``path`` controls in a verify run (e.g. "pytest options"), or None when it is not a
     verify-relevant file by name. pyproject.toml, setup.cfg and package.json are checked by section
-    elsewhere; scripts named by a verify command count."""
+    elsewhere; scripts named by a verify command count (test files it names do not)."""
     name = PurePosixPath(path).name
     for pattern, what in VERIFY_FILES:
         if fnmatch(name, pattern):
@@ -68,7 +72,7 @@ def verify_file_kind(path: str, verify_cmds: list[str]) -> str | None:
     for folder, what in VERIFY_DIRS:
         if path.startswith(folder):
             return what
-    if any(path in cmd.split() or f"./{path}" in cmd.split() for cmd in verify_cmds):
+    if not is_collected(path) and any(path in cmd.split() or f"./{path}" in cmd.split() for cmd in verify_cmds):
         return "a script a verify command runs"
     return None
 
@@ -124,6 +128,10 @@ class Policy:
     def allows_skip(self, test: str | None) -> bool:
         """True when the work order names ``test`` and says it may be skipped or xfailed."""
         return bool(test) and test.lower() in self.text and bool(SKIP_WORDS.search(self.text))
+
+    def allows_removal(self, test: str | None) -> bool:
+        """True when the work order names ``test`` (its bare name) and says remove, delete or drop."""
+        return bool(test) and test.lower() in self.text and bool(REMOVE_WORDS.search(self.text))
 
     def mentions(self, word: str) -> bool:
         """True when the work order's text contains ``word`` (case-insensitive)."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from ...contracts.packet import Finding
+from .continuation import extended_in, folded
 from .go_tests import read_go_tests
 from .js_tests import read_js_tests
 from .model import TestCase, TestFile
@@ -61,15 +62,22 @@ class ChangedTests:
         return {t.body: t for t in reversed(self.head_tests)}
 
     @cached_property
+    def new_tests(self) -> list[TestCase]:
+        """Head tests whose key is not in their file's base version (added or renamed)."""
+        old = {(s.path, t.key) for s, base, _ in self.files if base for t in base.tests}
+        return [t for t in self.head_tests if (t.path, t.key) not in old]
+
+    @cached_property
     def head_assertions(self) -> Counter[str]:
         """How often each assertion text occurs over all head tests."""
         return Counter(a.text for t in self.head_tests for a in t.assertions)
 
     def match(self, source: Source, test: TestCase) -> TestCase | None:
         """The head test that continues base ``test``: same key in the file's head version, else the same
-        body anywhere in the changed test files (a rename or a move). None when gone."""
+        body anywhere in the changed test files (a rename or a move), else a new test that extends it
+        (:func:`.continuation.extends`). None when gone."""
         same_place = self._by_place.get((source.path, test.key)) if source.status != "D" else None
-        return same_place or self._by_body.get(test.body)
+        return same_place or self._by_body.get(test.body) or extended_in(test, self.new_tests)
 
     def covered(self, test: TestCase) -> bool:
         """True when a parametrized head test calls what ``test`` called with all of its literals."""
@@ -78,7 +86,8 @@ class ChangedTests:
 
 def gate_tests_removed(changes: ChangedTests) -> list[Finding]:
     """BLOCKER tests.removed for each base test with no continuation in the head (same key, same body
-    under a new name or file, or its inputs folded into a parametrized test), for a test moved to a file
+    under a new name or file, its assertions kept in a renamed test, or its inputs folded into a
+    parametrized test) that the work order does not allow removing, for a test moved to a file
     the runner does not collect, and for a deleted test file in a language the gates cannot read."""
     findings = []
     for source, base, head in changes.files:
@@ -88,7 +97,7 @@ def gate_tests_removed(changes: ChangedTests) -> list[Finding]:
             continue
         for test in base.tests if base else ():
             match = changes.match(source, test)
-            if match is None and not changes.covered(test):
+            if match is None and not changes.covered(test) and not changes.policy.allows_removal(test.name):
                 findings.append(finding("tests.removed", "test_removed", old, None,
                                         f"{old}:{test.line} on the base: {test.key}", test=test.key,
                                         base_path=old, base_line=test.line))
@@ -124,12 +133,13 @@ def _lost(base: TestCase, head: TestCase, others: Counter[str]) -> bool:
 def gate_assert_weakened(changes: ChangedTests) -> list[Finding]:
     """BLOCKER tests.assert_weakened for each continued test that now makes fewer assertions that can
     fail, fewer exact ones (``assertEqual`` -> ``assertTrue``, ``==`` -> ``!=``/``in``, a named
-    exception -> ``Exception``), or an always-true one, unless the lost assertions moved to other tests."""
+    exception -> ``Exception``), or an always-true one, unless the lost assertions moved to other tests
+    or the test became parametrized with all of its literals in its rows."""
     findings = []
     for source, base, _ in changes.files:
         for test in base.tests if base else ():
             head = changes.match(source, test)
-            if head is None:
+            if head is None or folded(test, head):
                 continue
             others = changes.head_assertions - Counter(a.text for a in head.assertions)
             if not _lost(test, head, others):

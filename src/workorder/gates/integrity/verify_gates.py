@@ -11,6 +11,7 @@ import tomllib
 from pathlib import PurePosixPath
 
 from ...contracts.packet import Finding
+from .conftest_parts import hooks_changed
 from .policy import (CODE_SUFFIXES, PACKAGE_JSON_KEYS, PYPROJECT_SECTIONS, SETUP_CFG_SECTIONS, Policy, is_script,
                      verify_file_kind)
 from .report import finding
@@ -80,6 +81,8 @@ def gate_config_changed(sources: list[Source], policy: Policy, verify_cmds: list
         name = PurePosixPath(source.path).name
         if name in ("pyproject.toml", "setup.cfg", "package.json"):
             what = _sections_changed(name, source.base, source.head)
+        elif name == "conftest.py" and not hooks_changed(source.base, source.head):
+            what = None  # only plain fixtures (or imports) changed: test code
         else:
             what = verify_file_kind(source.path, verify_cmds) or (
                 source.old_path and verify_file_kind(source.old_path, verify_cmds))

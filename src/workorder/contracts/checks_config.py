@@ -1,0 +1,57 @@
+"""Config of the behavioural checks of the PO review (issue 19): FAIL_TO_PASS evidence, held-out
+acceptance tests, diff coverage. Keys of ``.github/workorder.yml``; every key has a default."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ..inputs.globs import check_glob
+
+Risk = Literal["low", "medium", "high"]
+
+
+class FailToPassConfig(BaseModel):
+    """``fail_to_pass``: which done_when criteria need a test that tells the change apart.
+
+    A criterion tagged ``[test]`` (or ``[behaviour]``) always does, one tagged ``[no-test]`` (or
+    ``[docs]``, ``[config]``) never does; an untagged one does when the work order's risk is in
+    ``test_required``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = Field(default=True, description="run evidence tests on the base source under the head's tests")
+    test_required: list[Risk] = Field(
+        default_factory=list,
+        description="risk tiers whose untagged done_when criteria need a FAIL_TO_PASS test, e.g. [medium, high] "
+                    "(default none: only criteria tagged [test])")
+
+
+class AcceptanceConfig(BaseModel):
+    """``acceptance``: held-out acceptance tests, read from the default branch only."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    paths: list[str] = Field(
+        default_factory=list,
+        description="gitignore-style globs of held-out test files, e.g. acceptance/**: never shown to the agent")
+    commands: list[str] = Field(
+        default_factory=list,
+        description="commands that run the held-out tests (default: the verify commands, with the files put back)")
+
+    @field_validator("paths")
+    @classmethod
+    def _globs(cls, value: list[str]) -> list[str]:
+        return [check_glob(p) for p in value]
+
+
+class DiffCoverageConfig(BaseModel):
+    """``diff_coverage``: changed source lines must run under the passing tests (Python, coverage.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = Field(default=True, description="measure which changed Python lines the tests execute")
+    min_percent: float = Field(default=0.0, ge=0, le=100,
+                               description="percent of changed Python lines that must run, else MAJOR (default 0: "
+                                           "lines that never ran are named as a MINOR note)")

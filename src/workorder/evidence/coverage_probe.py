@@ -1,0 +1,140 @@
+"""Diff coverage's measurement: what ran of the Python lines a change adds, under the review's verify run.
+
+The review's own verify run is measured with coverage.py (no extra run): every Python process the verify
+commands start imports a ``sitecustomize`` from a folder the action puts first on ``PYTHONPATH`` (in the
+work tree's results folder, with a copy of coverage.py, so a sandboxed run can read it), which
+calls ``coverage.process_startup()`` (coverage.py's documented way to measure subprocesses,
+coverage.readthedocs.io/en/latest/subprocess.html) with an rc file that records only the work tree's
+files, in parallel data files under the work tree's results folder (the one place a sandboxed verify run
+may write). The action combines them and compares with the diff: each added line that coverage.py
+counts as a statement, in a changed Python file that is not a test file, must have run. The finding is
+:mod:`workorder.gates.diff_coverage`'s.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..inputs.globs import compile_globs
+from .testresults import RESULTS_DIR
+
+if TYPE_CHECKING:
+    from .diff import Diff
+
+DATA_DIR = "coverage"  # under RESULTS_DIR
+CODE_SUFFIXES = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".go", ".rs", ".rb", ".java", ".kt", ".cs", ".c",
+                 ".cc", ".cpp", ".h", ".php", ".swift", ".scala")
+_HOOK = """import os
+try:
+    import coverage
+    coverage.process_startup()
+except Exception:  # measuring must never break the project's own run
+    pass
+"""
+
+
+@dataclass
+class DiffCoverage:
+    """What ran of the change: ``changed`` executable added lines per Python file, ``missed`` those that
+    never ran, ``not_measured`` changed code files in languages that are not measured; ``measured``
+    False when no coverage data came back (then nothing is claimed)."""
+
+    changed: dict[str, list[int]] = field(default_factory=dict)
+    missed: dict[str, list[int]] = field(default_factory=dict)
+    not_measured: list[str] = field(default_factory=list)
+    measured: bool = True
+
+    @property
+    def percent(self) -> float:
+        """Percent of changed executable lines that ran (100 when none changed)."""
+        total = sum(len(v) for v in self.changed.values())
+        return 100.0 if total == 0 else 100.0 * (total - sum(len(v) for v in self.missed.values())) / total
+
+
+class CoverageProbe:
+    """Sets up and reads the coverage measurement of one verify run in ``worktree``."""
+
+    def __init__(self, worktree: Path, paths: list[str] | None = None):
+        self.worktree = worktree.resolve()
+        include = [str(self.worktree / p) for p in paths] if paths else [f"{self.worktree}/*"]
+        self.hook = self.worktree / RESULTS_DIR / "coverage-hook"  # in the tree: a sandboxed run can read it
+        self.hook.mkdir(parents=True, exist_ok=True)
+        import coverage  # imported here: only a review that measures pays for it
+
+        shutil.copytree(Path(coverage.__file__).parent, self.hook / "coverage",
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyi", "htmlfiles"))
+        (self.hook / "sitecustomize.py").write_text(_HOOK, encoding="utf-8")
+        folder = self.worktree / RESULTS_DIR / DATA_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        folder.chmod(0o777)  # a sandboxed verify run writes here as the agent user
+        (self.hook / "coveragerc").write_text(
+            f"[run]\nparallel = True\ndata_file = {folder / '.coverage'}\ninclude =\n"
+            + "".join(f"    {p}\n" for p in include),
+            encoding="utf-8")
+        self.hook.chmod(0o755)
+
+    def env(self, env: dict[str, str]) -> dict[str, str]:
+        """The variables that make the verify run measured, over ``env``."""
+        path = ":".join(p for p in (str(self.hook), env.get("PYTHONPATH", "")) if p)
+        return {"PYTHONPATH": path, "COVERAGE_PROCESS_START": str(self.hook / "coveragerc")}
+
+    def read(self, diff: Diff, test_patterns: list[str]) -> DiffCoverage:
+        """The coverage of ``diff``'s added lines from the run's data (then removed, with the hook)."""
+        from coverage import Coverage
+
+        try:
+            folder = self.worktree / RESULTS_DIR / DATA_DIR
+            files = [p for p in folder.glob(".coverage*") if p.is_file() and not p.is_symlink()] if folder.is_dir() else []
+            if not files:
+                return _changed(diff, test_patterns, None, self.worktree)
+            cov = Coverage(data_file=str(folder / ".combined"), config_file=False)
+            cov.combine([str(p) for p in files], keep=True)
+            return _changed(diff, test_patterns, cov, self.worktree)
+        finally:
+            shutil.rmtree(self.hook, ignore_errors=True)
+            shutil.rmtree(self.worktree / RESULTS_DIR / DATA_DIR, ignore_errors=True)
+
+
+def _changed(diff: Diff, test_patterns: list[str], cov, root: Path) -> DiffCoverage:
+    """Compare ``diff``'s added lines with the combined data of ``cov`` (None: no data came back)."""
+    tests = compile_globs([*test_patterns, "**/conftest.py", "conftest.py"])
+    added: dict[str, set[int]] = {}
+    for line in diff.added_lines:
+        if not tests.match_file(line.path):
+            added.setdefault(line.path, set()).add(line.line)
+    result = DiffCoverage(measured=cov is not None)
+    measured = (".py",) if cov is not None else ()  # no data came back: Python was not measured either
+    result.not_measured = sorted(p for p in added if p.endswith((".py", *CODE_SUFFIXES)) and not p.endswith(measured))
+    if cov is None:
+        return result
+    data = cov.get_data()
+    for path in sorted(p for p in added if p.endswith(".py")):
+        source = root / path
+        try:
+            _, statements, _, _, _ = cov.analysis2(str(source))
+        except Exception:  # not Python coverage.py can parse: nothing to claim
+            continue
+        changed = sorted(added[path] & set(statements))
+        if changed:
+            ran = set(data.lines(str(source)) or ())
+            result.changed[path] = changed
+            missed = [n for n in changed if n not in ran]
+            if missed:
+                result.missed[path] = missed
+    return result
+
+
+def start_probe(config, diff: Diff, worktree: Path) -> CoverageProbe | None:
+    """A probe for the review's verify run when ``config.diff_coverage`` is enabled and ``diff`` adds
+    lines to code files that are not tests; else None."""
+    if not config.diff_coverage.enabled:
+        return None
+    tests = compile_globs([*config.test_patterns, "**/conftest.py", "conftest.py"])
+    code = {a.path for a in diff.added_lines if a.path.endswith((".py", *CODE_SUFFIXES)) and not tests.match_file(a.path)}
+    if not code or importlib.util.find_spec("coverage") is None:  # not installed: not measured
+        return None
+    return CoverageProbe(worktree, sorted(p for p in code if p.endswith(".py")) or None)

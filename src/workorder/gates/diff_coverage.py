@@ -1,0 +1,66 @@
+"""Diff coverage: the Python source lines a change adds must run under the tests.
+
+The review's own verify run is measured with coverage.py (no extra run): every Python process the verify
+commands start imports a ``sitecustomize`` from a folder the action puts first on ``PYTHONPATH`` (in the
+work tree's results folder, with a copy of coverage.py, so a sandboxed run can read it), which
+calls ``coverage.process_startup()`` (coverage.py's documented way to measure subprocesses,
+coverage.readthedocs.io/en/latest/subprocess.html) with an rc file that records only the work tree's
+files, in parallel data files under the work tree's results folder (the one place a sandboxed verify run
+may write). The action combines them and compares with the diff: each added line that coverage.py
+counts as a statement, in a changed Python file that is not a test file, must have run. Below
+``diff_coverage.min_percent`` the review gets a MAJOR ``coverage.changed_lines`` naming the path:line
+ranges that never ran (above it, the same finding as a MINOR note). Changed code in other languages is reported as a MINOR ``coverage.not_measured``
+(never silently passed). The data is written by the verify run, which runs the agent's code: it is a
+hint that code is untested, not proof that it is tested. The measurement is
+:mod:`workorder.evidence.coverage_probe`'s; this module judges it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..contracts.packet import Finding, Severity
+from ..templates import active
+
+if TYPE_CHECKING:
+    from .context import GateContext
+
+MAX_RANGES = 30
+
+
+def ranges(lines: list[int]) -> list[str]:
+    """``[3, 4, 5, 9]`` -> ``["3-5", "9"]``."""
+    found: list[list[int]] = []
+    for n in sorted(lines):
+        if found and n == found[-1][1] + 1:
+            found[-1][1] = n
+        else:
+            found.append([n, n])
+    return [f"{a}-{b}" if a != b else str(a) for a, b in found]
+
+
+def gate_diff_coverage(ctx: GateContext) -> list[Finding]:
+    """``coverage.changed_lines`` naming the path:line ranges of changed executable Python lines that never
+    ran under the verify commands: MAJOR when fewer than ``diff_coverage.min_percent`` ran, else MINOR;
+    ``coverage.not_measured`` for changed code in other languages. Nothing without a measurement."""
+    measured = ctx.diff_coverage
+    if measured is None:
+        return []
+    findings = []
+    if measured.measured and measured.missed:
+        below = measured.percent < ctx.config.diff_coverage.min_percent
+        where = [f"{path}:{r}" for path, lines in measured.missed.items() for r in ranges(lines)]
+        first = next(iter(measured.missed.items()))
+        findings.append(Finding(
+            severity=Severity.MAJOR if below else Severity.MINOR, rule="coverage.changed_lines", path=first[0],
+            line=first[1][0],
+            message=active().render_line("diff_coverage.txt.j2", part="message", percent=measured.percent,
+                                      minimum=ctx.config.diff_coverage.min_percent,
+                                      count=sum(len(v) for v in measured.missed.values())),
+            evidence=active().render("diff_coverage.txt.j2", part="evidence", where=where[:MAX_RANGES],
+                                  more=max(0, len(where) - MAX_RANGES)).strip()))
+    if measured.not_measured:
+        findings.append(Finding(
+            severity=Severity.MINOR, rule="coverage.not_measured",
+            message=active().render_line("diff_coverage.txt.j2", part="not_measured", paths=measured.not_measured[:10])))
+    return findings

@@ -1,0 +1,85 @@
+"""FAIL_TO_PASS: evidence is a test that tells the change apart.
+
+The action runs the verify commands a second time, in a detached work tree at the base commit with the
+head's test files put in (every file the config's ``test_patterns`` match, and every ``conftest.py``,
+taken from the head; everything else from the base) — "the base source under the head's tests", the
+way SWE-bench judges a patch. The results are kept in the run records
+(``<runs>/<issue>/f2p-<base>-<digest>/results.json``, the digest covering the commands and the head's
+test files), so a cycle that does not change the tests does not run them again. The run is
+:mod:`workorder.loop.base_source_run`'s; this module judges its results.
+
+A test named as evidence *discriminates* when it passes on the head and fails, errors or cannot be
+collected on the base source. A done_when criterion that is *behaviour* (see :func:`needs_test`) is
+proven only by such a test: a test that passes on both is ``evidence.not_discriminating`` (MAJOR;
+BLOCKER when no evidence of the criterion discriminates), a criterion backed only by a command or a
+path:line is ``evidence.untested`` (MAJOR). Evidence by command or path:line stays allowed for other
+criteria; the review's table marks it as weaker.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from ..contracts.packet import Finding, Severity
+from ..templates import active
+from .criteria import names_criterion
+from .fail_to_pass_proof import proof_of
+
+if TYPE_CHECKING:
+    from ..contracts.checks_config import FailToPassConfig
+    from .context import GateContext
+
+_TAG = re.compile(r"^\s*\[(?P<tag>[a-z][a-z -]*)\]", re.IGNORECASE)
+TEST_TAGS = frozenset({"test", "behaviour", "behavior", "fail_to_pass"})
+NO_TEST_TAGS = frozenset({"no-test", "no test", "docs", "doc", "config"})
+
+
+def needs_test(criterion: str, risk: str, config: FailToPassConfig) -> bool:
+    """True when done_when ``criterion`` is behaviour that only a FAIL_TO_PASS test proves: it starts
+    with a ``[test]``/``[behaviour]`` tag, or it has no ``[no-test]``/``[docs]``/``[config]`` tag and
+    the work order's ``risk`` is one of ``config.test_required``."""
+    match = _TAG.match(criterion)
+    tag = match["tag"].strip().lower() if match else ""
+    if tag in TEST_TAGS:
+        return True
+    if tag in NO_TEST_TAGS:
+        return False
+    return risk in config.test_required
+
+
+# -- judging --------------------------------------------------------------------------------------
+def gate_fail_to_pass(ctx: GateContext) -> list[Finding]:
+    """For each done_when criterion that needs a test (:func:`needs_test`): MAJOR
+    ``evidence.not_discriminating`` for each test evidence entry that passes on the base source too
+    (BLOCKER when none of the criterion's tests discriminates), MAJOR ``evidence.untested`` when its
+    evidence has no test at all. Nothing when the check is off or the packet is not a runner's ``done``."""
+    packet = ctx.packet
+    if not ctx.config.fail_to_pass.enabled or packet.reported_by != "runner" or packet.status != "done":
+        return []
+    findings = []
+    for number, criterion in enumerate(ctx.work_order.done_when, start=1):
+        if not needs_test(criterion, ctx.work_order.risk, ctx.config.fail_to_pass):
+            continue
+        entries = [e for e in packet.evidence if names_criterion(e.criterion, number, criterion)]
+        if not entries:
+            continue  # evidence.unmapped
+        tests = [(e.ref, proof_of(e.ref, ctx)) for e in entries if e.kind == "test"]
+        facts = {"number": number, "criterion": criterion[:120]}
+        if not tests:
+            findings.append(_finding(Severity.MAJOR, "evidence.untested", facts, [e.ref for e in entries]))
+            continue
+        idle = [ref for ref, proof in tests if proof == "pass_to_pass"]
+        if not idle:
+            continue
+        proven = any(proof == "fail_to_pass" for _, proof in tests)
+        findings.append(_finding(Severity.MAJOR if proven else Severity.BLOCKER, "evidence.not_discriminating",
+                                 facts, idle))
+    return findings
+
+
+def _finding(severity: Severity, rule: str, facts: dict, refs: list[str]) -> Finding:
+    return Finding(severity=severity, rule=rule,
+                   message=active().render_line("fail_to_pass.txt.j2", part="message", rule=rule, **facts),
+                   evidence=active().render("fail_to_pass.txt.j2", part="evidence", rule=rule, refs=refs[:10],
+                                         **facts).strip())
