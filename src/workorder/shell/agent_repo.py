@@ -12,7 +12,9 @@ look for a repository), so before the agent starts the action builds a fresh one
   ``refs/heads/<branch>`` (checked out) and ``refs/heads/workorder-base`` (where the work order started);
 - the index read from HEAD (``git read-tree``), so ``git status``/``git diff`` show exactly the agent's
   own changes, and ``info/exclude`` listing the agents' own files (``.aider*``);
-- no remote, no credential, no hooks, an identity for the agent's own commits.
+- no remote, no credential, no hooks, an identity for the agent's own commits;
+- when the action hid held-out acceptance tests from the tree (skip-worktree), no history: the base and
+  the branch head as two snapshot commits without those files, so ``git show``/``log`` cannot reach them.
 
 The agent may do anything to it (commit, rewrite, add hooks or an fsmonitor): the action never runs git
 on it after the agent started. When the phase ends every ``.git`` in the tree is deleted
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 from .gitenv import git_argv
@@ -62,8 +65,14 @@ def build(tree: Path, source_git_dir: Path, base_sha: str | None = None, exclude
         branch = (_git([*source, "symbolic-ref", "-q", "--short", "HEAD"], env, check=False) or "").strip() or "work"
         # bare while it is filled (a push to the checked-out branch of a non-bare repository is refused)
         _git(["git", "init", "-q", "--bare", "--template=", f"--initial-branch={branch}", str(target)], env)
+        known_base = bool(base_sha) and _git([*source, "cat-file", "-e", f"{base_sha}^{{commit}}"], env,
+                                             check=False) is not None
+        hidden = hidden_paths(source, env)
+        if hidden:  # held-out files: no commit the agent can reach holds them (snapshots instead of history)
+            base_sha = _snapshot(source, base_sha, hidden, env, None, "workorder base") if known_base else None
+            head = _snapshot(source, head, hidden, env, base_sha, "workorder branch head")
         refspecs = [f"{head}:refs/heads/{branch}"]
-        if base_sha and _git([*source, "cat-file", "-e", f"{base_sha}^{{commit}}"], env, check=False) is not None:
+        if known_base:
             refspecs.append(f"{base_sha}:refs/heads/{BASE_REF}")
         _git([*source, "push", "-q", "--no-verify", "--no-signed", str(target), *refspecs], env)
         agent = ["git", "--git-dir", str(target), "--work-tree", str(tree)]
@@ -77,6 +86,33 @@ def build(tree: Path, source_git_dir: Path, base_sha: str | None = None, exclude
         shutil.rmtree(target, ignore_errors=True)
         raise
     return target
+
+
+def hidden_paths(source: list[str], env: dict[str, str]) -> list[str]:
+    """The paths the action hid from this work tree (skip-worktree in its index: the held-out acceptance
+    tests of :mod:`workorder.loop.heldout_run`); ``source`` is the ``git --git-dir ...`` prefix."""
+    with tempfile.TemporaryDirectory() as empty:
+        listed = _git([*source, "--work-tree", empty, "ls-files", "-v", "-z"], env, check=False) or ""
+    return [entry[2:] for entry in listed.split("\0") if entry[:2] == "S "]
+
+
+def _snapshot(source: list[str], commit: str, hidden: list[str], env: dict[str, str], parent: str | None,
+              message: str) -> str:
+    """A new commit in ``source``'s object store with ``commit``'s tree minus ``hidden`` (and ``parent`` as
+    its only parent); returns its SHA. The held-out files' blobs are then reachable from nothing pushed."""
+    with tempfile.TemporaryDirectory() as scratch:
+        idx = {**env, "GIT_INDEX_FILE": f"{scratch}/index", "GIT_AUTHOR_NAME": AGENT_NAME,
+               "GIT_AUTHOR_EMAIL": AGENT_EMAIL, "GIT_COMMITTER_NAME": AGENT_NAME, "GIT_COMMITTER_EMAIL": AGENT_EMAIL}
+        tool = [*source, "--work-tree", scratch]
+        _git([*tool, "read-tree", commit], idx)
+        zero = "0" * 40
+        removal = "".join(f"0 {zero}\t{path}\n" for path in hidden)
+        proc = subprocess.run(git_argv(*tool[1:], "update-index", "--index-info"), input=removal, env=idx,
+                              capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            raise AgentRepoError(f"git update-index: {proc.stderr.strip()[-300:]}")
+        tree = (_git([*tool, "write-tree"], idx) or "").strip()
+        return (_git([*source, "commit-tree", tree, "-m", message, *(["-p", parent] if parent else [])], idx) or "").strip()
 
 
 def _git(argv: list[str], env: dict[str, str], check: bool = True) -> str | None:
@@ -106,4 +142,5 @@ def build_for_phase(tree: Path, pointer: str | None, env: dict[str, str]) -> str
         return str(exc)
     return None
 
-__all__ = ["AGENT_EMAIL", "AGENT_NAME", "AgentRepoError", "BASE_REF", "EXCLUDE", "build", "build_for_phase", "git_dir_of"]
+__all__ = ["AGENT_EMAIL", "AGENT_NAME", "AgentRepoError", "BASE_REF", "EXCLUDE", "build", "build_for_phase", "git_dir_of",
+           "hidden_paths"]
