@@ -29,6 +29,7 @@ from .publisher import STATUS_CONTEXT, Publisher
 from .runner import RunnerSpec
 from .se_phase import SePhase, handoff_of
 from .start import branch_name, initial_state, is_resumable
+from .state_check import StateTampered, check_against_branch
 from .state import Handoff, PhaseRecord, State, TrackingState
 from .templates import Templates
 from .tracking import Tracker
@@ -107,7 +108,7 @@ class WorkOrderLoop:
                           self.tracker.current_state())
         try:
             return self._run(s, human=mode == "fix")
-        except (GitError, ForgeError, OSError) as exc:
+        except (GitError, ForgeError, OSError, StateTampered) as exc:
             return self._fail(s, exc)
 
     def _fail(self, s: TrackingState, exc: Exception) -> TrackingState:
@@ -126,6 +127,7 @@ class WorkOrderLoop:
 
     def _run(self, s: TrackingState, human: bool = False) -> TrackingState:
         wt = self._prepare_worktree(s)
+        check_against_branch(s, wt, self.base_ref)  # a recorded base, head or verdict not of this branch
         resumed = bool(s.history)
         self._event(s, "loop.resume" if resumed else "loop.start", branch=s.branch, max_cycles=s.max_cycles)
         pub = s.publication

@@ -11,6 +11,8 @@ import json
 
 import jinja2
 
+from . import untrusted
+
 OVERRIDE_DIR = ".github/workorder/templates"
 
 
@@ -28,6 +30,13 @@ def _fence(text: str | None) -> str:
         run = run + 1 if ch == "`" else 0
         longest = max(longest, run)
     return "`" * max(3, longest + 1)
+
+
+@jinja2.pass_context
+def _finalize(context: jinja2.runtime.Context, value: object) -> object:
+    """Every printed value is data (:func:`workorder.untrusted.for_template`): no hidden marker in a
+    text posted to GitHub, no hidden text in a prompt."""
+    return untrusted.for_template(context.name, value)
 
 
 class Templates:
@@ -49,6 +58,7 @@ class Templates:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             autoescape=False,
+            finalize=_finalize,
         )
         self._env.filters["tail"] = _tail
         self._env.filters["fence"] = _fence

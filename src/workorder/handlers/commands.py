@@ -155,6 +155,8 @@ def approve_refusal(session: Session) -> str | None:
     s = session.state
     if s is None or s.verdict != "PASS" or not s.pr_number or session.current is not State.PASSED:
         return "not_passed"
+    if session.tampered():
+        return "state_tampered"
     return None
 
 
@@ -223,7 +225,7 @@ def cmd_unlock(call: CommandCall) -> CommandResult:
 
 
 def _ran(result) -> CommandResult:
-    if result.decision == "invalid":
+    if result.decision in ("invalid", "refused"):
         return CommandResult(False, result.code, {"problems": result.problems})
     return CommandResult(True, "ran", {"state": result.state.state.value, "s": result.state})
 

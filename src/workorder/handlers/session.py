@@ -8,6 +8,7 @@ from ..forge import Comment, Forge, ForgeError, Issue, permission_at_least
 from ..loop import WorkOrderLoop
 from ..state import LabelNames, State, TrackingState
 from ..tracking import Tracker
+from ..state_check import authenticate
 from ..dependencies import blockers_of, is_done
 from ..problems import InvalidInput
 from ..workorder import WorkOrder, parse_work_order_body
@@ -24,6 +25,18 @@ class Session:
     state: TrackingState | None
     comments: list[Comment]
     permissions: dict[str, str] = field(default_factory=dict)
+    _tamper: tuple[str | None] | None = None  # (reason,) once checked
+
+    def tampered(self) -> str | None:
+        """Why the hidden state must not be acted on (a :class:`workorder.state_check.StateTampered`
+        reason code: unreadable, issue, branch, pull_request), or None. Checked once per run, against
+        GitHub (:func:`workorder.state_check.authenticate`). Raises ForgeError."""
+        if self._tamper is None:
+            reason = "unreadable" if self.tracker.unreadable else None
+            if reason is None and self.state is not None:
+                reason = authenticate(self.state, self.number, self.ctx.config.branch_prefix, self.forge)
+            self._tamper = (reason,)
+        return self._tamper[0]
 
     @classmethod
     def load(cls, ctx: HandlerContext, number: int, labels: tuple[str, ...] | None) -> Session:
@@ -73,6 +86,25 @@ class Session:
         return WorkOrderLoop(self.ctx.loop_deps(), issue, order, self.tracker)
 
 
+def order_refusal(session: Session, issue: Issue, mode: str) -> str | None:
+    """Why a run must not act now (a reply code), or None: the hidden state failed its check
+    (``state_tampered``), or a run that goes on with the work order already locked (retry, answer,
+    fix) would read a body that no longer hashes to the locked one (``locked``): only a permitted
+    person's ``/wo start``, ``/wo unlock`` or trigger label approves a new version.
+    Raises ForgeError when GitHub cannot be asked."""
+    if session.tampered():
+        return "state_tampered"
+    state = session.state
+    if mode in ("retry", "answer", "fix") and state is not None and state.work_order_hash:
+        try:
+            current = parse_work_order_body(issue.body).content_hash()
+        except InvalidInput:
+            current = None
+        if current != state.work_order_hash:
+            return "locked"
+    return None
+
+
 @dataclass(frozen=True)
 class RunResult:
     """What :meth:`Session.run` did: decision done or invalid, a reason code, the problems when
@@ -93,6 +125,9 @@ def run_work_order(session: Session, issue: Issue, mode: str = "start", notes: s
     that asked for this) is recorded before the loop starts, so a run that dies never repeats it.
     """
     ctx = session.ctx
+    refused = order_refusal(session, issue, mode)
+    if refused is not None:
+        return RunResult("refused", refused, session.state or TrackingState(issue=session.number, state=State.READY))
     state = session.state or TrackingState(issue=session.number, state=session.current or State.READY,
                                            max_cycles=ctx.config.max_cycles)
     if command_id:
