@@ -155,8 +155,6 @@ def approve_refusal(session: Session) -> str | None:
     s = session.state
     if s is None or s.verdict != "PASS" or not s.pr_number or session.current is not State.PASSED:
         return "not_passed"
-    if session.tampered():
-        return "state_tampered"
     return None
 
 
@@ -166,6 +164,8 @@ def approve(session: Session, login: str, sha: str = "") -> tuple[str | None, st
     status success and the state approved. Returns (None when approved else a refusal code, head SHA)."""
     s = session.state
     assert s is not None and s.pr_number is not None
+    if session.tampered():  # never a success status on a head a forged state names
+        return "state_tampered", ""
     head = session.forge.get_pull_request(s.pr_number).head_sha or ""
     if sha and (len(sha) < 7 or not head.startswith(sha)):
         return "approve_wrong_sha", head

@@ -51,7 +51,7 @@ def handle_issue_edited(event: IssuesEvent, ctx: HandlerContext, n: int) -> Outc
     if state is None or state.work_order_hash is None or state.lock_broken or state.state in INTERRUPTED:
         # not started: the labeled run reads its payload; running: it stops at its next phase boundary
         code = "not_started" if not started else "already_locked" if state.lock_broken else "loop_will_stop"  # type: ignore[union-attr]
-        return out("refused", "edit_not_permitted") if not permitted else out("ignored", code)
+        return out("refused", "edit_not_permitted", sender=event.sender.login, minimum=ctx.config.min_permission) if not permitted else out("ignored", code)
     before = board_view(state)
     state.lock_broken = True
     state.failure = Failure(kind="work_order_edited", detail="the work order was edited after work started")
@@ -61,7 +61,7 @@ def handle_issue_edited(event: IssuesEvent, ctx: HandlerContext, n: int) -> Outc
     session.publish(state)
     refresh_board(ctx, n, before, state)
     if not permitted:
-        return out("refused", "edit_not_permitted")
+        return out("refused", "edit_not_permitted", sender=event.sender.login, minimum=ctx.config.min_permission)
     session.forge.create_comment(n, ctx.templates.render("lock_broken.md.j2", sender=event.sender.login,
                                                          prefix=ctx.config.command_prefix))
     return out("done", "locked")
