@@ -62,6 +62,7 @@ class Templates:
         )
         self._env.filters["tail"] = _tail
         self._env.filters["fence"] = _fence
+        self._env.filters["visible"] = untrusted.visible
         self._env.filters["tojson_pretty"] = lambda v: json.dumps(v, indent=2, sort_keys=True, default=str)
 
     def render(self, name: str, **context: object) -> str:

@@ -9,7 +9,9 @@ Every value a template renders passes through :func:`for_template` (the ``finali
   (``<!-- workorder:state … -->``, ``:tracking``, ``:review``, ``:reply-to``, ``:issue``, ``:claim-lost``,
   ``:board``); the text still reads the same;
 * in prompts (templates whose name contains ``prompt`` or ``notes``) hidden text is removed
-  (:func:`strip_hidden`): HTML comments, zero-width and bidi control characters.
+  (:func:`strip_hidden`): HTML comments, zero-width and bidi control characters; code and agent
+  output a reviewer must see whole (the diff, the DoD packet) use the ``visible`` filter instead
+  (:func:`visible`: hidden characters shown as ``<U+XXXX>``).
 
 Only values the action itself builds and marks trusted (``markupsafe.Markup``, e.g. the tracking
 comment's own marker) are rendered as they are.
@@ -41,6 +43,14 @@ def strip_hidden(text: str) -> str:
     comment delimiter is neutralised (:func:`neutralise`)."""
     visible = HTML_COMMENT.sub("", HIDDEN_CHARS.sub("", text))
     return visible.replace("<!--", "<!- -").replace("-->", "- ->")
+
+
+def visible(text: str | None) -> Markup:
+    """``text`` with hidden characters shown as ``<U+XXXX>`` and comment delimiters neutralised, marked
+    to print as it is: for code and agent output in a prompt (a diff, a DoD packet), where removing
+    what is hidden would hide it from the reviewer rather than from the agent."""
+    shown = HIDDEN_CHARS.sub(lambda m: f"<U+{ord(m.group(0)):04X}>", text or "")
+    return Markup(neutralise(shown))
 
 
 def is_prompt_template(name: str | None) -> bool:
