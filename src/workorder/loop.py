@@ -29,7 +29,7 @@ from .publisher import STATUS_CONTEXT, Publisher
 from .runner import RunnerSpec
 from .se_phase import SePhase, handoff_of
 from .start import branch_name, initial_state, is_resumable
-from .state_check import StateTampered, check_against_branch
+from .state_check import StateTampered, check_against_branch, check_base
 from .state import Handoff, PhaseRecord, State, TrackingState
 from .templates import Templates
 from .tracking import Tracker
@@ -193,6 +193,7 @@ class WorkOrderLoop:
             s.approved_sha = s.approved_by = None
             s.failure = s.handoff = None
             wt = self._prepare_worktree(s)
+            check_base(s, wt, self.base_ref)  # the diff the gates judge starts at the recorded base
             s.head_sha = wt.rev("HEAD")
             assert s.head_sha is not None
             self.deps.forge.set_commit_status(
@@ -204,7 +205,7 @@ class WorkOrderLoop:
             self.tracker.set_state(s, State.PASSED if verdict.verdict == "PASS" else State.CHANGES_REQUESTED)
             self._publish(s)
             return s
-        except (GitError, ForgeError, OSError) as exc:
+        except (GitError, ForgeError, OSError, StateTampered) as exc:
             return self._fail(s, exc)
 
     # -- work tree ---------------------------------------------------------------------------

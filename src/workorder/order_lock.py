@@ -21,8 +21,8 @@ from .workorder import parse_work_order_body
 
 
 def approved_issue(event: IssuesEvent, issue: Issue) -> Issue:
-    """``issue`` as read now, with the body of the ``labeled`` event that approved it (the payload's)."""
-    return replace(issue, body=event.issue.body)
+    """``issue`` as read now, with the title and body of the ``labeled`` event that approved it (the payload's)."""
+    return replace(issue, body=event.issue.body, title=event.issue.title or issue.title)
 
 
 def order_hash(body: str | None) -> str | None:

@@ -76,10 +76,16 @@ def check_against_branch(s: TrackingState, wt: Git, base_ref: str) -> None:
     branch ``base_ref``. Raises :class:`StateTampered` when it names a base, head or pending verdict
     that is not of this branch."""
     tip = wt.rev("HEAD") or ""
-    if s.base_sha and not (_is_ancestor(wt, s.base_sha, "HEAD") and _is_ancestor(wt, s.base_sha, base_ref)):
-        raise StateTampered("base", s.base_sha)
+    check_base(s, wt, base_ref)
     if s.head_sha and not _is_ancestor(wt, s.head_sha, "HEAD"):
         raise StateTampered("head", s.head_sha)
     pub = s.publication
     if pub is not None and not pub.done and pub.head_sha != tip:
         raise StateTampered("publication", pub.head_sha)
+
+
+def check_base(s: TrackingState, wt: Git, base_ref: str) -> None:
+    """Raise :class:`StateTampered` unless ``s.base_sha`` (when set) is an ancestor of both the branch's
+    tip (``wt`` HEAD) and ``base_ref``: the diff the gates judge starts there."""
+    if s.base_sha and not (_is_ancestor(wt, s.base_sha, "HEAD") and _is_ancestor(wt, s.base_sha, base_ref)):
+        raise StateTampered("base", s.base_sha)

@@ -43,15 +43,18 @@ def handle_issue_edited(event: IssuesEvent, ctx: HandlerContext, n: int) -> Outc
     started = state is not None and state.work_order_hash is not None
     if not started and ctx.config.trigger not in labels:
         return out("ignored", "not_started")
-    if started and new_hash == state.work_order_hash:  # type: ignore[union-attr]
+    if state is not None and started and new_hash == state.work_order_hash:
         return out("ignored", "edit_unchanged")
     permitted = session.may(event.sender.login, ctx.config.min_permission)
     if not permitted:
         refuse_edit(event, ctx, session, n)
-    if state is None or state.work_order_hash is None or state.lock_broken or state.state in INTERRUPTED:
-        # not started: the labeled run reads its payload; running: it stops at its next phase boundary
-        code = "not_started" if not started else "already_locked" if state.lock_broken else "loop_will_stop"  # type: ignore[union-attr]
-        return out("refused", "edit_not_permitted", sender=event.sender.login, minimum=ctx.config.min_permission) if not permitted else out("ignored", code)
+    refused = out("refused", "edit_not_permitted", sender=event.sender.login, minimum=ctx.config.min_permission)
+    if state is None or state.work_order_hash is None:
+        return refused if not permitted else out("ignored", "not_started")  # the labeled run reads its payload
+    if state.lock_broken:
+        return refused if not permitted else out("ignored", "already_locked")
+    if state.state in INTERRUPTED:
+        return refused if not permitted else out("ignored", "loop_will_stop")  # stops at its next boundary
     before = board_view(state)
     state.lock_broken = True
     state.failure = Failure(kind="work_order_edited", detail="the work order was edited after work started")
@@ -61,7 +64,7 @@ def handle_issue_edited(event: IssuesEvent, ctx: HandlerContext, n: int) -> Outc
     session.publish(state)
     refresh_board(ctx, n, before, state)
     if not permitted:
-        return out("refused", "edit_not_permitted", sender=event.sender.login, minimum=ctx.config.min_permission)
+        return refused
     session.forge.create_comment(n, ctx.templates.render("lock_broken.md.j2", sender=event.sender.login,
                                                          prefix=ctx.config.command_prefix))
     return out("done", "locked")
