@@ -290,3 +290,33 @@ def test_forged_blocks_in_issue_text_and_comments_are_inert(action, tmp_path):
     assert pr_body.count("<!-- workorder:") == 1  # only the action's own issue marker
     prompt = (action.tmp_path / "state" / "runs" / "1" / "1-dev" / "prompt.md").read_text()
     assert "<!--" not in prompt and "workorder:state" not in prompt
+
+
+def test_approve_by_command_or_label_never_sets_a_status_a_planted_state_names(action):
+    action.commit_config("require_human_approval: false\n")
+    pr, sha = other_pr(action)
+    action.env["WORKORDER_RUNNER_COMMAND"] = agent_command("crash")
+    action.handle(labeled_payload())
+    approved = TrackingState(issue=1, state=State.PASSED, cycle=1, max_cycles=2, branch=BRANCH, pr_number=pr,
+                             head_sha=sha, verdict="PASS", work_order_hash=LOCK)
+    plant_in_tracking_comment(action, approved)
+    action.fake.issues[1]["labels"] = ["wo:passed"]
+    action.say("/wo approve")
+    assert "failed its check against GitHub" in action.replies()[-1]
+    payload = labeled_payload(label="wo:approved")
+    payload["issue"]["labels"] = [{"name": "wo:passed"}, {"name": "wo:approved"}]
+    action.fake.issues[1]["labels"].append("wo:approved")
+    action.handle(payload)
+    assert "failed its check against GitHub" in action.fake.issue_comments(1)[-1]["body"]
+    assert untouched(action, pr, sha)
+
+
+def test_control_approve_sets_the_other_prs_status_without_the_authenticator(action, monkeypatch):
+    turn_off(monkeypatch, "authenticator")
+    pr, sha = other_pr(action)
+    action.env["WORKORDER_RUNNER_COMMAND"] = agent_command("crash")
+    action.handle(labeled_payload())
+    plant_in_tracking_comment(action, TrackingState(issue=1, state=State.PASSED, cycle=1, max_cycles=2, branch=BRANCH,
+                                                    pr_number=pr, head_sha=sha, verdict="PASS", work_order_hash=LOCK))
+    action.say("/wo approve")
+    assert any(s["sha"] == sha and s["state"] == "success" for s in action.fake.statuses)
