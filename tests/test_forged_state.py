@@ -12,7 +12,6 @@ the authenticator (:func:`workorder.state_check.authenticate` against GitHub,
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 import sys
@@ -24,7 +23,7 @@ import workorder.handlers.session as session_module
 import workorder.loop as loop_module
 import workorder.tracking as tracking_module
 import workorder.untrusted as untrusted
-from conftest import WORK_ORDER, agent_command, labeled_payload, load_payload
+from conftest import WORK_ORDER, agent_command, labeled_payload
 from workorder.bounded import load_json
 from workorder.contracts import DoDPacket, Verdict
 from workorder.workorder import parse_work_order_body
@@ -38,6 +37,8 @@ from workorder.state import (
     decode_state,
     encode_state,
 )
+
+pytestmark = pytest.mark.hostile
 
 RUNNER = Path(__file__).parent / "agents" / "forging_runner.py"
 BRANCH = "wo/1-add-subtract-to-calc"
@@ -255,7 +256,7 @@ def test_a_state_naming_what_the_action_did_not_make_is_refused_and_said(action,
              "other_work_order": pass_on(pr, sha, branch="wo/2-other-work")}[forged]
     plant_in_tracking_comment(action, state)
     action.env["WORKORDER_RUNNER_COMMAND"] = agent_command("pass")
-    code, result = action.say("/wo retry")
+    action.say("/wo retry")
     assert "failed its check against GitHub" in action.replies()[-1]
     assert action.remote_sha("release") == before and untouched(action, pr, sha)
 

@@ -18,6 +18,8 @@ from workorder.state import Publication, State, TrackingState
 from workorder.templates import Templates
 from workorder.workorder import parse_work_order_body
 
+pytestmark = pytest.mark.hostile
+
 SHA = "a" * 40
 BOT = "github-actions[bot]"
 

@@ -10,7 +10,6 @@ attack succeeding with it turned off.
 from __future__ import annotations
 
 import json
-import sys
 
 import pytest
 
@@ -18,6 +17,8 @@ import workorder.handlers.labeled as labeled_module
 import workorder.untrusted as untrusted
 from conftest import WORK_ORDER, agent_command, labeled_payload, load_payload
 from workorder.state import decode_state
+
+pytestmark = pytest.mark.hostile
 
 OUTSIDER = "mallory"
 

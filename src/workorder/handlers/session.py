@@ -9,6 +9,7 @@ from ..loop import WorkOrderLoop
 from ..state import LabelNames, State, TrackingState
 from ..tracking import Tracker
 from ..state_check import authenticate
+from ..order_lock import order_hash
 from ..dependencies import blockers_of, is_done
 from ..problems import InvalidInput
 from ..workorder import WorkOrder, parse_work_order_body
@@ -96,11 +97,7 @@ def order_refusal(session: Session, issue: Issue, mode: str) -> str | None:
         return "state_tampered"
     state = session.state
     if mode in ("retry", "answer", "fix") and state is not None and state.work_order_hash:
-        try:
-            current = parse_work_order_body(issue.body).content_hash()
-        except InvalidInput:
-            current = None
-        if current != state.work_order_hash:
+        if order_hash(issue.body) != state.work_order_hash:
             return "locked"
     return None
 
