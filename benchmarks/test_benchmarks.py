@@ -10,12 +10,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from workorder.config import RepoConfig
-from workorder.contracts import DoDPacket
-from workorder.diff import AddedLine, ChangedFile, Diff
-from workorder.gates import GateContext, run_gates
-from workorder.verify import VerifyRun
-from workorder.workorder import WorkOrder
+from workorder.contracts.config import RepoConfig
+from workorder.contracts.packet import DoDPacket
+from workorder.evidence.diff import AddedLine, ChangedFile, Diff
+from workorder.gates import run_gates
+from workorder.gates.context import GateContext
+from workorder.evidence.testresults_model import VerifyRun
+from workorder.contracts.workorder import WorkOrder
 
 
 def test_cli_start_up(benchmark):
@@ -40,7 +41,7 @@ def test_gates_on_a_large_diff(benchmark):
 
 def test_discover_and_order_2000_issue_files(benchmark, tmp_path):
     """Budget: discovering and ordering 2,000 issue files takes under 0.5 s."""
-    from workorder.milestone import discover, file_dependencies, order_dag
+    from workorder.contracts.milestone import discover, file_dependencies, order_dag
 
     folder = tmp_path / "docs" / "projects" / "big" / "issues"
     folder.mkdir(parents=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from corpus import build_repo, judge, load_cases  # noqa: E402  (the corpus lives beside the tests)
-from workorder.integrity import gate_test_integrity  # noqa: E402
+from workorder.gates.integrity import gate_test_integrity  # noqa: E402
 
 
 def rates(results: list[tuple[object, bool]]) -> dict[str, tuple[int, int, int, int]]:

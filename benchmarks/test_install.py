@@ -130,7 +130,7 @@ def test_wo_status_reply_minus_install(benchmark, tmp_path):
     from fakegithub import FakeGitHub
     from fakegithub_server import FakeGitHubServer
 
-    from workorder.demo import build_demo_repo, git_env
+    from workorder.demo.run import build_demo_repo, git_env
 
     env = git_env({"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), "LANG": "C.UTF-8"})
     build_demo_repo(tmp_path / "seed", sys.executable, env)

@@ -16,8 +16,8 @@ import responses
 
 from fakegithub import FakeGitHub
 from workorder.cli import main as cli_main
-from workorder.demo import build_demo_repo, git_env
-from workorder.pythonshim import write_python_shim
+from workorder.demo.run import build_demo_repo, git_env
+from workorder.shell.pythonshim import write_python_shim
 
 FIXTURES = Path(__file__).parent / "fixtures"
 AGENT = Path(__file__).parent / "agents" / "scripted_agent.py"

@@ -11,11 +11,11 @@ import pytest
 import yaml
 from conftest import labeled_payload
 
-from workorder.annotations import Annotation, format_outputs, group, render_command, workflow_commands
-from workorder.cli import build_parser, main
-from workorder.contracts import Finding
-from workorder.outcome import Outcome
-from workorder.state import State, TrackingState
+from workorder.cli.annotations import Annotation, format_outputs, group, render_command, workflow_commands
+from workorder.cli.main import build_parser, main
+from workorder.contracts.packet import Finding
+from workorder.handlers.outcome import Outcome
+from workorder.loop.state import State, TrackingState
 from workorder.templates import Templates
 
 ROOT = Path(__file__).parent.parent
@@ -95,7 +95,7 @@ def test_route_mode_installs_nothing():
     setup-python and the install included, is skipped for it."""
     action = yaml.safe_load((ROOT / "action.yml").read_text())
     route, *others = sorted(action["runs"]["steps"], key=lambda s: s.get("id") != "route")
-    assert route["if"] == "inputs.mode == 'route'" and "python3 -B -E -S -m workorder.route" in route["run"]
+    assert route["if"] == "inputs.mode == 'route'" and "python3 -B -E -S -m workorder.handlers.route" in route["run"]
     for step in others:
         condition = step.get("if", "")
         assert "inputs.mode != 'route'" in condition or "inputs.mode == 'handle'" in condition \
@@ -154,7 +154,7 @@ def test_dependabot_keeps_the_action_locks_current():
         assert (ROOT / lock).is_file() and f"$ACTION_PATH/{lock}" in action
 
 
-# ---- annotations and step outputs (workorder.annotations) ----
+# ---- annotations and step outputs (workorder.cli.annotations) ----
 
 
 def test_an_invalid_work_order_is_an_error_annotation_per_problem(action, capsys):
@@ -230,7 +230,7 @@ def test_multi_line_outputs_use_the_delimiter_syntax():
 # ---- README and CLI drift ----
 
 
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+README = (ROOT / "docs" / "action.md").read_text(encoding="utf-8")  # the action's reference page
 
 
 def _readme_section(title: str) -> str:
@@ -241,7 +241,7 @@ def _readme_section(title: str) -> str:
 
 def test_readme_inputs_table_is_action_yml():
     action = yaml.safe_load((ROOT / "action.yml").read_text())
-    section = _readme_section("### Action inputs and outputs")
+    section = _readme_section("## Action inputs and outputs")
     rows = dict(re.findall(r"^\| `([\w-]+)` \| ([^|]+) \|", section, re.MULTILINE))
     assert set(rows) == set(action["inputs"]), "README inputs table vs action.yml"
     for name, spec in action["inputs"].items():
@@ -253,7 +253,7 @@ def test_readme_inputs_table_is_action_yml():
 
 def test_readme_lists_every_output_and_environment_variable():
     action = yaml.safe_load((ROOT / "action.yml").read_text())
-    section = _readme_section("### Action inputs and outputs")
+    section = _readme_section("## Action inputs and outputs")
     for name in action["outputs"]:
         assert f"`{name}`" in section, f"README lacks the output {name}"
     for step in action["runs"]["steps"]:
@@ -345,7 +345,7 @@ def test_an_unknown_config_key_gets_a_did_you_mean(tmp_path):
 
 
 def test_phase_groups_fold_each_phase_of_the_loop():
-    from workorder.annotations import PhaseGroups
+    from workorder.cli.annotations import PhaseGroups
 
     seen: list[str] = []
     stream = io.StringIO()

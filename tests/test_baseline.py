@@ -14,15 +14,15 @@ from types import SimpleNamespace
 
 import pytest
 
-from workorder.audit import Journal
-from workorder.baseline import base_results, gate_baseline, regressions, shortfalls
-from workorder.config import RepoConfig
-from workorder.contracts import DoDPacket, Severity
-from workorder.diff import read_diff
-from workorder.gates import GateContext
-from workorder.gitops import Git
-from workorder.local import LocalForge
-from workorder.testresults import (
+from workorder.loop.audit import Journal
+from workorder.gates.baseline import gate_baseline, regressions, shortfalls
+from workorder.contracts.config import RepoConfig
+from workorder.contracts.packet import DoDPacket, Severity
+from workorder.evidence.diff import read_diff
+from workorder.gates.context import GateContext
+from workorder.shell.gitops import Git
+from workorder.local.forge import LocalForge
+from workorder.evidence.testresults import (
     CommandResults,
     TestCase,
     TestResults,
@@ -31,8 +31,9 @@ from workorder.testresults import (
     read_junit,
     read_unittest_output,
 )
-from workorder.verify import run_verify_commands
-from workorder.workorder import WorkOrder
+from workorder.evidence.verify import run_verify_commands
+from workorder.contracts.workorder import WorkOrder
+from workorder.loop.base_run import base_results
 
 PYTEST = "python -m pytest -q -p no:cacheprovider tests"
 UNITTEST_V = "python -m unittest discover -v -s tests -t ."
@@ -343,7 +344,7 @@ Path(report).write_text('<testsuite><testcase classname="tests.test_calc" name="
 @pytest.mark.skipif(os.geteuid() != 0 or not Path("/usr/bin/python3").exists(),
                     reason="runs the base as the sandbox's agent user (needs root and a python it may run)")
 def test_the_base_run_writes_its_report_as_the_sandbox_agent_user(repo, env, tmp_path):
-    from workorder.isolation import AGENT_USER, sandbox_for
+    from workorder.shell.isolation import AGENT_USER, sandbox_for
 
     (repo.repo / "fake_pytest.py").write_text(FAKE_PYTEST)
     commit(repo, "a stand-in for pytest that writes the report it is asked for")

@@ -1,4 +1,4 @@
-"""Table tests for the input limits of workorder.bounded: each limit, on each parser, refused with a
+"""Table tests for the input limits of workorder.inputs.bounded: each limit, on each parser, refused with a
 message that names the field (never a traceback, never a crash of libyaml)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from workorder.bounded import (
+from workorder.inputs.bounded import (
     MAX_BYTES,
     MAX_DEPTH,
     MAX_INT_DIGITS,
@@ -15,12 +15,12 @@ from workorder.bounded import (
     load_json,
     load_yaml,
 )
-from workorder.config import parse_repo_config
-from workorder.contracts import parse_dod_packet, parse_verdict
-from workorder.route import issue_of_pull_request
-from workorder.problems import InvalidInput
-from workorder.workorder import parse_work_order_body
-from workorder.yamlload import safe_load
+from workorder.contracts.config import parse_repo_config
+from workorder.contracts.packet import parse_dod_packet, parse_verdict
+from workorder.handlers.route import issue_of_pull_request
+from workorder.inputs.problems import InvalidInput
+from workorder.contracts.workorder import parse_work_order_body
+from workorder.inputs.yamlload import safe_load
 
 HUGE = "9" * 5000  # over Python's own 4,300-digit limit for int()
 LONG = "9" * (MAX_INT_DIGITS + 1)

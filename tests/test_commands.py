@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import agent_command, labeled_payload
-from workorder.commands import ParsedCommand, parse_commands
-from workorder.route import lane_of
+from workorder.handlers.slash import ParsedCommand, parse_commands
+from workorder.handlers.route import lane_of
 
 
 # -- the parser ---------------------------------------------------------------------------------

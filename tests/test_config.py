@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from workorder.config import CONFIG_PATH, parse_repo_config
-from workorder.problems import InvalidInput
+from workorder.contracts.config import CONFIG_PATH, parse_repo_config
+from workorder.inputs.problems import InvalidInput
 
 
 def problems(text: str) -> dict[str, str]:

@@ -8,9 +8,9 @@ from hypothesis import strategies as st
 from conftest import agent_command
 from test_loop_local import run_loop, tracking_body
 
-from workorder.contracts import Finding, Severity, Verdict
-from workorder.convergence import converge, finding_keys, handoff_with, repeats
-from workorder.state import Handoff, State, TrackingState, decode_state, encode_state
+from workorder.contracts.packet import Finding, Severity, Verdict
+from workorder.loop.convergence import converge, finding_keys, handoff_with, repeats
+from workorder.loop.state import Handoff, State, TrackingState, decode_state, encode_state
 from workorder.templates import Templates
 
 

@@ -8,8 +8,8 @@ from collections import Counter
 import pytest
 
 from corpus import load_cases, judge, run_case
-from workorder.contracts import verdict_for
-from workorder.integrity import RULES
+from workorder.contracts.packet import verdict_for
+from workorder.gates.integrity import RULES
 
 CASES = load_cases()
 

@@ -11,10 +11,10 @@ import sys
 
 from test_loop_local import run_loop, tracking_body
 from workorder.cli import main
-from workorder.demo import WORK_ORDER
-from workorder.state import State
+from workorder.demo.run import WORK_ORDER
+from workorder.loop.state import State
 
-DEMO_AGENT = f"{shlex.quote(sys.executable)} -m workorder.demo_agent"
+DEMO_AGENT = f"{shlex.quote(sys.executable)} -m workorder.demo.agent"
 VERIFY = "python -m unittest discover -s tests -t ."
 
 

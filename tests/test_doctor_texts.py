@@ -10,9 +10,9 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from workorder.doctor import ONLINE, PARTS, check_text
-from workorder.handle import cli_message
-from workorder.problems import Problem
+from workorder.cli.doctor import ONLINE, PARTS, check_text
+from workorder.cli.handle import cli_message
+from workorder.inputs.problems import Problem
 
 TEMPLATES = Path(__file__).parent.parent / "src" / "workorder" / "templates"
 CHECK_IDS = ("config", "issue_form", "workflow", "triggers", "permissions", "pins", "timeouts", "route", "rules",

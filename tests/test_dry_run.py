@@ -79,7 +79,7 @@ def test_plan_names_the_branch_and_verify_commands(tmp_path):
 def test_plan_reads_the_repo_config_of_the_default_branch(tmp_path, workspace):
     code, result = dry_run(tmp_path, "issues", labeled_payload(), workspace=workspace)
     steps = {s["step"]: s for s in result["steps"]}
-    assert "workorder.demo_agent" in steps["run_se_runner"]["command"]
+    assert "workorder.demo.agent" in steps["run_se_runner"]["command"]
 
 
 @pytest.mark.parametrize(

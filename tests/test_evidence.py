@@ -9,17 +9,17 @@ from pathlib import Path
 import pytest
 from test_baseline import run_order
 
-from workorder.config import RepoConfig
-from workorder.contracts import CriterionEvidence, DoDPacket, Severity, parse_dod_packet
-from workorder.diff import AddedLine, ChangedFile, Diff
-from workorder.evidence import evidence_table, gate_evidence, names_criterion
-from workorder.gates import GateContext
+from workorder.contracts.config import RepoConfig
+from workorder.contracts.packet import CriterionEvidence, DoDPacket, Severity, parse_dod_packet
+from workorder.evidence.diff import AddedLine, ChangedFile, Diff
+from workorder.gates.criteria import evidence_table, gate_evidence, names_criterion
+from workorder.gates.context import GateContext
 from workorder.presets.schemas import DOD_OUTPUT_SCHEMA
-from workorder.problems import InvalidInput
+from workorder.inputs.problems import InvalidInput
 from workorder.templates import Templates
-from workorder.testresults import CommandResults, TestCase, TestResults
-from workorder.verify import VerifyRun
-from workorder.workorder import WorkOrder
+from workorder.evidence.testresults import CommandResults, TestCase, TestResults
+from workorder.evidence.testresults_model import VerifyRun
+from workorder.contracts.workorder import WorkOrder
 
 ORDER = WorkOrder(objective="x", in_scope=["**"], done_when=["subtract works", "The tests cover it."])
 RUNS = [VerifyRun(cmd="python -m pytest -q", exit_code=0, duration_s=1), VerifyRun(cmd="make lint", exit_code=2, duration_s=1)]
@@ -115,7 +115,7 @@ def test_the_packet_evidence_is_optional_bounded_and_in_the_strict_schema():
 
 
 def test_the_prompt_asks_for_evidence_per_numbered_criterion():
-    from workorder.forge import Issue
+    from workorder.contracts.forge import Issue
 
     prompt = Templates().render("prompt.md.j2", order=ORDER, issue=Issue(number=3, title="t", body="", labels=[], author="a"),
                                 cycle=1, max_cycles=2, phase="dev", corrective_prompt=None, answer=None, question=None,

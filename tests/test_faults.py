@@ -26,7 +26,7 @@ from fakegithub import PERMANENT_FAULTS, TRANSIENT_FAULTS, Killed, fault
 
 FLOWS = {
     "pass": (agent_command("pass"), ["pending"], 1),
-    "fail-fix-pass": ("python -m workorder.demo_agent", ["failure", "pending"], 2),
+    "fail-fix-pass": ("python -m workorder.demo.agent", ["failure", "pending"], 2),
 }
 MATRIX: Counter = Counter()
 
@@ -35,7 +35,7 @@ MATRIX: Counter = Counter()
 def no_waiting(monkeypatch):
     """Retries sleep through a no-op: the matrix never waits for a backoff or a rate-limit reset."""
     slept: list[float] = []
-    monkeypatch.setattr("workorder.github.default_sleep", slept.append)
+    monkeypatch.setattr("workorder.github.retry.default_sleep", slept.append)
     return slept
 
 

@@ -4,10 +4,10 @@ request with a recorded PASS; the maintainer's ``/wo retry`` or ``/wo answer`` a
 the real state. Each attack is also run with the defences turned off (the controls), to show the
 test can fail; and each defence is shown holding alone.
 
-Defences: the neutraliser (:func:`workorder.untrusted.for_template`, every rendered value), the
-positional parse (:func:`workorder.state.decode_state`: one block, last line of the bot's comment),
-the authenticator (:func:`workorder.state_check.authenticate` against GitHub,
-:func:`workorder.state_check.check_against_branch` against git).
+Defences: the neutraliser (:func:`workorder.templates.untrusted.for_template`, every rendered value), the
+positional parse (:func:`workorder.loop.state.decode_state`: one block, last line of the bot's comment),
+the authenticator (:func:`workorder.loop.state_check.authenticate` against GitHub,
+:func:`workorder.loop.state_check.check_against_branch` against git).
 """
 
 from __future__ import annotations
@@ -20,14 +20,14 @@ from pathlib import Path
 import pytest
 
 import workorder.handlers.session as session_module
-import workorder.loop as loop_module
-import workorder.tracking as tracking_module
-import workorder.untrusted as untrusted
+import workorder.loop.engine as loop_module
+import workorder.loop.tracking as tracking_module
+import workorder.templates.untrusted as untrusted
 from conftest import WORK_ORDER, agent_command, labeled_payload
-from workorder.bounded import load_json
+from workorder.inputs.bounded import load_json
 from workorder.contracts import DoDPacket, Verdict
-from workorder.workorder import parse_work_order_body
-from workorder.state import (
+from workorder.contracts.workorder import parse_work_order_body
+from workorder.loop.state import (
     TRACKING_MARKER,
     Failure,
     Publication,

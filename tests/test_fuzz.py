@@ -43,18 +43,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from workorder.cli import main
-from workorder.commands import ParsedCommand, parse_commands
-from workorder.config import RepoConfig, parse_repo_config
-from workorder.contracts import parse_dod_packet, parse_verdict
+from workorder.handlers.slash import ParsedCommand, parse_commands
+from workorder.contracts.config import RepoConfig, parse_repo_config
+from workorder.contracts.packet import parse_dod_packet, parse_verdict
 from workorder.handlers.context import HandlerContext
-from workorder import route
-from workorder.route import issue_of_pull_request, route_event
-from workorder.outcome import Outcome
-from workorder.problems import InvalidInput
-from workorder.router import dispatch
-from workorder.state import decode_state
+from workorder.handlers import route
+from workorder.handlers.route import issue_of_pull_request, route_event
+from workorder.handlers.outcome import Outcome
+from workorder.inputs.problems import InvalidInput
+from workorder.handlers.router import dispatch
+from workorder.loop.state import decode_state
 from workorder.templates import Templates
-from workorder.workorder import WorkOrder, parse_work_order_body
+from workorder.contracts.workorder import WorkOrder, parse_work_order_body
 
 HUGE = "9" * 5000
 DEEP = 3000  # past Python's recursion limit (1,000)

@@ -6,14 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from workorder.config import RepoConfig, parse_repo_config
-from workorder.contracts import CommandRun, DoDPacket, Severity, verdict_for
-from workorder.diff import AddedLine, ChangedFile, Diff, parse_added_lines, parse_name_status
-from workorder.evidence import gate_evidence
-from workorder.gates import GATES, GateContext
+from workorder.contracts.config import RepoConfig, parse_repo_config
+from workorder.contracts.packet import CommandRun, DoDPacket, Severity, verdict_for
+from workorder.evidence.diff import AddedLine, ChangedFile, Diff, parse_added_lines, parse_name_status
+from workorder.gates.criteria import gate_evidence
+from workorder.gates import GATES
 from workorder.gates import run_gates as run_all_gates
-from workorder.verify import VerifyRun
-from workorder.workorder import WorkOrder
+from workorder.gates.context import GateContext
+from workorder.evidence.testresults_model import VerifyRun
+from workorder.contracts.workorder import WorkOrder
 
 ORDER = WorkOrder(objective="x", in_scope=["calc/**", "tests/**"], out_of_scope=["calc/legacy/**"],
                   done_when=["y"], verify=["make test"])

@@ -14,10 +14,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workorder.gates import finding_text
-from workorder.isolation import IsolationUnavailable, unavailable
+from workorder.gates.context import finding_text
+from workorder.shell.isolation import IsolationUnavailable, unavailable
 
-# kind -> (facts, the text the f-string of workorder.gates / workorder.risk produced for them)
+# kind -> (facts, the text the f-string of workorder.gates.core / workorder.gates.risk produced for them)
 GATE_KINDS: dict[str, tuple[dict, Callable[..., str]]] = {
     "scope_reverted": ({"path": "src/a.py"},
                        lambda path: f"`{path}` is a protected path; the agent changed it and the action reverted the change"),
@@ -48,7 +48,7 @@ GATE_KINDS: dict[str, tuple[dict, Callable[..., str]]] = {
                             lambda risk: f"risk is {risk}: the change must add or change tests, but no test file changed"),
 }
 
-# kind -> (facts, the text the f-string of workorder.isolation produced)
+# kind -> (facts, the text the f-string of workorder.shell.isolation produced)
 ISOLATION_KINDS: dict[str, tuple[dict, Callable[..., str]]] = {
     "useradd_failed": ({"user": "workorder-agent"}, lambda user: f"cannot create the user {user} (useradd failed)"),
     "outside_sandbox": ({"cwd": Path("/tmp/x"), "worktrees": Path("/tmp/sb/work")},

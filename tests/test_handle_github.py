@@ -46,7 +46,7 @@ def test_labels_are_created_with_colour_and_description_and_changed_one_by_one(a
 
 
 def test_fail_then_fix_then_pass_posts_two_reviews(action):
-    action.env["WORKORDER_RUNNER_COMMAND"] = "python -m workorder.demo_agent"
+    action.env["WORKORDER_RUNNER_COMMAND"] = "python -m workorder.demo.agent"
     code, out = action.handle(labeled_payload())
     fake = action.fake
     assert code == 0, out

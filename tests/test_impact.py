@@ -9,10 +9,10 @@ import pytest
 from conftest import agent_command
 from test_loop_local import run_loop
 
-from workorder.config import parse_repo_config
-from workorder.diff import read_diff
-from workorder.gitops import Git
-from workorder.impact import Impact, measure_impact, parse_numstat, python_tests
+from workorder.contracts.config import parse_repo_config
+from workorder.evidence.diff import read_diff
+from workorder.shell.gitops import Git
+from workorder.evidence.impact import Impact, measure_impact, parse_numstat, python_tests
 from workorder.templates import Templates
 
 BASE_FILES = {
@@ -132,7 +132,7 @@ def test_the_loop_puts_the_impact_into_the_pull_request(tmp_path, workspace, pyt
 
 
 def test_long_lists_are_cut_and_say_so():
-    from workorder.diff import ChangedFile, Diff
+    from workorder.evidence.diff import ChangedFile, Diff
 
     files = [ChangedFile(path=f"d{i}/tests/test_{i}.py", status="A") for i in range(60)]
 

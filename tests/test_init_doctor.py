@@ -12,8 +12,8 @@ import responses
 import yaml
 from fakegithub import FakeGitHub
 
-from workorder.cli import build_parser, main
-from workorder.init import CONFIG_PATH, FORM_PATH, WORKFLOW_PATH, render_init_files
+from workorder.cli.main import build_parser, main
+from workorder.cli.init import CONFIG_PATH, FORM_PATH, WORKFLOW_PATH, render_init_files
 
 ROOT = Path(__file__).parent.parent
 TOKEN = "ghs_" + "Z9y8X7w6V5u4T3s2R1q0" * 2
@@ -333,7 +333,7 @@ def init_online(repo: Path, fake: DoctorGitHub, *extra: str) -> tuple[int, str]:
 
 
 def test_init_require_verdict_creates_the_ruleset_once_and_doctor_then_passes(repo):
-    from workorder.init import verdict_ruleset
+    from workorder.cli.init import verdict_ruleset
 
     fake = DoctorGitHub()
     fake.secrets = ["OPENAI_API_KEY"]

@@ -9,17 +9,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workorder.config import RepoConfig
-from workorder.contracts import DoDPacket, Severity
-from workorder.diff import AddedLine, ChangedFile, Diff
-from workorder.gates import GATES, GateContext
-from workorder.integrity import RULES, gate_test_integrity
-from workorder.integrity.code_gates import gate_code
-from workorder.integrity.policy import Policy, is_collected, verify_file_kind
-from workorder.integrity.sources import Source
-from workorder.integrity.tests_gates import ChangedTests, gate_assert_weakened, gate_skip_added, gate_tests_removed
-from workorder.integrity.verify_gates import gate_config_changed, gate_masked, gate_suppressions, gate_thresholds
-from workorder.workorder import WorkOrder
+from workorder.contracts.config import RepoConfig
+from workorder.contracts.packet import DoDPacket, Severity
+from workorder.evidence.diff import AddedLine, ChangedFile, Diff
+from workorder.gates import GATES
+from workorder.gates.context import GateContext
+from workorder.gates.integrity import RULES, gate_test_integrity
+from workorder.gates.integrity.code_gates import gate_code
+from workorder.gates.integrity.policy import Policy, is_collected, verify_file_kind
+from workorder.gates.integrity.sources import Source
+from workorder.gates.integrity.tests_gates import ChangedTests, gate_assert_weakened, gate_skip_added, gate_tests_removed
+from workorder.gates.integrity.verify_gates import gate_config_changed, gate_masked, gate_suppressions, gate_thresholds
+from workorder.contracts.workorder import WorkOrder
 
 ORDER = WorkOrder(objective="Fix div", in_scope=["**"], done_when=["tests pass"], verify=["make test"])
 
@@ -253,8 +254,8 @@ def test_renaming_tests_never_fails_and_dropping_one_always_does(old, new, drop)
     (0, "test_failed_login_is_logged PASSED\n", False),
 ])
 def test_verify_run_that_exits_0_with_failing_tests_is_masked(exit_code, output, found):
-    from workorder.integrity.verify_run import gate_verify_output
-    from workorder.verify import VerifyRun
+    from workorder.gates.integrity.verify_run import gate_verify_output
+    from workorder.evidence.testresults_model import VerifyRun
 
     findings = gate_verify_output([VerifyRun(cmd="make test", exit_code=exit_code, duration_s=1, output_tail=output)])
     assert bool(findings) is found

@@ -1,4 +1,4 @@
-"""The credential boundary (workorder.isolation): untrusted commands run as the user workorder-agent.
+"""The credential boundary (workorder.shell.isolation): untrusted commands run as the user workorder-agent.
 
 The hostile-runner tests run ``workorder handle`` as a subprocess whose real environment holds the
 action's token and the reviewer's, against the fake GitHub over real HTTP, with the files a GitHub
@@ -27,10 +27,10 @@ from conftest import TOKEN, WORK_ORDER, agent_command, labeled_payload
 from fakegithub import FakeGitHub
 from fakegithub_server import FakeGitHubServer
 
-from workorder import isolation
-from workorder.demo import build_demo_repo, git_env
-from workorder.gitops import basic_auth_header
-from workorder.isolation import (
+from workorder.shell import isolation
+from workorder.demo.run import build_demo_repo, git_env
+from workorder.shell.gitops import basic_auth_header
+from workorder.shell.isolation import (
     AGENT_USER,
     IsolationUnavailable,
     Launch,
@@ -39,8 +39,8 @@ from workorder.isolation import (
     processes_of,
     sandbox_for,
 )
-from workorder.proc import run_shell
-from workorder.pythonshim import write_python_shim
+from workorder.shell.proc import run_shell
+from workorder.shell.pythonshim import write_python_shim
 
 REVIEWER_TOKEN = "ghp_" + "R9e8V7i6E5w4E3r2T1o0" * 2
 AGENTS = Path(__file__).parent / "agents"

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from workorder.cli import main
-from workorder.demo import git_env
-from workorder.isolation import detect_privilege
+from workorder.demo.run import git_env
+from workorder.shell.isolation import detect_privilege
 
 AGENT = """#!/bin/sh
 mkdir -p notes

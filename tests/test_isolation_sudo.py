@@ -34,8 +34,8 @@ PHASE = textwrap.dedent('''
     import json, os, sys
     from pathlib import Path
     sys.path.insert(0, sys.argv[1])
-    from workorder.isolation import detect_privilege, sandbox_for
-    from workorder.proc import run_shell
+    from workorder.shell.isolation import detect_privilege, sandbox_for
+    from workorder.shell.proc import run_shell
     found = detect_privilege()
     box = sandbox_for("user", True, privilege=found)
     tree = box.worktrees / "1"
@@ -76,8 +76,9 @@ def shared_dir():
 @needs_root_and_sudo
 def test_a_passwordless_sudo_user_runs_the_agent_as_another_user_that_finds_no_token(runner_user, shared_dir):
     shared = shared_dir
-    (shared / "workorder").mkdir(parents=True)
-    for name in ("__init__.py", "isolation.py", "proc.py"):
+    (shared / "workorder" / "shell").mkdir(parents=True)
+    for name in ("__init__.py", "shell/__init__.py", "shell/gitops.py", "shell/isolation.py", "shell/proc.py",
+                 "shell/pythonshim.py"):
         shutil.copy(SRC / name, shared / "workorder" / name)
     (shared / "phase.py").write_text(PHASE)
     exchange = shared / "exchange"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from conftest import labeled_payload
 
-from workorder.state import decode_state
+from workorder.loop.state import decode_state
 
 FIX_DIR = ("state", "runs", "1", "2-fix")
 

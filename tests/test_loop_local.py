@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 
 from conftest import WORK_ORDER, agent_command
-from workorder.audit import Journal
-from workorder.config import parse_repo_config
-from workorder.gitops import Git
+from workorder.loop.audit import Journal
+from workorder.contracts.config import parse_repo_config
+from workorder.shell.gitops import Git
 from workorder.handlers.context import HandlerContext
-from workorder.local import LocalForge
-from workorder.loop import LoopDeps
-from workorder.router import dispatch
-from workorder.runner import RunnerSpec, scrub_environment
+from workorder.local.forge import LocalForge
+from workorder.loop.deps import LoopDeps
+from workorder.handlers.router import dispatch
+from workorder.agents.runner import RunnerSpec, scrub_environment
 from workorder.templates import Templates
 
 

@@ -8,15 +8,15 @@ from types import SimpleNamespace
 
 import pytest
 
-import workorder.publisher as publisher_module
+import workorder.loop.publisher as publisher_module
 from conftest import WORK_ORDER
-from workorder.config import RepoConfig
+from workorder.contracts.config import RepoConfig
 from workorder.contracts import DoDPacket, Verdict
-from workorder.forge import Issue, Review
-from workorder.publisher import REVIEW_MARKER, Publisher
-from workorder.state import Publication, State, TrackingState
+from workorder.contracts.forge import Issue, Review
+from workorder.loop.publisher import REVIEW_MARKER, Publisher
+from workorder.loop.state import Publication, State, TrackingState
 from workorder.templates import Templates
-from workorder.workorder import parse_work_order_body
+from workorder.contracts.workorder import parse_work_order_body
 
 pytestmark = pytest.mark.hostile
 

@@ -9,12 +9,12 @@ import subprocess
 import pytest
 
 from workorder.cli import main
-from workorder.demo import build_milestone_repo, git_env
-from workorder.localrun import _cleanup_worktree, run_milestone
-from workorder.gitops import Git
-from workorder.milestone import discover, order_dag
-from workorder.problems import InvalidInput
-from workorder.state import State
+from workorder.demo.run import build_milestone_repo, git_env
+from workorder.local.run import _cleanup_worktree, run_milestone
+from workorder.shell.gitops import Git
+from workorder.contracts.milestone import discover, order_dag
+from workorder.inputs.problems import InvalidInput
+from workorder.loop.state import State
 
 
 # -- ordering -------------------------------------------------------------------------------------
@@ -131,7 +131,7 @@ def test_resume_after_a_crash_between_issues_does_no_issue_twice(milestone):
 def test_a_blocked_issue_blocks_its_dependents(milestone, tmp_path):
     repo, env = milestone
     script = tmp_path / "agent.sh"
-    script.write_text('if [ "$WORKORDER_ISSUE" = 1 ]; then echo broken; exit 3; fi\nexec python -m workorder.milestone_agent\n')
+    script.write_text('if [ "$WORKORDER_ISSUE" = 1 ]; then echo broken; exit 3; fi\nexec python -m workorder.demo.milestone_agent\n')
     result = run_milestone(repo, "M1", env, runner_command=f"sh {script}")
     assert [(r.id, r.state) for r in result.results] == [(1, "blocked"), (2, "passed"), (3, "skipped")]
     assert result.results[2].verdict == "1" and not result.ok
@@ -154,7 +154,7 @@ def test_worktree_is_reused_across_the_phases_of_an_issue(milestone, tmp_path):
     repo, env = milestone
     # Issue 1 fails once (no test file changed is fine; a TODO is MAJOR), then passes: two cycles, one worktree.
     script = tmp_path / "agent.sh"
-    script.write_text('python -m workorder.milestone_agent || exit $?\n'
+    script.write_text('python -m workorder.demo.milestone_agent || exit $?\n'
                       'if [ "$WORKORDER_ISSUE" = 1 ] && [ "$WORKORDER_PHASE" = dev ]; then echo "# TODO" >> calc/ops.py; fi\n')
     run_milestone(repo, "M1", env, runner_command=f"sh {script}")
     events = [e for e in audit(repo) if e["issue"] == 1]
@@ -217,7 +217,7 @@ def test_the_milestone_agent_never_hands_back_compiled_files(tmp_path, monkeypat
     """An installed (not editable) workorder has __pycache__ beside the prepared solutions."""
     import shutil
 
-    from workorder import milestone_agent
+    from workorder.demo import milestone_agent
 
     solutions = tmp_path / "solutions"
     shutil.copytree(milestone_agent.SOLUTIONS / "1", solutions / "1")

@@ -8,7 +8,7 @@ import responses
 
 from conftest import WORK_ORDER, labeled_payload, load_payload
 from fakegithub import FakeGitHub
-from workorder.github import GitHubForge
+from workorder.github.forge import GitHubForge
 
 
 def blocked_order(*numbers):

@@ -14,9 +14,9 @@ import json
 import pytest
 
 import workorder.handlers.labeled as labeled_module
-import workorder.untrusted as untrusted
+import workorder.templates.untrusted as untrusted
 from conftest import WORK_ORDER, agent_command, labeled_payload, load_payload
-from workorder.state import decode_state
+from workorder.loop.state import decode_state
 
 pytestmark = pytest.mark.hostile
 

@@ -9,8 +9,9 @@ import pytest
 import responses
 from fakegithub import FakeGitHub, fault
 
-from workorder.forge import ForgeError, LabelSpec
-from workorder.github import GitHubForge, WorkorderRetry
+from workorder.contracts.forge import ForgeError, LabelSpec
+from workorder.github.forge import GitHubForge
+from workorder.github.retry import WorkorderRetry
 
 
 def forge(max_wait_s: float = 60) -> tuple[GitHubForge, list[float]]:

@@ -9,15 +9,15 @@ from conftest import WORK_ORDER, agent_command
 from test_gates import ORDER, ctx
 from test_loop_local import run_loop
 
-from workorder.config import parse_repo_config
-from workorder.contracts import Severity, Verdict
-from workorder.diff import AddedLine, ChangedFile
+from workorder.contracts.config import parse_repo_config
+from workorder.contracts.packet import Severity, Verdict
+from workorder.evidence.diff import AddedLine, ChangedFile
 from workorder.gates import GATES, run_gates
-from workorder.publisher import Publisher
-from workorder.risk import TIERS, gate_risk, human_approval_required
-from workorder.state import State, TrackingState
+from workorder.loop.publisher import Publisher
+from workorder.gates.risk import TIERS, gate_risk, human_approval_required
+from workorder.loop.state import State, TrackingState
 from workorder.templates import Templates
-from workorder.verify import VerifyRun
+from workorder.evidence.testresults_model import VerifyRun
 
 REVIEWER = parse_repo_config("reviewer:\n  preset: command\n  command: ./review\n")
 HIGH = ORDER.model_copy(update={"risk": "high"})

@@ -12,11 +12,11 @@ import pytest
 import yaml
 
 from conftest import labeled_payload, load_payload
-from workorder import route
+from workorder.handlers import route
 from workorder.cli import main
-from workorder.config import RepoConfig
-from workorder.init import route_inputs
-from workorder.route import RouteSettings, route_event
+from workorder.contracts.config import RepoConfig
+from workorder.cli.init import route_inputs
+from workorder.handlers.route import RouteSettings, route_event
 
 ROOT = Path(__file__).parent.parent
 
@@ -107,7 +107,7 @@ def test_the_route_step_runs_on_a_bare_python_from_the_action_folder(tmp_path):
         proc = subprocess.run([shutil.which("bash") or "/bin/bash", "-c", route_step_script()], env=env, capture_output=True, text=True, check=False)
         assert proc.returncode == 0, proc.stderr
         assert proc.stdout == expected and (tmp_path / "out").read_text() == expected
-    leaked = subprocess.run([python3, "-B", "-E", "-S", "-c", "import sys, workorder.route; print(sorted(sys.modules))"],
+    leaked = subprocess.run([python3, "-B", "-E", "-S", "-c", "import sys, workorder.handlers.route; print(sorted(sys.modules))"],
                             cwd=ROOT / "src", capture_output=True, text=True, check=True).stdout
     for package in ("yaml", "pydantic", "jinja2", "github", "markdown_it", "pathspec", "requests"):
         assert f"'{package}'" not in leaked

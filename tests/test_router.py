@@ -1,4 +1,4 @@
-"""The route preamble (workorder.router): bots → target → dry-run plan → permission → handler, in
+"""The route preamble (workorder.handlers.router): bots → target → dry-run plan → permission → handler, in
 that order, for every route, against one small Forge stub that records every request."""
 
 from __future__ import annotations
@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from conftest import WORK_ORDER, labeled_payload, load_payload
 
-from workorder.config import RepoConfig
-from workorder.events import IssuesEvent
-from workorder.forge import Comment, ForgeError
+from workorder.contracts.config import RepoConfig
+from workorder.contracts.events import IssuesEvent
+from workorder.contracts.forge import Comment, ForgeError
 from workorder.handlers.context import HandlerContext, ignored
-from workorder.router import ROUTES, Route, dispatch
+from workorder.handlers.router import ROUTES, Route, dispatch
 from workorder.templates import Templates
 
 BOT = "github-actions[bot]"

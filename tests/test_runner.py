@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from workorder.runner import RunnerSpec, redact, run_se_runner, scrub_environment
+from workorder.agents.runner import RunnerSpec, redact, run_se_runner, scrub_environment
 
 
 def run(tmp_path, script: str, timeout: float = 20, env=None):
@@ -98,7 +98,7 @@ def test_verify_never_tests_stale_bytecode_the_agent_left(tmp_path):
     import os
     import subprocess
 
-    from workorder.verify import run_verify_commands
+    from workorder.evidence.verify import run_verify_commands
 
     module = tmp_path / "m.py"
     module.write_text("def f(a, b):\n    return b - a\n")
@@ -115,7 +115,7 @@ def test_verify_never_tests_stale_bytecode_the_agent_left(tmp_path):
 
 @pytest.mark.parametrize("kind", ["budget", "timeout", "crash", "agent_error", "no_packet", "bad_packet"])
 def test_every_runner_failure_kind_has_its_sentence(kind):
-    from workorder.runner import failure_detail
+    from workorder.agents.runner import failure_detail
 
     text = failure_detail(kind, timeout_s=90.0, exit_code=2, said="model not found", problems=["status is missing"])
     assert text and text == text.strip()

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from workorder.cli import main
-from workorder.schemas import NAMES, PUBLISHED, schema_id, schema_of
+from workorder.contracts.schemas import NAMES, PUBLISHED, schema_id, schema_of
 
 ROOT = Path(__file__).parent.parent
 
@@ -41,5 +41,5 @@ def test_the_example_config_is_valid_against_the_published_schema():
         jsonschema.validate({**example, "max_cycle": 2}, schema)
 
 
-def test_readme_shows_the_editor_line():
-    assert f"# yaml-language-server: $schema={schema_id('config')}" in (ROOT / "README.md").read_text()
+def test_the_action_page_shows_the_editor_line():
+    assert f"# yaml-language-server: $schema={schema_id('config')}" in (ROOT / "docs" / "action.md").read_text()

@@ -8,9 +8,9 @@ import json
 from pathlib import Path
 
 from conftest import TOKEN, labeled_payload
-from workorder import handle as handle_module
+from workorder.cli import handle as handle_module
 from workorder.cli import main
-from workorder.settings import HandleSettings
+from workorder.cli.settings import HandleSettings
 
 
 def test_settings_read_the_documented_variables(tmp_path):

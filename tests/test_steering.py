@@ -7,8 +7,8 @@ import json
 import pytest
 
 from conftest import WORK_ORDER, labeled_payload, load_payload
-from workorder.state import decode_state
-from workorder.workorder import parse_work_order_body
+from workorder.loop.state import decode_state
+from workorder.contracts.workorder import parse_work_order_body
 
 
 def passed(action):

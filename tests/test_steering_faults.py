@@ -9,10 +9,10 @@ import json
 import pytest
 from conftest import labeled_payload, load_payload
 
-from workorder.config import RepoConfig
-from workorder.dependencies import has_native_blockers
-from workorder.forge import Issue
-from workorder.route import route_event
+from workorder.contracts.config import RepoConfig
+from workorder.handlers.dependencies import has_native_blockers
+from workorder.contracts.forge import Issue
+from workorder.handlers.route import route_event
 
 BRANCH = "wo/1-add-subtract-to-calc"
 

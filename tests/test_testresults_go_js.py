@@ -1,5 +1,5 @@
-"""Per-test results of Go, Jest and Vitest verify commands, read from their logs (workorder.testresults_go,
-workorder.testresults_js), and the base/head comparison they feed (workorder.baseline)."""
+"""Per-test results of Go, Jest and Vitest verify commands, read from their logs (workorder.evidence.testresults_go,
+workorder.evidence.testresults_js), and the base/head comparison they feed (workorder.gates.baseline)."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ from hypothesis import strategies as st
 
 from agents.cli_install import go_executable
 from test_baseline import commit
-from workorder.audit import Journal
-from workorder.baseline import base_results, gate_baseline, regressions, shortfalls
-from workorder.config import RepoConfig
-from workorder.contracts import DoDPacket
-from workorder.diff import read_diff
-from workorder.gates import GateContext
-from workorder.gitops import Git
-from workorder.testresults import (
+from workorder.loop.audit import Journal
+from workorder.gates.baseline import gate_baseline, regressions, shortfalls
+from workorder.contracts.config import RepoConfig
+from workorder.contracts.packet import DoDPacket
+from workorder.evidence.diff import read_diff
+from workorder.gates.context import GateContext
+from workorder.shell.gitops import Git
+from workorder.evidence.testresults import (
     CommandResults,
     TestCase,
     TestResults,
@@ -27,10 +27,11 @@ from workorder.testresults import (
     read_log,
     report_env,
 )
-from workorder.testresults_go import read_go_output
-from workorder.testresults_js import read_js_output
-from workorder.verify import run_verify_commands
-from workorder.workorder import WorkOrder
+from workorder.evidence.testresults_go import read_go_output
+from workorder.evidence.testresults_js import read_js_output
+from workorder.evidence.verify import run_verify_commands
+from workorder.contracts.workorder import WorkOrder
+from workorder.loop.base_run import base_results
 
 # `go test ./...` with GOFLAGS=-v (go1.19), as it prints it: a package without tests, then one with a
 # subtest (its name's space becomes "_"), a skip, a failure; then a second package that passes.

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from workorder.problems import InvalidInput
-from workorder.workorder import parse_work_order_body
+from workorder.inputs.problems import InvalidInput
+from workorder.contracts.workorder import parse_work_order_body
 
 ROOT = Path(__file__).parent.parent
 

@@ -11,7 +11,7 @@ Each ``*.yaml`` file here is a list of cases::
       verify: [{cmd, exit_code, output}]  # the action's verify run (optional)
 
 :func:`run_case` builds a real git repository per case (base commit, head commit), reads the diff with
-:func:`workorder.diff.read_diff` and runs the real gate.
+:func:`workorder.evidence.diff.read_diff` and runs the real gate.
 """
 
 from __future__ import annotations
@@ -22,14 +22,14 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, Field
 
-from workorder.config import RepoConfig
-from workorder.contracts import DoDPacket, Finding, verdict_for
-from workorder.diff import read_diff
-from workorder.gates import GateContext
-from workorder.gitops import Git
-from workorder.integrity import gate_test_integrity
-from workorder.verify import VerifyRun
-from workorder.workorder import WorkOrder
+from workorder.contracts.config import RepoConfig
+from workorder.contracts.packet import DoDPacket, Finding, verdict_for
+from workorder.evidence.diff import read_diff
+from workorder.gates.context import GateContext
+from workorder.shell.gitops import Git
+from workorder.gates.integrity import gate_test_integrity
+from workorder.evidence.testresults_model import VerifyRun
+from workorder.contracts.workorder import WorkOrder
 
 HERE = Path(__file__).parent
 DEFAULT_ORDER = {"objective": "Fix the bug described in the issue", "in_scope": ["**"],

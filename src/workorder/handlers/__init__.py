@@ -1,1 +1,1 @@
-"""Event handlers: one small module per reaction, registered in :mod:`workorder.router`."""
+"""Event handlers: one small module per reaction, registered in :mod:`workorder.handlers.router`."""

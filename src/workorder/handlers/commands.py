@@ -10,12 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..commands import ParsedCommand
-from ..contracts import Verdict
-from ..forge import Comment, Issue
-from ..state import STARTABLE, TRANSITIONS, Handoff, State
-from ..loop import STATUS_CONTEXT
-from ..route import LOOP_VERBS
+from .slash import ParsedCommand
+from ..contracts.packet import Verdict
+from ..contracts.forge import Comment, Issue
+from ..loop.state import STARTABLE, TRANSITIONS, Handoff, State
+from ..loop.state import STATUS_CONTEXT
+from .route import LOOP_VERBS
 from .session import Session, run_work_order
 
 RETRYABLE = frozenset({"crash", "timeout", "no_packet", "bad_packet", "error", "budget"})
@@ -53,7 +53,7 @@ class CommandResult:
 class Command:
     """A slash-command: ``verb``, ``usage``, one-line ``summary``, ``examples``; ``permission`` is
     "read" or "config" (the repo's ``min_permission``); ``target`` is the state it moves to (None: no
-    move); ``handler`` runs it. Its :attr:`lane` comes from :data:`workorder.route.LOOP_VERBS`."""
+    move); ``handler`` runs it. Its :attr:`lane` comes from :data:`workorder.handlers.route.LOOP_VERBS`."""
 
     verb: str
     usage: str

@@ -1,7 +1,7 @@
 """``issue_comment`` ``created``: slash-commands on the work order issue or its pull request.
 
 Lanes: a comment's lane is ``loop`` when any of its commands waits for the issue's loop (start, fix,
-retry, answer, unlock), else ``now`` (help, status, approve, abort); :mod:`workorder.route` gives the
+retry, answer, unlock), else ``now`` (help, status, approve, abort); :mod:`workorder.handlers.route` gives the
 workflow's concurrency group the same lane. A run only processes comments of its own lane, so a
 ``now`` run never takes (and refuses, or runs beside the loop) a command queued in the ``loop`` lane.
 
@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import re
 
-from ..commands import ParsedCommand, parse_commands
-from ..events import IssueCommentEvent, User
-from ..forge import Comment
-from ..outcome import Outcome
+from .slash import ParsedCommand, parse_commands
+from ..contracts.events import IssueCommentEvent, User
+from ..contracts.forge import Comment
+from .outcome import Outcome
 from .commands import BY_VERB, CommandCall, CommandResult
 from .context import HandlerContext, Skip, ignored
 from .milestones import board_view, refresh_board
-from ..route import issue_of_pull_request, lane_of
+from .route import issue_of_pull_request, lane_of
 from .session import Session
 
 EVENT = "issue_comment"

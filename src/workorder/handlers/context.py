@@ -7,11 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..config import RepoConfig
-from ..forge import Forge, ForgeError, permission_at_least
-from ..loop import LoopDeps
-from ..outcome import Outcome
-from ..problems import Problem
+from ..contracts.config import RepoConfig
+from ..contracts.forge import Forge, ForgeError, permission_at_least
+from ..loop.deps import LoopDeps
+from .outcome import Outcome
+from ..inputs.problems import Problem
 from ..templates import Templates
 
 

@@ -2,15 +2,15 @@
 loop (now, or at the running loop's next phase boundary); ``/wo unlock`` restarts from the new
 order. Edits that change nothing parsed (typos in free text) do nothing. An edit by someone without
 the configured permission, once the trigger label is on (even before the labeled run read the
-issue), is refused with a reply: it never runs (:mod:`workorder.order_lock`)."""
+issue), is refused with a reply: it never runs (:mod:`workorder.handlers.order_lock`)."""
 
 from __future__ import annotations
 
-from ..events import IssuesEvent
-from ..outcome import Outcome
-from ..problems import InvalidInput
-from ..state import INTERRUPTED, Failure, Handoff, State
-from ..workorder import parse_work_order_body
+from ..contracts.events import IssuesEvent
+from .outcome import Outcome
+from ..inputs.problems import InvalidInput
+from ..loop.state import INTERRUPTED, Failure, Handoff, State
+from ..contracts.workorder import parse_work_order_body
 from .context import HandlerContext
 from .milestones import board_view, refresh_board
 from .session import Session

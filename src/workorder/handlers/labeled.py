@@ -1,17 +1,17 @@
 """``issues`` ``labeled`` / ``unlabeled``: the trigger label starts a work order; state labels are
 guarded so that only permitted people make changes the transition table allows. Two routes
-(:data:`workorder.router.ROUTES`): the trigger label (``is_trigger_label``; the router checks bots
+(:data:`workorder.handlers.router.ROUTES`): the trigger label (``is_trigger_label``; the router checks bots
 and the sender's permission) and every other label (``state_label_target``)."""
 
 from __future__ import annotations
 
-from ..config import RepoConfig
-from ..events import IssuesEvent
-from ..forge import Issue
-from ..loop import branch_name, is_resumable
-from ..outcome import Outcome
-from ..problems import InvalidInput
-from ..state import (
+from ..contracts.config import RepoConfig
+from ..contracts.events import IssuesEvent
+from ..contracts.forge import Issue
+from ..loop.engine import branch_name, is_resumable
+from .outcome import Outcome
+from ..inputs.problems import InvalidInput
+from ..loop.state import (
     INTERRUPTED,
     STARTABLE,
     Handoff,
@@ -20,12 +20,12 @@ from ..state import (
     State,
     check_transition,
 )
-from ..workorder import parse_work_order_body
+from ..contracts.workorder import parse_work_order_body
 from .commands import approve, approve_refusal
 from .context import HandlerContext, PermissionCheck, Skip, ignored
 from .milestones import board_view, refresh_board, start_ready_dependents
 from .session import Session, run_work_order
-from ..order_lock import approved_issue
+from .order_lock import approved_issue
 
 EVENT = "issues"
 

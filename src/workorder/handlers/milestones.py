@@ -9,8 +9,8 @@ order per job: Actions is the engine that scales out) or runs them one after ano
 
 from __future__ import annotations
 
-from ..bounded import MAX_ISSUE_NUMBER, parse_bounded_int
-from ..board import (
+from ..inputs.bounded import MAX_ISSUE_NUMBER, parse_bounded_int
+from .board import (
     BOARD_LABEL_SUFFIX,
     BoardData,
     BoardRow,
@@ -18,14 +18,14 @@ from ..board import (
     read_board,
     render_board,
 )
-from ..dependencies import blockers_of, is_done
-from ..events import DispatchEvent, IssuesEvent
-from ..forge import ForgeError, Issue
-from ..milestone import order_dag
-from ..outcome import Outcome
-from ..problems import InvalidInput
-from ..state import STARTABLE, LabelNames, State, TrackingState
-from ..workorder import WorkOrder, parse_work_order_body
+from .dependencies import blockers_of, is_done
+from ..contracts.events import DispatchEvent, IssuesEvent
+from ..contracts.forge import ForgeError, Issue
+from ..contracts.milestone import order_dag
+from .outcome import Outcome
+from ..inputs.problems import InvalidInput
+from ..loop.state import STARTABLE, LabelNames, State, TrackingState
+from ..contracts.workorder import WorkOrder, parse_work_order_body
 from .context import HandlerContext, Skip, ignored
 from .session import Session, run_work_order
 
@@ -189,7 +189,7 @@ def update_board(ctx: HandlerContext, milestone: int, title: str, plan: Mileston
                  fresh: dict[int, TrackingState]) -> None:
     """Edit (or create and pin) the milestone's progress board issue: counts per state, a table of
     work orders with state, cycle, verdict and PR, and the dependency graph as Mermaid (see
-    :mod:`workorder.board`; the body keeps its data for :func:`refresh_board`).
+    :mod:`workorder.handlers.board`; the body keeps its data for :func:`refresh_board`).
 
     Takes the ``plan`` the caller already listed and the states its run set (``fresh``); any
     other labelled work order's details come from its tracking comment (the first

@@ -1,17 +1,17 @@
 """Reactions on the work order's pull request: change-request reviews and pushes by people. Each
-handler's route parts (target, plan, refusal) sit beside it; :mod:`workorder.router` applies them."""
+handler's route parts (target, plan, refusal) sit beside it; :mod:`workorder.handlers.router` applies them."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .. import route
-from ..config import RepoConfig
-from ..events import PullRequestEvent, PullRequestPayload, PullRequestReviewEvent, User
-from ..outcome import Outcome
-from ..problems import InvalidInput
-from ..route import issue_of_pull_request
-from ..workorder import parse_work_order_body
+from . import route
+from ..contracts.config import RepoConfig
+from ..contracts.events import PullRequestEvent, PullRequestPayload, PullRequestReviewEvent, User
+from .outcome import Outcome
+from ..inputs.problems import InvalidInput
+from .route import issue_of_pull_request
+from ..contracts.workorder import parse_work_order_body
 from .commands import fix_refusal
 from .context import HandlerContext, PermissionCheck, Skip, ignored, refused
 from .milestones import board_view, refresh_board
@@ -19,7 +19,7 @@ from .session import Session, run_work_order, order_refusal
 
 
 def is_fork(pull_request: Any) -> bool:
-    """:func:`workorder.route.is_fork` for the validated payload model too (``PullRequestPayload``)."""
+    """:func:`workorder.handlers.route.is_fork` for the validated payload model too (``PullRequestPayload``)."""
     if isinstance(pull_request, PullRequestPayload):
         pull_request = pull_request.model_dump(exclude_unset=True)
     return route.is_fork(pull_request)

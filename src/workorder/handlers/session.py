@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..forge import Comment, Forge, ForgeError, Issue, permission_at_least
-from ..loop import WorkOrderLoop
-from ..state import LabelNames, State, TrackingState
-from ..tracking import Tracker
-from ..state_check import authenticate
-from ..order_lock import order_hash
-from ..dependencies import blockers_of, is_done
-from ..problems import InvalidInput
-from ..workorder import WorkOrder, parse_work_order_body
+from ..contracts.forge import Comment, Forge, ForgeError, Issue, permission_at_least
+from ..loop.engine import WorkOrderLoop
+from ..loop.state import LabelNames, State, TrackingState
+from ..loop.tracking import Tracker
+from ..loop.state_check import authenticate
+from .order_lock import order_hash
+from .dependencies import blockers_of, is_done
+from ..inputs.problems import InvalidInput
+from ..contracts.workorder import WorkOrder, parse_work_order_body
 from .context import HandlerContext
 
 @dataclass
@@ -29,9 +29,9 @@ class Session:
     _tamper: tuple[str | None] | None = None  # (reason,) once checked
 
     def tampered(self) -> str | None:
-        """Why the hidden state must not be acted on (a :class:`workorder.state_check.StateTampered`
+        """Why the hidden state must not be acted on (a :class:`workorder.loop.state_check.StateTampered`
         reason code: unreadable, issue, branch, pull_request), or None. Checked once per run, against
-        GitHub (:func:`workorder.state_check.authenticate`). Raises ForgeError."""
+        GitHub (:func:`workorder.loop.state_check.authenticate`). Raises ForgeError."""
         if self._tamper is None:
             reason = "unreadable" if self.tracker.unreadable else None
             if reason is None and self.state is not None:

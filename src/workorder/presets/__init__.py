@@ -22,7 +22,7 @@ REVIEWER_NAMES: tuple[str, ...] = tuple(name for name, p in PRESETS.items() if "
 
 __all__ = [
     "AGENT_NAMES", "AgentPreset", "AgentReport", "AgentSettings", "DOD_OUTPUT_SCHEMA", "InstallSpec", "PRESETS",
-    "PacketChannel", "REVIEWER_NAMES", "Role", "Usage", "VERDICT_OUTPUT_SCHEMA", "agent_environment",
+    "PacketChannel", "REVIEWER_NAMES", "Role", "Usage", "VERDICT_OUTPUT_SCHEMA", "agent_environment", "agent_key_names",
     "extract_json_object", "install_command", "key_source", "packet_channel", "preset_of", "read_report",
 ]
 
@@ -80,3 +80,10 @@ def install_command(preset: str, version: str | None, python: str = "python") ->
     if spec.install.manager == "npm":
         return ["npm", "install", "-g", f"{spec.install.package}@{pin}"]
     return [python, "-m", "pip", "install", f"{spec.install.package}=={pin}"]
+
+
+def agent_key_names(preset: str, api_key_env: str | None, extra: list[str]) -> list[str]:
+    """Environment variable names an agent gets: its API key variable (configured, else the preset's
+    default) and the extra names configured. Nothing else of the action's environment."""
+    key = key_source(preset, api_key_env)
+    return [*extra, *([key] if key else [])]

@@ -10,7 +10,7 @@ the agent's commands in a non-login shell and keep the API key out of their envi
 
 The key: ``codex exec`` 0.169 reads ``CODEX_API_KEY`` (with only ``OPENAI_API_KEY`` set it sends no
 Authorization header), so the key is exported under both names. A proxy or self-hosted endpoint is a
-model provider given with ``-c`` in ``runner.extra_args`` (see the README).
+model provider given with ``-c`` in ``runner.extra_args`` (see docs/presets.md).
 
 Events (``codex exec --json``, one JSON object a line): ``thread.started``, ``turn.started``,
 ``item.started`` / ``item.completed`` (``agent_message``, ``command_execution``, ``file_change``, and
