@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from ..loop.state import TrackingState
 from ..templates import Templates
+from ..templates.untrusted import trusted
 
 BOARD_LABEL_SUFFIX = "board"
 _DATA_BLOCK = re.compile(r"<!-- workorder:board-data (\{.*?\}) -->", re.DOTALL)
@@ -77,7 +78,7 @@ def render_board(templates: Templates, data: BoardData) -> str:
     """The board issue's body for ``data``: the marker, the text of templates/board.md.j2 and the
     hidden data block."""
     marker = board_marker(data.milestone)
-    body = templates.render("board.md.j2", title=data.title, rows=data.rows, edges=data.edges, marker=marker,
+    body = templates.render("board.md.j2", title=data.title, rows=data.rows, edges=data.edges, marker=trusted(marker),
                             truncated=data.truncated, max_details=data.max_details)
     payload = data.model_dump_json().replace("<", "\\u003c").replace(">", "\\u003e")
     return f"{body}\n<!-- workorder:board-data {payload} -->\n"

@@ -164,6 +164,8 @@ def approve(session: Session, login: str, sha: str = "") -> tuple[str | None, st
     status success and the state approved. Returns (None when approved else a refusal code, head SHA)."""
     s = session.state
     assert s is not None and s.pr_number is not None
+    if session.tampered():  # never a success status on a head a forged state names
+        return "state_tampered", ""
     head = session.forge.get_pull_request(s.pr_number).head_sha or ""
     if sha and (len(sha) < 7 or not head.startswith(sha)):
         return "approve_wrong_sha", head
@@ -223,7 +225,7 @@ def cmd_unlock(call: CommandCall) -> CommandResult:
 
 
 def _ran(result) -> CommandResult:
-    if result.decision == "invalid":
+    if result.decision in ("invalid", "refused"):
         return CommandResult(False, result.code, {"problems": result.problems})
     return CommandResult(True, "ran", {"state": result.state.state.value, "s": result.state})
 

@@ -144,7 +144,8 @@ def _process(session: Session, thread: int, comment: Comment) -> bool:
     for parsed, result in calls:
         if result is None:
             spec = BY_VERB[parsed.verb]
-            refusal = spec.refusal(session)
+            # a command that acts never acts on a state that failed its check
+            refusal = "state_tampered" if spec.target is not None and session.tampered() else spec.refusal(session)
             if refusal is not None:
                 result = CommandResult(False, refusal, {"state": session.current.value if session.current else "not started"})
             else:

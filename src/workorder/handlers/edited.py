@@ -1,6 +1,8 @@
 """``issues`` ``edited``: the work order lock. An edit that changes the parsed work order stops the
 loop (now, or at the running loop's next phase boundary); ``/wo unlock`` restarts from the new
-order. Edits that change nothing parsed (typos in free text) do nothing."""
+order. Edits that change nothing parsed (typos in free text) do nothing. An edit by someone without
+the configured permission, once the trigger label is on (even before the labeled run read the
+issue), is refused with a reply: it never runs (:mod:`workorder.handlers.order_lock`)."""
 
 from __future__ import annotations
 
@@ -35,16 +37,24 @@ def handle_issue_edited(event: IssuesEvent, ctx: HandlerContext, n: int) -> Outc
         return ctx.outcome("issues", event.action, decision, code, issue_number=n, **values)
 
     new_hash = _new_hash(event)
-    session = Session.load(ctx, n, tuple(label.name for label in event.issue.labels))
+    labels = tuple(label.name for label in event.issue.labels)
+    session = Session.load(ctx, n, labels)
     state = session.state
-    if state is None or state.work_order_hash is None:
+    started = state is not None and state.work_order_hash is not None
+    if not started and ctx.config.trigger not in labels:
         return out("ignored", "not_started")
-    if new_hash == state.work_order_hash:
+    if state is not None and started and new_hash == state.work_order_hash:
         return out("ignored", "edit_unchanged")
+    permitted = session.may(event.sender.login, ctx.config.min_permission)
+    if not permitted:
+        refuse_edit(event, ctx, session, n)
+    refused = out("refused", "edit_not_permitted", sender=event.sender.login, minimum=ctx.config.min_permission)
+    if state is None or state.work_order_hash is None:
+        return refused if not permitted else out("ignored", "not_started")  # the labeled run reads its payload
     if state.lock_broken:
-        return out("ignored", "already_locked")
+        return refused if not permitted else out("ignored", "already_locked")
     if state.state in INTERRUPTED:
-        return out("ignored", "loop_will_stop")
+        return refused if not permitted else out("ignored", "loop_will_stop")  # stops at its next boundary
     before = board_view(state)
     state.lock_broken = True
     state.failure = Failure(kind="work_order_edited", detail="the work order was edited after work started")
@@ -53,6 +63,17 @@ def handle_issue_edited(event: IssuesEvent, ctx: HandlerContext, n: int) -> Outc
         session.tracker.set_state(state, State.BLOCKED, check=False)
     session.publish(state)
     refresh_board(ctx, n, before, state)
+    if not permitted:
+        return refused
     session.forge.create_comment(n, ctx.templates.render("lock_broken.md.j2", sender=event.sender.login,
                                                          prefix=ctx.config.command_prefix))
     return out("done", "locked")
+
+
+def refuse_edit(event: IssuesEvent, ctx: HandlerContext, session: Session, n: int) -> None:
+    """An edit of approved work order ``n`` by someone without the configured permission: it is not
+    used (the labeled run reads the approved body, later runs refuse a body that does not hash to the
+    lock, and a stopped loop is locked like after any edit); reply with ``edit_refused.md.j2``."""
+    session.forge.create_comment(n, ctx.templates.render(
+        "edit_refused.md.j2", sender=event.sender.login, minimum=ctx.config.min_permission,
+        prefix=ctx.config.command_prefix))

@@ -25,6 +25,7 @@ from .commands import approve, approve_refusal
 from .context import HandlerContext, PermissionCheck, Skip, ignored
 from .milestones import board_view, refresh_board, start_ready_dependents
 from .session import Session, run_work_order
+from .order_lock import approved_issue
 
 EVENT = "issues"
 
@@ -74,8 +75,12 @@ def start_work_order(event: IssuesEvent, ctx: HandlerContext, n: int) -> Outcome
             forge.remove_label(n, cfg.trigger)
         return out("ignored", "already_done", state_name=current.value if current else "none")
     before = board_view(session.state)
+    issue = approved_issue(event, issue)
     result = run_work_order(session, issue)
     refresh_board(ctx, n, before, result.state, issue)
+    if result.decision == "refused":
+        forge.create_comment(n, ctx.templates.render("run_refused.md.j2", code=result.code, prefix=cfg.command_prefix))
+        return out("refused", result.code)
     if result.code == "no_runner":
         return out("error", "no_runner")
     if result.decision == "invalid":

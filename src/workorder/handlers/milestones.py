@@ -210,7 +210,8 @@ def update_board(ctx: HandlerContext, milestone: int, title: str, plan: Mileston
                      truncated=len(rows) > MAX_BOARD_DETAILS, max_details=MAX_BOARD_DETAILS)
     body = render_board(ctx.templates, data)
     label = f"{ctx.config.label_prefix}{BOARD_LABEL_SUFFIX}"
-    board = next((i for i in forge.list_issues(labels=(label,)) if board_marker(milestone) in (i.body or "")), None)
+    board = next((i for i in forge.list_issues(labels=(label,))  # only the bot's own board issue counts
+                  if i.author == ctx.bot_login and (i.body or "").startswith(board_marker(milestone))), None)
     if board is None:
         created = forge.create_issue(ctx.templates.render_line("board_title.txt.j2", title=title), body, (label,))
         forge.pin_issue(created.number)

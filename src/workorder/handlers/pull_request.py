@@ -15,7 +15,7 @@ from ..contracts.workorder import parse_work_order_body
 from .commands import fix_refusal
 from .context import HandlerContext, PermissionCheck, Skip, ignored, refused
 from .milestones import board_view, refresh_board
-from .session import Session, run_work_order
+from .session import Session, run_work_order, order_refusal
 
 
 def is_fork(pull_request: Any) -> bool:
@@ -97,7 +97,7 @@ def handle_review_submitted(event: PullRequestReviewEvent, ctx: HandlerContext, 
     if session is None:
         return ctx.outcome("pull_request_review", event.action, "ignored", "not_work_order_pr", issue_number=number)
     reviewer = event.review.user.login
-    refusal = fix_refusal(session)
+    refusal = fix_refusal(session) or ("state_tampered" if session.tampered() else None)
     if refusal:
         return _refuse_review(event, session, refusal, session.permissions.get(reviewer, "unknown"))
     inline = session.forge.list_review_comments(pr.number, event.review.id)
@@ -152,6 +152,9 @@ def handle_synchronize(event: PullRequestEvent, ctx: HandlerContext, number: int
         return ignored_outcome
     state = session.state
     issue = session.forge.get_issue(number)
+    refusal = order_refusal(session, issue, "fix")  # a push re-runs the locked order's verify commands
+    if refusal is not None:
+        return ctx.outcome("pull_request", event.action, "refused", refusal, issue_number=number)
     try:
         order = parse_work_order_body(issue.body)
     except InvalidInput:

@@ -8,6 +8,8 @@ from ..contracts.forge import Comment, Forge, ForgeError, Issue, permission_at_l
 from ..loop.engine import WorkOrderLoop
 from ..loop.state import LabelNames, State, TrackingState
 from ..loop.tracking import Tracker
+from ..loop.state_check import authenticate
+from .order_lock import order_hash
 from .dependencies import blockers_of, is_done
 from ..inputs.problems import InvalidInput
 from ..contracts.workorder import WorkOrder, parse_work_order_body
@@ -24,6 +26,18 @@ class Session:
     state: TrackingState | None
     comments: list[Comment]
     permissions: dict[str, str] = field(default_factory=dict)
+    _tamper: tuple[str | None] | None = None  # (reason,) once checked
+
+    def tampered(self) -> str | None:
+        """Why the hidden state must not be acted on (a :class:`workorder.loop.state_check.StateTampered`
+        reason code: unreadable, issue, branch, pull_request), or None. Checked once per run, against
+        GitHub (:func:`workorder.loop.state_check.authenticate`). Raises ForgeError."""
+        if self._tamper is None:
+            reason = "unreadable" if self.tracker.unreadable else None
+            if reason is None and self.state is not None:
+                reason = authenticate(self.state, self.number, self.ctx.config.branch_prefix, self.forge)
+            self._tamper = (reason,)
+        return self._tamper[0]
 
     @classmethod
     def load(cls, ctx: HandlerContext, number: int, labels: tuple[str, ...] | None) -> Session:
@@ -73,6 +87,21 @@ class Session:
         return WorkOrderLoop(self.ctx.loop_deps(), issue, order, self.tracker)
 
 
+def order_refusal(session: Session, issue: Issue, mode: str) -> str | None:
+    """Why a run must not act now (a reply code), or None: the hidden state failed its check
+    (``state_tampered``), or a run that goes on with the work order already locked (retry, answer,
+    fix) would read a body that no longer hashes to the locked one (``locked``): only a permitted
+    person's ``/wo start``, ``/wo unlock`` or trigger label approves a new version.
+    Raises ForgeError when GitHub cannot be asked."""
+    if session.tampered():
+        return "state_tampered"
+    state = session.state
+    if mode in ("retry", "answer", "fix") and state is not None and state.work_order_hash:
+        if order_hash(issue.body) != state.work_order_hash:
+            return "locked"
+    return None
+
+
 @dataclass(frozen=True)
 class RunResult:
     """What :meth:`Session.run` did: decision done or invalid, a reason code, the problems when
@@ -93,6 +122,9 @@ def run_work_order(session: Session, issue: Issue, mode: str = "start", notes: s
     that asked for this) is recorded before the loop starts, so a run that dies never repeats it.
     """
     ctx = session.ctx
+    refused = order_refusal(session, issue, mode)
+    if refused is not None:
+        return RunResult("refused", refused, session.state or TrackingState(issue=session.number, state=State.READY))
     state = session.state or TrackingState(issue=session.number, state=session.current or State.READY,
                                            max_cycles=ctx.config.max_cycles)
     if command_id:

@@ -24,6 +24,7 @@ from .publisher import Publisher
 from .se_phase import SePhase, handoff_of
 from ..gates.secret_scan import refuse_leaking_push
 from .start import branch_name, initial_state, is_resumable
+from .state_check import StateTampered, check_against_branch, check_base
 from .state import STATUS_CONTEXT, Handoff, PhaseRecord, State, TrackingState
 from .tracking import Tracker
 from ..contracts.workorder import WorkOrder
@@ -70,7 +71,7 @@ class WorkOrderLoop:
             if mode == "start" and not s.history and self._refused_before_work(s):
                 return s
             return self._run(s, human=mode == "fix")
-        except (GitError, ForgeError, OSError) as exc:
+        except (GitError, ForgeError, OSError, StateTampered) as exc:
             return self._fail(s, exc)
 
     def _refused_before_work(self, s: TrackingState) -> bool:
@@ -104,6 +105,7 @@ class WorkOrderLoop:
 
     def _run(self, s: TrackingState, human: bool = False) -> TrackingState:
         wt = self._prepare_worktree(s)
+        check_against_branch(s, wt, self.base_ref)  # a recorded base, head or verdict not of this branch
         resumed = bool(s.history)
         self._event(s, "loop.resume" if resumed else "loop.start", branch=s.branch, max_cycles=s.max_cycles)
         pub = s.publication
@@ -169,6 +171,7 @@ class WorkOrderLoop:
             s.approved_sha = s.approved_by = None
             s.failure = s.handoff = None
             wt = self._prepare_worktree(s)
+            check_base(s, wt, self.base_ref)  # the diff the gates judge starts at the recorded base
             s.head_sha = wt.rev("HEAD")
             assert s.head_sha is not None
             self.deps.forge.set_commit_status(
@@ -180,7 +183,7 @@ class WorkOrderLoop:
             self.tracker.set_state(s, State.PASSED if verdict.verdict == "PASS" else State.CHANGES_REQUESTED)
             self._publish(s)
             return s
-        except (GitError, ForgeError, OSError) as exc:
+        except (GitError, ForgeError, OSError, StateTampered) as exc:
             return self._fail(s, exc)
 
     # -- work tree ---------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from ..contracts.config import RepoConfig
 from ..contracts.packet import Verdict
-from ..contracts.forge import Forge, ForgeError, Issue, ReviewComment
+from ..contracts.forge import Forge, ForgeError, Issue, ReviewComment, permission_at_least
 from ..gates.risk import human_approval_required
 from .state import STATUS_CONTEXT, Publication, State, TrackingState
 from ..templates import Templates
@@ -110,7 +110,8 @@ class Publisher:
         verdict = pub.verdict
         marker = REVIEW_MARKER.format(issue=s.issue, cycle=pub.cycle, head=pub.head_sha)
         reviewer = self.review_forge or self.forge
-        if looked_up and any(marker in r.body for r in reviewer.list_reviews(pr_number)):
+        if looked_up and any(r.body.rstrip("\n").endswith(marker) and self._ours(r.author)
+                             for r in reviewer.list_reviews(pr_number)):
             return None, 0
         at = {(path, line) for path, line in pub.inline}
         inline = [
@@ -128,6 +129,17 @@ class Publisher:
             event = "COMMENT"  # GitHub refuses REQUEST_CHANGES on the reviewer's own PR
             reviewer.create_review(pr_number, pub.head_sha, event, body, inline)
         return event, len(inline)
+
+    def _ours(self, author: str) -> bool:
+        """Whether a review by ``author`` can be one the action posted: the bot's own, or (with a
+        separate review identity, whose login the action does not know) an account with write access.
+        Anyone else's review carrying the marker never stands in for the action's."""
+        if author == self.tracker.bot_login:
+            return True
+        try:
+            return self.review_forge is not None and permission_at_least(self.forge.collaborator_permission(author), "write")
+        except ForgeError:
+            return False
 
     def status_of(self, s: TrackingState, verdict: Verdict, head: str) -> tuple[str, str]:
         """(state, description) of the commit status for ``verdict`` on ``head``: failure, success, or

@@ -190,7 +190,8 @@ class TrackingState(BaseModel):
 
 
 TRACKING_MARKER = "<!-- workorder:tracking -->"
-_STATE_BLOCK = re.compile(r"<!-- workorder:state (\{.*?\}) -->", re.DOTALL)
+STATE_OPENING = "<!-- workorder:state "
+_STATE_BLOCK = re.compile(r"<!-- workorder:state (\{[^\n]*\}) -->")
 
 
 def encode_state(state: TrackingState) -> str:
@@ -200,8 +201,15 @@ def encode_state(state: TrackingState) -> str:
 
 
 def decode_state(body: str) -> TrackingState | None:
-    """The state in a tracking comment body, or None when there is none or it is not valid."""
-    match = _STATE_BLOCK.search(body or "")
+    """The state in a tracking comment body, or None when there is none or it is not valid.
+
+    The block is read only where :meth:`workorder.loop.tracking.Tracker.publish` writes it, as the last
+    line of the body, and a body holding more than one block (or the block's opening anywhere else)
+    has none: text above the block can never stand in for it."""
+    text = (body or "").rstrip("\n")
+    if text.count(STATE_OPENING) != 1:
+        return None
+    match = _STATE_BLOCK.fullmatch(text.rsplit("\n", 1)[-1])
     if not match:
         return None
     try:

@@ -16,6 +16,7 @@ from .state import (
     encode_state,
 )
 from ..templates import Templates
+from ..templates.untrusted import trusted
 
 MAX_COMMENT_CHARS = 65000  # GitHub refuses comment bodies over 65,536 characters
 
@@ -46,6 +47,7 @@ class Tracker:
         self.comment_id: int | None = None
         self._body: str | None = None
         self._repo_labels: set[str] | None = None
+        self.unreadable = False  # the bot's tracking comment was found but holds no valid state
 
     # -- tracking comment ------------------------------------------------------------------
     def load(self) -> TrackingState | None:
@@ -54,18 +56,23 @@ class Tracker:
 
     def load_from(self, comments: list[Comment]) -> TrackingState | None:
         """Like :meth:`load`, from an already listed set of the issue's comments. Only the first
-        comment by the bot that carries the marker counts: anyone else's is never trusted."""
+        comment by the bot that starts with the marker counts (where :meth:`publish` puts it): anyone
+        else's is never trusted, and the state block is read only at the end (:func:`decode_state`)."""
         for comment in comments:
-            if comment.author == self.bot_login and TRACKING_MARKER in comment.body:
+            if comment.author == self.bot_login and comment.body.startswith(TRACKING_MARKER):
                 self.comment_id = comment.id
                 self._body = comment.body
-                return decode_state(comment.body)
+                state = decode_state(comment.body)
+                self.unreadable = state is None  # ours, but no single state block at its end
+                return state
         return None
 
     def publish(self, state: TrackingState, **view: Any) -> None:
         """Render the tracking comment for ``state`` (plus ``view`` values for the template) and create
         it, or edit it in place when its text changed (an unchanged comment costs no request)."""
-        body = self.templates.render("tracking_comment.md.j2", s=state, marker=TRACKING_MARKER, **view)
+        body = self.templates.render("tracking_comment.md.j2", s=state, marker=trusted(TRACKING_MARKER), **view)
+        if not body.startswith(TRACKING_MARKER):  # an overridden template may put it elsewhere
+            body = TRACKING_MARKER + "\n" + body
         if len(body) > MAX_COMMENT_CHARS:
             body = body[: MAX_COMMENT_CHARS - 200] + "\n\n…(truncated)\n"
         body = body + "\n" + encode_state(state) + "\n"

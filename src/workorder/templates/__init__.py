@@ -13,6 +13,8 @@ from functools import lru_cache
 
 import jinja2
 
+from . import untrusted
+
 __all__ = ["OVERRIDE_DIR", "Templates", "activate", "active", "deactivate"]
 
 OVERRIDE_DIR = ".github/workorder/templates"
@@ -34,6 +36,13 @@ def _fence(text: str | None) -> str:
     return "`" * max(3, longest + 1)
 
 
+@jinja2.pass_context
+def _finalize(context: jinja2.runtime.Context, value: object) -> object:
+    """Every printed value is data (:func:`workorder.templates.untrusted.for_template`): no hidden marker in a
+    text posted to GitHub, no hidden text in a prompt."""
+    return untrusted.for_template(context.name, value)
+
+
 class Templates:
     """Renders named templates.
 
@@ -53,9 +62,11 @@ class Templates:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             autoescape=False,
+            finalize=_finalize,
         )
         self._env.filters["tail"] = _tail
         self._env.filters["fence"] = _fence
+        self._env.filters["visible"] = untrusted.visible
         self._env.filters["tojson_pretty"] = lambda v: json.dumps(v, indent=2, sort_keys=True, default=str)
 
     def render(self, name: str, **context: object) -> str:
