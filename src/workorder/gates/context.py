@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,6 +33,7 @@ class GateContext:
     reverted: tuple[str, ...] = ()  # protected paths the agent changed and the action reverted before pushing
     test_results: TestResults | None = None  # per-test results of verify_runs (workorder.evidence.testresults); None: not read
     baseline_results: TestResults | None = None  # the same verify commands' results on the base commit
+    today: date | None = None  # the day waivers are judged on; None: today in UTC
 
 
 Gate = Callable[[GateContext], list[Finding]]
