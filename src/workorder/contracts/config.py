@@ -182,6 +182,10 @@ class RepoConfig(BaseModel):
         default_factory=lambda: [".github/**"],
         description="globs the agent must never change; the config file itself is always protected",
     )
+    archive_path: str | None = Field(
+        default=None, max_length=300, pattern=r"^[^/\\.][^\\]*\.md$",
+        description="where the PASS commit archives the work order, its verdict and evidence table, "
+        "{issue} and {slug} filled in (e.g. docs/work-orders/{issue}-{slug}.md); none: no archive")
     dependency_manifests: list[str] = Field(
         default_factory=lambda: list(DEFAULT_DEPENDENCY_MANIFESTS),
         description="globs of dependency manifests and lock files",

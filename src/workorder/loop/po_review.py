@@ -17,6 +17,7 @@ from ..gates.context import GateContext
 from ..shell.gitops import Git
 from ..evidence.impact import measure_impact
 from .base_run import observe_tests
+from .archive import archive_path, without_archive
 from .phases import PhaseContext, Reviewed
 from ..agents.reviewer import run_llm_reviewer
 from ..agents.runner import redact
@@ -45,7 +46,7 @@ class PoReview:
         ctx, deps = self.ctx, self.ctx.deps
         pdir = deps.journal.phase_dir(ctx.number, s.cycle, "review")
         assert s.base_sha is not None
-        diff = read_diff(wt, s.base_sha, "HEAD")
+        diff = without_archive(read_diff(wt, s.base_sha, "HEAD"), archive_path(deps.config, ctx.number, ctx.issue.title))
         (pdir / "diff.patch").write_text(read_patch(wt, s.base_sha, "HEAD"), encoding="utf-8")
         runs = run_verify_commands(
             [*deps.config.verify, *ctx.order.verify], wt.repo, deps.verify_env, deps.config.verify_timeout, pdir,
