@@ -51,3 +51,15 @@ def test_archive_path_and_slug():
     assert archive_path(config, 17, "Fix: the `calc` module's ÄÖ bug!!") == "docs/work-orders/17-fix-the-calc-module-s-bug.md"
     assert archive_path(RepoConfig(), 17, "x") is None
     assert slug("!!!") == "work-order" and len(slug("a" * 200)) == 60
+
+
+def test_the_milestone_board_links_each_archive():
+    from workorder.handlers.board import BoardData, BoardRow, render_board
+    from workorder.loop.state import State, TrackingState
+    from workorder.templates import Templates
+
+    passed = TrackingState(issue=1, state=State.PASSED, cycle=1, verdict="PASS", pr_number=5, archive_path=PATH)
+    failed = TrackingState(issue=2, state=State.BLOCKED, cycle=2, verdict="FAIL", archive_path=PATH)
+    rows = [BoardRow.of(1, "a", "", passed), BoardRow.of(2, "b", "", failed)]
+    body = render_board(Templates(), BoardData(milestone=1, title="m", rows=rows))
+    assert body.count(f"archive `{PATH}`") == 1

@@ -166,6 +166,7 @@ class TrackingState(BaseModel):
     base_sha: str | None = None
     head_sha: str | None = None
     pr_number: int | None = None
+    archive_path: str | None = None  # the work order's archive the PASS commit added (workorder.loop.archive)
     work_order_hash: str | None = None
     verdict: str | None = None
     findings: list[Finding] = Field(default_factory=list)

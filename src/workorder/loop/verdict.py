@@ -58,7 +58,8 @@ class VerdictStep:
         sha = commit_archive(wt, ctx.deps.config, ctx.deps.templates, ctx.issue, ctx.order, verdict, s.cycle)
         if sha:
             s.head_sha = sha
-            ctx.event(s, "archive", sha=sha, path=archive_path(ctx.deps.config, ctx.number, ctx.issue.title))
+            s.archive_path = archive_path(ctx.deps.config, ctx.number, ctx.issue.title)
+            ctx.event(s, "archive", sha=sha, path=s.archive_path)
 
     def publish(self, s: TrackingState, pub: Publication | None, *, resumed: bool) -> Verdict:
         """Post the recorded verdict ``pub`` of ``s`` (PR, review, status) through the publisher; returns
