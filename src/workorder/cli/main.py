@@ -305,6 +305,10 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("name", choices=["work-order", "config", "dod-packet", "verdict"])
     schema.set_defaults(func=cmd_schema)
     _add_setup_commands(sub)
+    from .cleanup import add_cleanup_command
+
+    add_cleanup_command(sub)
+    sub.choices["cleanup"].set_defaults(func=_lazy("cleanup", "cmd_cleanup"))
     for choice in sub._choices_actions:  # each subcommand's --help opens with its one-line help
         parser_of = sub.choices[choice.dest]
         parser_of.description = parser_of.description or f"workorder {choice.dest}: {choice.help}."
