@@ -309,6 +309,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_cleanup_command(sub)
     sub.choices["cleanup"].set_defaults(func=_lazy("cleanup", "cmd_cleanup"))
+    from .replay import add_replay_command
+
+    add_replay_command(sub)
+    sub.choices["replay"].set_defaults(func=_lazy("replay", "cmd_replay"))
     for choice in sub._choices_actions:  # each subcommand's --help opens with its one-line help
         parser_of = sub.choices[choice.dest]
         parser_of.description = parser_of.description or f"workorder {choice.dest}: {choice.help}."

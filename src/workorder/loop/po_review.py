@@ -48,6 +48,9 @@ class PoReview:
         assert s.base_sha is not None
         diff = without_archive(read_diff(wt, s.base_sha, "HEAD"), archive_path(deps.config, ctx.number, ctx.issue.title))
         (pdir / "diff.patch").write_text(read_patch(wt, s.base_sha, "HEAD"), encoding="utf-8")
+        deps.journal.write_json(pdir / "replay.json", {  # what `workorder replay` needs besides the patch and packet
+            "base": s.base_sha, "issue": ctx.number, "title": ctx.issue.title, "order": ctx.order.model_dump(mode="json"),
+            "reverted": list(ctx.reverted), "packet": packet.model_dump(mode="json")})
         runs = run_verify_commands(
             [*deps.config.verify, *ctx.order.verify], wt.repo, deps.verify_env, deps.config.verify_timeout, pdir,
             sandbox=deps.sandbox, test_reports=True,
