@@ -73,6 +73,11 @@ class PoReview:
                   blocker=verdict.count(Severity.BLOCKER), major=verdict.count(Severity.MAJOR),
                   minor=verdict.count(Severity.MINOR))
         s.verdict, s.findings, s.head_sha = verdict.verdict, findings, wt.rev("HEAD")
+        if verdict.verdict == "FAIL":  # FAIL reasons by rule, for workorder report
+            s.fail_rules = dict(s.fail_rules or {})
+            for f in findings:
+                if f.severity != Severity.MINOR:
+                    s.fail_rules[f.rule] = s.fail_rules.get(f.rule, 0) + 1
         s.history.append(PhaseRecord(cycle=s.cycle, phase="review", outcome=verdict.verdict,
                                      detail=f"{len(findings)} findings"))
         return Reviewed(verdict=verdict, diff=diff, runs=runs)
