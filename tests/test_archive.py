@@ -63,3 +63,22 @@ def test_the_milestone_board_links_each_archive():
     rows = [BoardRow.of(1, "a", "", passed), BoardRow.of(2, "b", "", failed)]
     body = render_board(Templates(), BoardData(milestone=1, title="m", rows=rows))
     assert body.count(f"archive `{PATH}`") == 1
+
+
+def test_through_handle_on_the_fake_github_the_archive_is_pushed_and_carries_the_status(action):
+    import subprocess
+
+    from conftest import labeled_payload
+
+    action.commit_config(CONFIG)
+    code, out = action.handle(labeled_payload())
+    assert code == 0, out
+    branch = "wo/1-add-subtract-to-calc"
+    subprocess.run(["git", "fetch", "-q", "origin", branch], cwd=action.workspace, check=True, env=action.env)
+    head = subprocess.run(["git", "rev-parse", "FETCH_HEAD"], cwd=action.workspace, capture_output=True,
+                          text=True, env=action.env).stdout.strip()
+    shown = subprocess.run(["git", "show", f"{head}:{PATH}"], cwd=action.workspace, capture_output=True,
+                           text=True, env=action.env)
+    assert shown.returncode == 0 and "Verdict: **PASS**" in shown.stdout
+    [status] = action.fake.statuses
+    assert status["sha"] == head and action.outputs()["verdict"] == "PASS"
