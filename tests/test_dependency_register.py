@@ -165,3 +165,19 @@ def test_register_problems_name_the_field():
         parse_register("packages:\n  - name: x\n    ecosystem: maven\n    approved_by: a\n    approved_on: 2026-01-01\n",
                        REGISTER)
     assert "packages.0.ecosystem" in str(exc.value) or "ecosystem" in str(exc.value)
+
+
+def test_through_handle_on_the_fake_github_an_unregistered_package_fails_by_name(action):
+    from conftest import agent_command, labeled_payload
+
+    ws = action.workspace
+    (ws / ".github").mkdir(exist_ok=True)
+    (ws / REGISTER).write_text("packages:\n" + entry("requests"))
+    for args in (["add", REGISTER], ["commit", "-qm", "register"]):
+        subprocess.run(["git", *args], cwd=ws, check=True, env=action.env)
+    action.commit_config(f"dependency_register: {REGISTER}\nmax_cycles: 1\n")
+    action.env["WORKORDER_RUNNER_COMMAND"] = agent_command("add-dependency")
+    code, out = action.handle(labeled_payload())
+    assert action.outputs()["verdict"] == "FAIL", out
+    [review] = action.fake.reviews
+    assert "deps.unregistered" in review["body"] and "`leftpad` ==1.0.3" in review["body"]
