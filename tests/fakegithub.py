@@ -91,6 +91,7 @@ class FakeGitHub:
 
     # -- helpers for tests -------------------------------------------------------------------
     milestones: dict[int, str] = field(default_factory=dict)
+    branches: dict[str, str] = field(default_factory=dict)  # branch name → sha (git/refs endpoints)
     pinned: list[int] = field(default_factory=list)
 
     def add_issue(self, number: int, title: str, body: str, labels: list[str], author: str = "Codertocat",
@@ -156,6 +157,7 @@ class FakeGitHub:
         pr = self.pulls[n]
         sha = self.head_sha(pr["head"]) if self.head_sha else pr.get("sha", "0" * 40)
         return {"number": n, "title": pr["title"], "body": pr["body"], "draft": pr["draft"], "state": pr["state"],
+                "merged_at": pr.get("merged_at"),
                 "head": {"ref": pr["head"], "sha": sha}, "base": {"ref": pr["base"]},
                 "url": f"{API}/repos/{self.repo}/pulls/{n}", "html_url": f"https://github.com/{self.repo}/pull/{n}",
                 "issue_url": f"{API}/repos/{self.repo}/issues/{n}", "user": self._user(self.bot_login)}
@@ -232,7 +234,19 @@ class FakeGitHub:
             ("GET", r"/pulls/(\d+)/reviews/(\d+)/comments", self.list_review_comments),
             ("GET", r"/pulls/(\d+)/reviews", self.list_reviews),
             ("GET", r"/commits/([0-9a-f]{40})/status", self.combined_status),
+            ("GET", r"/git/matching-refs/heads/(.*)", self.matching_refs),
+            ("DELETE", r"/git/refs/heads/(.+)", self.delete_ref),
         ]
+
+    def matching_refs(self, body, query, prefix):
+        found = [{"ref": f"refs/heads/{b}", "object": {"sha": sha, "type": "commit"}}
+                 for b, sha in sorted(self.branches.items()) if b.startswith(prefix)]
+        return self._page(found, query, f"/git/matching-refs/heads/{prefix}")
+
+    def delete_ref(self, body, query, branch):
+        if self.branches.pop(branch, None) is None:
+            return self._json(422, {"message": "Reference does not exist"})
+        return 204, {}, ""
 
     @staticmethod
     def _json(status: int, data: Any) -> tuple[int, dict, str]:

@@ -29,6 +29,19 @@ GATE_KINDS: dict[str, tuple[dict, Callable[..., str]]] = {
                       f"verify command `{cmd}` {'timed out' if timed_out else f'exited with code {exit_code}'}"),
     "dependency_manifest": ({"path": "package.json"},
                             lambda path: f"`{path}` is a dependency manifest and the work order does not allow new dependencies"),
+    "deps_unregistered": ({"ecosystem": "npm", "package": "a", "version": "^1", "change": "added",
+                           "path": "package.json", "register": "r.yml", "known": False},
+                          lambda ecosystem, package, version, change, path, register, known:
+                          f"{ecosystem} package `{package}` {version} ({change} in `{path}`) is not in the "
+                          f"dependency register `{register}`"),
+    "deps_waiver_expired": ({"ecosystem": "go", "package": "m", "version": "v1", "change": "changed", "path": "go.mod",
+                             "approved_by": "al", "expires": "2026-01-01"},
+                            lambda ecosystem, package, version, change, path, approved_by, expires:
+                            f"{ecosystem} package `{package}` {version} ({change} in `{path}`) is allowed only by a "
+                            f"waiver of {approved_by} that expired on {expires}"),
+    "deps_register_invalid": ({"register": "r.yml", "problem": "p: bad"},
+                              lambda register, problem:
+                              f"the dependency register `{register}` on the default branch is invalid: {problem}"),
     "empty_diff": ({}, lambda: "the runner reported done but the branch has no changes"),
     "placeholder": ({"pattern": "TODO"}, lambda pattern: f"placeholder `{pattern}` added"),
     "dod_file_untouched": ({"path": "src/a.py"},

@@ -59,6 +59,10 @@ def main():
     if scenario == "pass":
         write_subtract(RIGHT)
         packet()
+    elif scenario == "add-dependency":  # a new package in requirements.txt (the dependency register's test)
+        write_subtract(RIGHT)
+        Path("requirements.txt").write_text("leftpad==1.0.3\n")
+        packet(files_changed=["calc/ops.py", "requirements.txt", "tests/test_subtract.py"])
     elif scenario == "always-fail":
         write_subtract(WRONG)
         packet()

@@ -360,6 +360,18 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("name", choices=["work-order", "config", "dod-packet", "verdict"])
     schema.set_defaults(func=cmd_schema)
     _add_setup_commands(sub)
+    from .cleanup import add_cleanup_command
+
+    add_cleanup_command(sub)
+    sub.choices["cleanup"].set_defaults(func=_lazy("cleanup", "cmd_cleanup"))
+    from .replay import add_replay_command
+
+    add_replay_command(sub)
+    sub.choices["replay"].set_defaults(func=_lazy("replay", "cmd_replay"))
+    from .report import add_report_command
+
+    add_report_command(sub)
+    sub.choices["report"].set_defaults(func=_lazy("report", "cmd_report"))
     for choice in sub._choices_actions:  # each subcommand's --help opens with its one-line help
         parser_of = sub.choices[choice.dest]
         parser_of.description = parser_of.description or f"workorder {choice.dest}: {choice.help}."

@@ -184,9 +184,19 @@ class RepoConfig(BaseModel):
         default_factory=lambda: [".github/**"],
         description="globs the agent must never change; the config file itself is always protected",
     )
+    archive_path: str | None = Field(
+        default=None, max_length=300, pattern=r"^[^/\\.][^\\]*\.md$",
+        description="where the PASS commit archives the work order, its verdict and evidence table, "
+        "{issue} and {slug} filled in (e.g. docs/work-orders/{issue}-{slug}.md); none: no archive")
     dependency_manifests: list[str] = Field(
         default_factory=lambda: list(DEFAULT_DEPENDENCY_MANIFESTS),
         description="globs of dependency manifests and lock files",
+    )
+    dependency_register: str | None = Field(
+        default=None, max_length=300,
+        description="path of the dependency register on the default branch (e.g. .github/workorder-deps.yml); "
+        "set: every package a change adds or re-versions in pyproject.toml, requirements*.txt, package.json, "
+        "package-lock.json, go.mod or Cargo.toml must be in it (docs/gates.md); the file is protected",
     )
     placeholder_patterns: list[PlaceholderPattern] = Field(
         default_factory=lambda: list(DEFAULT_PLACEHOLDERS),
@@ -254,7 +264,8 @@ class RepoConfig(BaseModel):
     @property
     def protected(self) -> list[str]:
         """Protected globs, always including the config file itself."""
-        return [*self.protected_paths, CONFIG_PATH]
+        register = [self.dependency_register] if self.dependency_register else []
+        return [*self.protected_paths, CONFIG_PATH, *register]
 
 
 def parse_repo_config(text: str | None, source: str = CONFIG_PATH) -> RepoConfig:

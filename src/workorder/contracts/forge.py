@@ -46,7 +46,8 @@ class Comment:
 
 @dataclass(frozen=True)
 class PullRequest:
-    """A pull request: number, head branch, base branch, web URL, whether it is a draft."""
+    """A pull request: number, head branch, base branch, web URL, whether it is a draft, its state (open or
+    closed) and whether it was merged."""
 
     number: int
     head: str
@@ -54,6 +55,8 @@ class PullRequest:
     html_url: str = ""
     draft: bool = True
     head_sha: str | None = None
+    state: str = "open"
+    merged: bool = False
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,12 @@ class Forge(Protocol):
 
     def create_pull_request(self, head: str, base: str, title: str, body: str, draft: bool) -> PullRequest:
         """Open a pull request; returns it."""
+
+    def list_branches(self, prefix: str) -> list[str]:
+        """The names of the repository's branches that start with ``prefix`` (e.g. ``wo/``)."""
+
+    def delete_branch(self, name: str) -> None:
+        """Delete branch ``name`` of the repository."""
 
     def update_pull_request(self, number: int, body: str) -> None:
         """Replace a pull request's body."""

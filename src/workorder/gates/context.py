@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from ..contracts.config import RepoConfig
@@ -36,6 +37,7 @@ class GateContext:
     base_source_results: TestResults | None = None  # ... on the base source under the head's tests (fail_to_pass)
     heldout: HeldOut | None = None  # the held-out acceptance tests' run (heldout); None: none configured
     diff_coverage: DiffCoverage | None = None  # what ran of the changed lines (diff_coverage); None: not measured
+    today: date | None = None  # the day waivers are judged on; None: today in UTC
 
 
 Gate = Callable[[GateContext], list[Finding]]

@@ -11,6 +11,7 @@ import re
 from ..contracts.packet import Finding, Severity
 from ..inputs.globs import compile_globs
 from .context import GateContext, finding_text
+from .deps import gate_dependency_register
 
 
 def _last_lines(text: str, count: int = 15) -> str:
@@ -62,9 +63,11 @@ def gate_verify(ctx: GateContext) -> list[Finding]:
 
 def gate_dependencies(ctx: GateContext) -> list[Finding]:
     """BLOCKER (deps.manifest) for each changed dependency manifest or lock file, unless the work
-    order sets allow_dependencies."""
+    order sets allow_dependencies; then, when the config names a dependency register, the register's
+    per-package findings (deps.unregistered, deps.waiver_expired: :mod:`.deps`), allowed or not."""
+    register = gate_dependency_register(ctx)
     if ctx.work_order.allow_dependencies:
-        return []
+        return register
     manifests = compile_globs(ctx.config.dependency_manifests)
     return [
         Finding(
@@ -75,7 +78,7 @@ def gate_dependencies(ctx: GateContext) -> list[Finding]:
         )
         for path in ctx.diff.touched_paths
         if manifests.match_file(path)
-    ]
+    ] + register
 
 
 def gate_empty_diff(ctx: GateContext) -> list[Finding]:

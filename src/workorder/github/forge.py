@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from github import Auth, Github
 
+from .branches import GitHubBranches
 from .call import failure_kind
 from .comments import GitHubComments
 from .issues import GitHubIssues
@@ -29,7 +30,7 @@ DEFAULT_API_URL = "https://api.github.com"
 
 
 class GitHubForge(GitHubIssues, GitHubLabels, GitHubComments, GitHubPulls, GitHubReviews, GitHubStatuses,
-                  GitHubRulesets):
+                  GitHubRulesets, GitHubBranches):
     """A :class:`workorder.contracts.forge.Forge` for one repository.
 
     Takes a token (never logged), ``owner/name``, the API base URL (``$GITHUB_API_URL``, for GitHub

@@ -16,7 +16,8 @@ def pull_request_from(pr: Any) -> PullRequest:
     """A :class:`PullRequest` from PyGithub's ``PullRequest`` object (number, head/base refs, URL,
     draft flag, head SHA)."""
     return PullRequest(number=pr.number, head=pr.head.ref, base=pr.base.ref, html_url=pr.html_url,
-                       draft=bool(pr.draft), head_sha=pr.head.sha)
+                       draft=bool(pr.draft), head_sha=pr.head.sha, state=pr.state or "open",
+                       merged=pr.merged_at is not None)
 
 
 def next_link(link: str) -> str | None:

@@ -40,6 +40,7 @@ class BoardRow(BaseModel):
     verdict: str | None = None
     pr_number: int | None = None
     detailed: bool = False  # cycle, verdict and PR are known (from a tracking state)
+    archive: str | None = None  # the archive file the PASS commit added, when there is one
 
     @classmethod
     def of(cls, number: int, title: str, shown: str, s: TrackingState | None) -> BoardRow:
@@ -47,7 +48,8 @@ class BoardRow(BaseModel):
         if s is None:
             return cls(number=number, title=title, state=shown)
         return cls(number=number, title=title, state=s.state.value, cycle=s.cycle, max_cycles=s.max_cycles,
-                   verdict=s.verdict, pr_number=s.pr_number, detailed=True)
+                   verdict=s.verdict, pr_number=s.pr_number, detailed=True,
+                   archive=s.archive_path if s.verdict == "PASS" else None)
 
 
 class BoardData(BaseModel):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..contracts.forge import Comment, ForgeError, Issue, LabelSpec
+from ..shell.gitops import Git
 from .pulls import LocalPulls
 
 
@@ -21,7 +22,9 @@ class LocalForge(LocalPulls):
     comment that is not there.
     """
 
-    def __init__(self, directory: Path, bot_login: str = "workorder[bot]", permissions: dict[str, str] | None = None):
+    def __init__(self, directory: Path, bot_login: str = "workorder[bot]", permissions: dict[str, str] | None = None,
+                 git: Git | None = None):
+        self.git = git  # the local repository whose branches list_branches and delete_branch see (None: none)
         self.path = directory / "forge.json"
         self.bot_login = bot_login
         self.permissions = dict(permissions or {})
@@ -163,3 +166,16 @@ class LocalForge(LocalPulls):
                 self._save(data)
                 return
         raise ForgeError(f"comment {comment_id} not found", status=404)
+
+    def list_branches(self, prefix: str) -> list[str]:
+        """The local repository's branches starting with ``prefix`` ([] without a repository)."""
+        if self.git is None:
+            return []
+        out = self.git.run("for-each-ref", "--format=%(refname:short)", f"refs/heads/{prefix}")
+        return sorted(line for line in out.splitlines() if line.startswith(prefix))
+
+    def delete_branch(self, name: str) -> None:
+        """Delete the local repository's branch ``name``; ForgeError (404) when there is none."""
+        if self.git is None or not self.git.rev(f"refs/heads/{name}"):
+            raise ForgeError(f"no branch {name}", status=404)
+        self.git.run("update-ref", "-d", f"refs/heads/{name}")

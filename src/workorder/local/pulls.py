@@ -28,7 +28,8 @@ class LocalPulls(LocalStore):
         """The pull request whose head is branch ``head``, or None."""
         for number, pr in self._load()["pulls"].items():
             if pr["head"] == head:
-                return PullRequest(number=int(number), head=pr["head"], base=pr["base"], draft=pr["draft"])
+                return PullRequest(number=int(number), head=pr["head"], base=pr["base"], draft=pr["draft"],
+                                   state=pr.get("state", "open"), merged=bool(pr.get("merged", False)))
         return None
 
     def create_pull_request(self, head: str, base: str, title: str, body: str, draft: bool) -> PullRequest:

@@ -7,6 +7,8 @@ anywhere can be resumed from the hidden state by the next run.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 
 from .deps import LoopDeps
 from .budgets import RunBudget
@@ -31,6 +33,11 @@ from ..contracts.workorder import WorkOrder
 from .worktree import WorkTrees
 
 __all__ = ["WorkOrderLoop", "branch_name", "is_resumable"]
+
+
+def utc_iso() -> str:
+    """Now in UTC, ISO 8601 to the second (the times ``workorder report`` reads from the tracking state)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class WorkOrderLoop:
@@ -107,6 +114,7 @@ class WorkOrderLoop:
         wt = self._prepare_worktree(s)
         check_against_branch(s, wt, self.base_ref)  # a recorded base, head or verdict not of this branch
         resumed = bool(s.history)
+        s.started_at = s.started_at or utc_iso()
         self._event(s, "loop.resume" if resumed else "loop.start", branch=s.branch, max_cycles=s.max_cycles)
         pub = s.publication
         if pub is None or pub.cycle != s.cycle or pub.done:
@@ -131,6 +139,7 @@ class WorkOrderLoop:
                 s.publication.done = True  # durable with the next tracking comment edit
             if verdict.verdict == "PASS":
                 s.corrective_prompt = s.answer = None
+                s.passed_at = utc_iso()
                 self._end(s, State.PASSED, verdict="PASS")
                 return s
             s.last_finding_keys, stuck = converge(s.last_finding_keys, verdict, s.cycle < s.max_cycles, self.deps.templates)

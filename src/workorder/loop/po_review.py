@@ -21,6 +21,7 @@ from .base_run import observe_tests
 from .base_source_run import observe_base_source
 from .heldout_run import hide as hide_heldout
 from .heldout_run import run_heldout
+from .archive import archive_path, without_archive
 from .phases import PhaseContext, Reviewed
 from ..agents.reviewer import run_llm_reviewer
 from ..agents.runner import redact
@@ -50,9 +51,12 @@ class PoReview:
         ctx, deps = self.ctx, self.ctx.deps
         pdir = deps.journal.phase_dir(ctx.number, s.cycle, "review")
         assert s.base_sha is not None
-        diff = read_diff(wt, s.base_sha, "HEAD")
+        diff = without_archive(read_diff(wt, s.base_sha, "HEAD"), archive_path(deps.config, ctx.number, ctx.issue.title))
         hide_heldout(wt, deps.config.acceptance.paths)  # verify runs as the agent's work tree is
         (pdir / "diff.patch").write_text(read_patch(wt, s.base_sha, "HEAD"), encoding="utf-8")
+        deps.journal.write_json(pdir / "replay.json", {  # what `workorder replay` needs besides the patch and packet
+            "base": s.base_sha, "issue": ctx.number, "title": ctx.issue.title, "order": ctx.order.model_dump(mode="json"),
+            "reverted": list(ctx.reverted), "packet": packet.model_dump(mode="json")})
         probe = start_probe(deps.config, diff, wt.repo)  # diff coverage: this same run, measured
         runs = run_verify_commands(
             [*deps.config.verify, *ctx.order.verify], wt.repo, {**deps.verify_env, **(probe.env(deps.verify_env) if probe else {})},
@@ -82,6 +86,11 @@ class PoReview:
                   blocker=verdict.count(Severity.BLOCKER), major=verdict.count(Severity.MAJOR),
                   minor=verdict.count(Severity.MINOR))
         s.verdict, s.findings, s.head_sha = verdict.verdict, findings, wt.rev("HEAD")
+        if verdict.verdict == "FAIL":  # FAIL reasons by rule, for workorder report
+            s.fail_rules = dict(s.fail_rules or {})
+            for f in findings:
+                if f.severity != Severity.MINOR:
+                    s.fail_rules[f.rule] = s.fail_rules.get(f.rule, 0) + 1
         s.history.append(PhaseRecord(cycle=s.cycle, phase="review", outcome=verdict.verdict,
                                      detail=f"{len(findings)} findings"))
         return Reviewed(verdict=verdict, diff=diff, runs=runs)

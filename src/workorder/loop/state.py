@@ -166,6 +166,10 @@ class TrackingState(BaseModel):
     base_sha: str | None = None
     head_sha: str | None = None
     pr_number: int | None = None
+    archive_path: str | None = None  # the work order's archive the PASS commit added (workorder.loop.archive)
+    started_at: str | None = None  # UTC ISO time the first loop run of this work order started (workorder report)
+    passed_at: str | None = None  # UTC ISO time of its last PASS verdict
+    fail_rules: dict[str, int] | None = None  # rule → BLOCKER/MAJOR findings over every FAIL verdict so far
     work_order_hash: str | None = None
     verdict: str | None = None
     findings: list[Finding] = Field(default_factory=list)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from ..contracts.packet import DoDPacket, Verdict
 from ..gates import GATES
 from ..shell.gitops import Git
+from .archive import archive_path, commit_archive
 from .phases import PhaseContext
 from .po_review import PoReview
 from .publisher import Publisher
@@ -41,12 +42,24 @@ class VerdictStep:
         review = PoReview(self.phases)
         reviewed = review.run(s, wt, packet, gates)
         if not reviewed.diff.is_empty:
+            if push and reviewed.verdict.verdict == "PASS":
+                self._archive(s, wt, reviewed.verdict)
             if push:
                 self.push(s, wt)
             s.publication = review.record(s, packet, reviewed)  # durable before anything of it is posted
             self.publisher.tracking(s)
             self.publish(s, s.publication, resumed=False)
         return reviewed.verdict
+
+    def _archive(self, s: TrackingState, wt: Git, verdict: Verdict) -> None:
+        """Commit the work order's archive after the gates passed (:mod:`workorder.loop.archive`); the commit
+        status then goes to that commit."""
+        ctx = self.phases
+        sha = commit_archive(wt, ctx.deps.config, ctx.deps.templates, ctx.issue, ctx.order, verdict, s.cycle)
+        if sha:
+            s.head_sha = sha
+            s.archive_path = archive_path(ctx.deps.config, ctx.number, ctx.issue.title)
+            ctx.event(s, "archive", sha=sha, path=s.archive_path)
 
     def publish(self, s: TrackingState, pub: Publication | None, *, resumed: bool) -> Verdict:
         """Post the recorded verdict ``pub`` of ``s`` (PR, review, status) through the publisher; returns
