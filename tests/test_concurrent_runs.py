@@ -41,7 +41,7 @@ for d in /tmp/workorder-sandbox-*/work/*; do
   [ "$d" = "$PWD" ] && continue
   ls "$d" >/dev/null 2>&1 && echo "$d" >> "$S/seen-{rid}"
 done
-sleep 1
+sleep {linger}
 mkdir -p notes
 id -un > notes/who.txt
 cat > "$WORKORDER_RESULT_FILE" <<'JSON'
@@ -72,9 +72,9 @@ SHARED_USER = ("import sys; from workorder.shell import isolation; isolation.San
                "from workorder.cli import main; sys.exit(main(sys.argv[1:]))")
 
 
-def make_repo(path: Path, rid: int, n: int, shared: Path, wait: int, env: dict[str, str]) -> None:
+def make_repo(path: Path, rid: int, n: int, shared: Path, wait: int, env: dict[str, str], linger: int = 1) -> None:
     files = {".github/workorder.yml": "runner:\n  command: sh agent.sh\nisolation: user\nmax_cycles: 1\n",
-             "agent.sh": AGENT.format(shared=shared, rid=rid, n=n, wait=wait),
+             "agent.sh": AGENT.format(shared=shared, rid=rid, n=n, wait=wait, linger=linger),
              "check.sh": CHECK.format(shared=shared, rid=rid),
              "docs/projects/p/issues/1-who.md": ISSUE, "README.md": f"# run {rid}\n"}
     for name, text in files.items():
@@ -95,7 +95,9 @@ def run_concurrently(n: int, wait: int, shared_user: bool = False) -> dict:
         (base / "home").mkdir()  # the run closes its HOME to other users: not the shared folder's parent
         env = git_env({"PATH": os.environ["PATH"], "HOME": str(base / "home"), "LANG": "C.UTF-8"})
         for rid in range(n):
-            make_repo(base / f"repo{rid}", rid, n, shared, wait, env)
+            # the control: run 0's agent ends first, the others linger 10 s, so run 0's phase-end kill meets them
+            linger = 1 + (10 if shared_user and rid else 0)
+            make_repo(base / f"repo{rid}", rid, n, shared, wait, env, linger)
         head = [sys.executable, "-c", SHARED_USER] if shared_user else [sys.executable, "-m", "workorder"]
         start = time.monotonic()
         procs = [subprocess.Popen([*head, "run", "--milestone", "M1", "--repo", str(base / f"repo{rid}")], env=env,
