@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from importlib import import_module
+from .. import lazy_face
 
 # name -> the module of this package that defines it; imported on first use, so importing one module of
 # this package never loads the others (start-up stays fast; ``workorder --version`` loads no pydantic).
@@ -16,9 +16,4 @@ _HOMES = {
 __all__ = sorted(_HOMES)
 
 
-def __getattr__(name: str) -> object:
-    """``from workorder.evidence import X``: ``X`` from the module that defines it (see ``_HOMES``).
-    Raises AttributeError for a name this face does not export."""
-    if name not in _HOMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f".{_HOMES[name]}", __name__), name)
+__getattr__ = lazy_face(__name__, _HOMES)
