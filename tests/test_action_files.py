@@ -49,7 +49,7 @@ def test_no_event_or_input_text_is_spliced_into_a_run_script(path):
 def test_action_is_composite_and_passes_inputs_through_env():
     action = yaml.safe_load((ROOT / "action.yml").read_text())
     assert action["runs"]["using"] == "composite"
-    assert len(run_scripts(action)) == 6
+    assert len(run_scripts(action)) == 7
     handle = next(s for s in action["runs"]["steps"] if s.get("id") == "handle")
     assert handle["env"]["WORKORDER_GITHUB_TOKEN"] == "${{ inputs.github-token }}"
     assert set(action["outputs"]) >= {"verdict", "state", "pr-number"}
@@ -88,13 +88,20 @@ def test_workflows_grant_permissions_per_job_and_time_out(path):
         assert "permissions" in job, f"job {name} states no permissions"
 
 
+def install_script(action) -> str:
+    """The install step's ``run:`` and the script it runs (scripts/install.sh, in the action's folder)."""
+    run = next(s for s in action["runs"]["steps"] if s.get("name") == "Install workorder")["run"]
+    assert run == 'bash "$ACTION_PATH/scripts/install.sh" install'
+    return run + (ROOT / "scripts" / "install.sh").read_text()
+
+
 def test_action_leaves_the_callers_python_alone():
     action = yaml.safe_load((ROOT / "action.yml").read_text())
     setup = next(s for s in action["runs"]["steps"] if s.get("uses", "").startswith("actions/setup-python"))
     assert setup["with"]["update-environment"] is False
-    install = next(s for s in action["runs"]["steps"] if s.get("name") == "Install workorder")
-    assert "workorder-venv" in install["run"] and "pip install --quiet --disable-pip-version-check \"$ACTION" \
-        not in install["run"]
+    install = install_script(action)
+    assert "workorder-venv" in install and "pip install --quiet --disable-pip-version-check \"$ACTION" \
+        not in install
     for step in action["runs"]["steps"]:
         assert "GITHUB_PATH" not in step.get("run", ""), "nothing is added to the caller's PATH"
 
@@ -114,8 +121,8 @@ def test_route_mode_installs_nothing():
 
 def test_uv_is_bootstrapped_from_hashes():
     action = yaml.safe_load((ROOT / "action.yml").read_text())
-    install = next(s for s in action["runs"]["steps"] if s.get("name") == "Install workorder")
-    assert "--require-hashes" in install["run"] and "action-uv-requirements.txt" in install["run"]
+    install = install_script(action)
+    assert "--require-hashes" in install and "action-uv-requirements.txt" in install
     lock = (ROOT / "action-uv-requirements.txt").read_text()
     assert re.search(r"^uv==[0-9.]+ \\$", lock, re.MULTILINE) and lock.count("--hash=sha256:") >= 10
 
@@ -158,9 +165,9 @@ def test_dependabot_keeps_the_action_locks_current():
     config = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text())
     pip = next(u for u in config["updates"] if u["package-ecosystem"] == "pip")
     assert pip["directory"] == "/"
-    action = (ROOT / "action.yml").read_text()
+    script = (ROOT / "scripts" / "install.sh").read_text()   # action.yml's install step runs it
     for lock in ("action-requirements.txt", "action-uv-requirements.txt"):
-        assert (ROOT / lock).is_file() and f"$ACTION_PATH/{lock}" in action
+        assert (ROOT / lock).is_file() and f"$action/{lock}" in script
 
 
 # ---- annotations and step outputs (workorder.cli.annotations) ----
