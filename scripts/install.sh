@@ -9,7 +9,7 @@
 # The environment holds the locked dependencies only (action-requirements.txt, hashed); workorder itself
 # runs from the action's folder ($ACTION_PATH/src, linked by a .pth file and a `workorder` launcher written
 # on every run), so one cached environment serves every version of the action with the same lock.
-# A restored environment is checked (scripts/check_venv.py: every pin of the lock at its version, and
+# A restored environment is checked (scripts/link_venv.py: every pin of the lock at its version, and
 # `workorder` imported from this action's folder) and used without uv; a missing or failed one is built
 # afresh with uv, and the output save=true asks action.yml to save it, before anything else runs in the job.
 set -euo pipefail
@@ -36,17 +36,10 @@ print(f"py{platform.python_version()}-{digest.hexdigest()[:20]}")
 PY
 }
 
-# link: workorder from this action's folder: a .pth file on the environment's path, and bin/workorder
-link() {
-  local site
-  site="$("$venv/bin/python" -I -c 'import sysconfig; print(sysconfig.get_path("purelib"))')"
-  printf '%s\n' "$action/src" >"$site/workorder-action.pth"
-  printf '#!%s\nimport sys\nfrom workorder.cli import main\nsys.exit(main())\n' "$venv/bin/python" >"$venv/bin/workorder"
-  chmod +x "$venv/bin/workorder"
-}
-
-check() {
-  "$venv/bin/python" -I "$action/scripts/check_venv.py" "$action"
+# link and check: workorder from this action's folder (a .pth file and bin/workorder), and every pin of
+# the lock installed at its version (scripts/link_venv.py)
+link_and_check() {
+  "$venv/bin/python" -I "$action/scripts/link_venv.py" "$action"
 }
 
 build() {
@@ -75,7 +68,7 @@ case "${1:-install}" in
     ;;
   install)
     # A restored (or, on a self-hosted runner, leftover) environment is used when it passes the check.
-    if [ -x "$venv/bin/python" ] && link && check; then
+    if [ -x "$venv/bin/python" ] && link_and_check; then
       echo "workorder: using the cached environment (cache hit: ${CACHE_HIT:-false})"
       exit 0
     fi
@@ -83,8 +76,7 @@ case "${1:-install}" in
       echo "::warning::workorder: the restored environment failed its check; installing afresh"
     fi
     build
-    link
-    check
+    link_and_check
     if [ "${CACHE_HIT:-}" != "true" ]; then echo "save=true" >>"$output"; fi
     ;;
   *)

@@ -1,19 +1,25 @@
-"""Check that the action's environment matches its lock and runs this action's workorder.
+"""Link the action's environment to this action's workorder, then check it against the lock.
 
 Run by scripts/install.sh with the environment's own interpreter after a restore from the cache and
-after a fresh install: ``$RUNNER_TEMP/workorder-venv/bin/python -I scripts/check_venv.py ACTION_PATH``.
+after a fresh install: ``$RUNNER_TEMP/workorder-venv/bin/python -I scripts/link_venv.py ACTION_PATH``.
 The standard library only (plus ``packaging``, from the lock, for environment markers when present).
 
-It checks every ``name==version`` pin of ``ACTION_PATH/action-requirements.txt`` (the format
-``uv pip compile --generate-hashes`` writes) against the installed distributions, and that
-``import workorder`` loads ``ACTION_PATH/src/workorder``. Exit status 0 when both hold; otherwise 1,
-after one line per problem on stdout (shown in the step's log).
+The environment holds the locked dependencies only; workorder runs from ``ACTION_PATH/src``, which
+changes with every version of the action while the cached environment does not. So on every run it
+writes ``workorder-action.pth`` (that folder, on the environment's path) into the environment's
+site-packages and the ``workorder`` launcher into its ``bin`` (what pip writes for the
+``[project.scripts]`` entry ``workorder.cli:main``). Then it checks every ``name==version`` pin of
+``ACTION_PATH/action-requirements.txt`` (the format ``uv pip compile --generate-hashes`` writes)
+against the installed distributions, and that ``import workorder`` loads ``ACTION_PATH/src/workorder``.
+Exit status 0 when both hold; otherwise 1, after one line per problem on stdout (the step's log).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import sys
+import sysconfig
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -57,9 +63,24 @@ def problems(action: Path) -> list[str]:
     return found
 
 
+LAUNCHER = "#!{python}\nimport sys\nfrom workorder.cli import main\nsys.exit(main())\n"
+
+
+def link(action: Path) -> None:
+    """Put ``action/src`` on the running environment's path (``workorder-action.pth`` in its
+    site-packages) and write its ``bin/workorder`` launcher; raises OSError when it cannot write."""
+    Path(sysconfig.get_path("purelib"), "workorder-action.pth").write_text(f"{action / 'src'}\n", encoding="utf-8")
+    launcher = Path(sysconfig.get_path("scripts"), "workorder")
+    launcher.write_text(LAUNCHER.format(python=Path(sysconfig.get_path("scripts"), "python")), encoding="utf-8")
+    os.chmod(launcher, 0o755)
+
+
 def main(argv: list[str]) -> int:
-    """Check the environment for the action folder ``argv[1]``; returns the exit status."""
-    found = problems(Path(argv[1]))
+    """Link, then check, the environment for the action folder ``argv[1]``; returns the exit status."""
+    action = Path(argv[1]).resolve()
+    link(action)
+    sys.path.append(str(action / "src"))   # a .pth file is read at start-up only
+    found = problems(action)
     for line in found:
         print(f"workorder environment: {line}")
     return 1 if found else 0
