@@ -2,7 +2,7 @@
 
 Run by scripts/install.sh with the environment's own interpreter after a restore from the cache and
 after a fresh install: ``$RUNNER_TEMP/workorder-venv/bin/python -I scripts/link_venv.py ACTION_PATH``.
-The standard library only (plus ``packaging``, from the lock, for environment markers when present).
+The standard library only.
 
 The environment holds the locked dependencies only; workorder runs from ``ACTION_PATH/src``, which
 changes with every version of the action while the cached environment does not. So on every run it
@@ -26,18 +26,6 @@ from pathlib import Path
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9_.-]*)==([^ ;\\]+)(?: *; *([^\\]+?))? *\\?$", re.MULTILINE)
 
 
-def applies(marker: str | None) -> bool:
-    """Whether a pin's environment ``marker`` (text after ``;``, or None) holds for this interpreter;
-    True when ``packaging`` (itself a pin) is missing, so its own pin reports the problem."""
-    if not marker:
-        return True
-    try:
-        from packaging.markers import Marker
-    except ImportError:
-        return True
-    return Marker(marker).evaluate()
-
-
 def installed(name: str) -> str:
     """The installed version of distribution ``name``, or ``"none"``."""
     try:
@@ -51,8 +39,10 @@ def problems(action: Path) -> list[str]:
     pin of its lock installed at another version (or missing), and one when ``workorder`` is not
     imported from ``action/src``; empty when the environment is right."""
     lock = (action / "action-requirements.txt").read_text(encoding="utf-8")
+    # a pin with an environment marker (cffi's "platform_python_implementation != 'PyPy'") may be absent:
+    # uv skipped it; evaluating markers would import packaging, a third of this script's time
     found = [f"{name} {installed(name)} (lock {pinned})" for name, pinned, marker in PIN.findall(lock)
-             if applies(marker) and installed(name) != pinned]
+             if installed(name) != pinned and not (marker and installed(name) == "none")]
     try:
         import workorder
     except ImportError as exc:
