@@ -177,7 +177,8 @@ def test_the_cache_steps_agree_with_the_script():
     assert restore["with"] == save["with"] == {"path": VENV_PATH, "key": "${{ steps.venv-key.outputs.key }}"}
     assert 'venv="${RUNNER_TEMP:?' in (ROOT / "scripts" / "install.sh").read_text()
     assert "/workorder-venv" in (ROOT / "scripts" / "install.sh").read_text()
-    assert save["if"] == "inputs.mode != 'route' && steps.install.outputs.save == 'true'"
+    assert save["if"] == "inputs.mode != 'route' && inputs.cache != 'false' && steps.install.outputs.save == 'true'"
+    assert restore["if"] == "inputs.mode != 'route' && inputs.cache != 'false'"
     assert steps["install"]["env"]["CACHE_HIT"] == "${{ steps.venv-cache.outputs.cache-hit }}"
     # a failed key step is reported on the issue as a failed install (handlers/job_failed.py)
     report = next(s for s in action_steps() if s.get("name") == "Report a failed job on the issue")
