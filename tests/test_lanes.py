@@ -110,16 +110,19 @@ def test_a_rerun_after_the_claim_holder_finished_does_nothing(action):
     assert len(action.fake.calls) - calls <= 3, "a re-run only reads"
 
 
-def test_a_loop_run_replays_only_dropped_loop_commands(action):
+def test_a_loop_run_replays_dropped_commands_in_order(action):
+    """#20 item 8: a loop run answers an earlier dropped now-lane command first (never out of order)."""
     passed(action)
     dropped_status = action.comment("/wo status")  # its now-lane run was dropped
     dropped_fix = action.comment("/wo fix first note")  # its loop-lane run was dropped
     action.say("/wo fix second note")
-    assert not replies_to(action, dropped_status["comment"]["id"]), "not this lane's command"
+    [status_reply] = replies_to(action, dropped_status["comment"]["id"])
+    assert "**Status**: `passed`" in status_reply, "answered first, before the fixes ran"
+    assert action.replies().index(status_reply) == 0
     assert "`/wo fix`: done" in replies_to(action, dropped_fix["comment"]["id"])[0]
     assert fix_prompts(action) == ["2-fix", "3-fix"]
-    action.say("/wo help")  # a now-lane run picks up the dropped status
-    assert "**Status**" in replies_to(action, dropped_status["comment"]["id"])[0]
+    action.say("/wo help")  # a later now-lane run does not answer it again
+    assert len(replies_to(action, dropped_status["comment"]["id"])) == 1
 
 
 def test_a_now_command_older_than_a_running_fix_is_not_skipped(action):
@@ -131,5 +134,6 @@ def test_a_now_command_older_than_a_running_fix_is_not_skipped(action):
            lambda: action.handle(status, event="issue_comment"))
     action.handle(fix, event="issue_comment")
     [reply] = replies_to(action, status["comment"]["id"])
-    assert "**Status**: `review`" in reply, "answered by its own run, while the fix was under review"
+    # #20 item 8: the fix's run answers the earlier status first (in order); its own run then finds it answered
+    assert "**Status**: `passed`" in reply and action.replies().index(reply) == 0
     assert decode_state(action.tracking()).last_command_id == fix["comment"]["id"]

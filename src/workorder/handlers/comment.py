@@ -1,12 +1,14 @@
 """``issue_comment`` ``created``: slash-commands on the work order issue or its pull request.
 
-Lanes: a comment's lane is ``loop`` when any of its commands waits for the issue's loop (start, fix,
-retry, answer, unlock), else ``now`` (help, status, approve, abort); :mod:`workorder.handlers.route` gives the
-workflow's concurrency group the same lane. A run only processes comments of its own lane, so a
-``now`` run never takes (and refuses, or runs beside the loop) a command queued in the ``loop`` lane.
+Lanes: a comment's lane is ``loop`` when any of its commands waits for the issue's loop (a command
+module with ``LANE = "loop"``: start, fix, retry, answer, unlock), else ``now`` (help, status,
+approve, abort); :mod:`workorder.handlers.route` gives the workflow's concurrency group the same lane.
+A ``now`` run never takes (and refuses, or runs beside the loop) a command queued in the ``loop``
+lane: when one waits before a command it answers, it posts one note saying it is queued (marker
+``workorder:queued``) first. A ``loop`` run answers the earlier waiting ``now`` commands itself.
 
 Runs can be dropped when they queue (GitHub keeps one pending run per concurrency group), so each run
-processes every unprocessed command of its lane on the issue and its PR, oldest first. A command
+processes every unprocessed command on the issue and its PR, oldest first, as above. A command
 comment is processed once the bot has a reply to it (naming it in a hidden marker) or, in the loop
 lane, its id is at most the hidden state's ``last_command_id`` (recorded before a long command starts).
 
@@ -24,9 +26,11 @@ import re
 from .slash import ParsedCommand, parse_commands
 from ..contracts.events import IssueCommentEvent, User
 from ..contracts.forge import Comment
+from ..loop.outbox import EditComment, Outbox, PostComment
+from ..loop.state import State
 from .outcome import Outcome
 from .acknowledge import acknowledge
-from .commands import BY_VERB, CommandCall, CommandResult
+from .commands import CommandCall, CommandResult, by_verb, registry
 from .context import HandlerContext, Skip, ignored
 from .milestones import board_view, refresh_board
 from .route import issue_of_pull_request, lane_of
@@ -34,6 +38,7 @@ from .session import Session
 
 EVENT = "issue_comment"
 _REPLY_MARKER = re.compile(r"<!-- workorder:reply-to (\d+) -->")
+_QUEUED_MARKER = re.compile(r"<!-- workorder:queued (\d+) -->")
 
 
 def edited_target(event: IssueCommentEvent, ctx: HandlerContext) -> Skip:
@@ -69,62 +74,94 @@ def plan_commands(event: IssueCommentEvent, ctx: HandlerContext, number: int) ->
 def handle_issue_comment(event: IssueCommentEvent, ctx: HandlerContext, number: int) -> Outcome:
     """Process the slash-commands of a new comment on work order ``number`` (or its PR), and any
     earlier ones a dropped run left behind (the route has ignored bots and comments without
-    commands). Returns what was done."""
-    acknowledge(event, ctx)  # 👀 before anything is read: the command arrived
+    commands), in the order they were posted: this run answers the waiting commands of its own lane;
+    an earlier waiting command of the other lane is answered too in a ``loop`` run (now-lane commands
+    are safe there), and in a ``now`` run (which must not start the loop's long work beside a loop
+    run) it gets one note saying it is queued, before anything later is answered. Returns what was done."""
+    outbox = Outbox(ctx.forge)
+    acknowledge(event, ctx, outbox)  # 👀 before anything is read: the command arrived
     commands = parse_commands(event.comment.body, ctx.config.command_prefix)
     on_pr = event.issue.pull_request is not None
     labels = None if on_pr else tuple(label.name for label in event.issue.labels)
     session = Session.load(ctx, number, labels)
     if on_pr and (session.state is None or session.state.pr_number != event.issue.number):
         return ctx.outcome(EVENT, event.action, "ignored", "not_work_order_pr", issue_number=number)
-    pending = _pending_comments(session, event, lane_of(commands))
+    lane = lane_of(commands)
+    pending, noted = _pending_comments(session, event)
+    last_own = max((c.id for _, c, its in pending if its == lane), default=0)
     done = 0
-    for thread, comment in pending:
-        if not _process(session, thread, comment):
-            break  # another run holds this command: it handles the rest of the lane's backlog in order
+    for thread, comment, its_lane in pending:
+        if its_lane != lane and comment.id > last_own:
+            continue  # later than anything this run answers: its own lane's run answers it
+        if its_lane != lane and lane == "now":
+            if comment.id not in noted:
+                say_queued(session, thread, comment, outbox)
+            continue
+        if not _process(session, thread, comment, outbox):
+            if its_lane == lane:
+                break  # another run holds this command: it handles the rest of the lane's backlog in order
+            continue
         done += 1
+    outbox.flush()
     return Outcome(event=EVENT, action=event.action, decision="done", reason_code="commands",
                    reason=ctx.reason("commands", count=done), issue=number, state=session.state)
 
 
-def _pending_comments(session: Session, event: IssueCommentEvent, lane: str) -> list[tuple[int, Comment]]:
-    """Unprocessed command comments of ``lane`` on the issue and its PR, oldest first, as (thread
-    number, comment); always including this one (unless processed)."""
+def _pending_comments(session: Session, event: IssueCommentEvent) -> tuple[list[tuple[int, Comment, str]], set[int]]:
+    """Unanswered command comments of either lane on the issue and its PR, oldest first, as (thread
+    number, comment, lane), always including this one (unless answered); and the ids of the
+    commands that already have a queued note. A loop-lane command is answered once the bot replied
+    to it or its id is at most the hidden state's ``last_command_id``; a now-lane command once the
+    bot replied to it."""
     ctx = session.ctx
     threads = [(session.number, session.comments)]
     pr = session.state.pr_number if session.state else None
     if pr:
         threads.append((pr, session.forge.list_comments(pr)))
-    replied = {int(m.group(1)) for _, comments in threads for c in comments if c.author == ctx.bot_login
-               for m in _REPLY_MARKER.finditer(c.body)}
+    mine = [c.body for _, comments in threads for c in comments if c.author == ctx.bot_login]
+    replied = {int(m.group(1)) for body in mine for m in _REPLY_MARKER.finditer(body)}
+    noted = {int(m.group(1)) for body in mine for m in _QUEUED_MARKER.finditer(body)}
     # the watermark is set by loop-lane commands only: it says nothing about the now lane
-    last = session.state.last_command_id if session.state and lane == "loop" else 0
+    last = session.state.last_command_id if session.state else 0
     this = Comment(id=event.comment.id, author=event.comment.user.login, body=event.comment.body or "")
-    found: dict[int, tuple[int, Comment]] = {}
-    if session.state is not None:  # before the first run there is no backlog to replay
-        for thread, comments in threads:
-            for c in comments:
-                if c.id > last and c.id not in replied and not _from_bot(c.author, ctx):
-                    commands = parse_commands(c.body, ctx.config.command_prefix)
-                    if commands and lane_of(commands) == lane:
-                        found[c.id] = (thread, c)
-    if this.id not in replied and this.id > last:
-        found.setdefault(this.id, (event.issue.number, this))
-    return [found[i] for i in sorted(found)]
+    found: dict[int, tuple[int, Comment, str]] = {}
+    candidates = [(t, c) for t, comments in threads for c in comments] if session.state is not None else []
+    for thread, c in [*candidates, (event.issue.number, this)]:  # before the first run there is no backlog
+        if c.id in found or c.id in replied or _from_bot(c.author, ctx):
+            continue
+        commands = parse_commands(c.body, ctx.config.command_prefix)
+        lane = lane_of(commands)
+        if commands and not (lane == "loop" and c.id <= last):
+            found[c.id] = (thread, c, lane)
+    return [found[i] for i in sorted(found)], noted
 
 
 def _from_bot(login: str, ctx: HandlerContext) -> bool:
     return login == ctx.bot_login or (login.endswith("[bot]") and login not in ctx.config.allowed_bots)
 
 
-def _process(session: Session, thread: int, comment: Comment) -> bool:
-    """Check, claim and run every command of one comment, then post (or edit the claim into) one
-    reply for it. Returns False, having run nothing, when another run holds the claim."""
+def say_queued(session: Session, thread: int, comment: Comment, outbox: Outbox) -> None:
+    """Queue (in ``outbox``) the one note on ``thread`` saying that loop-lane command ``comment``
+    waits for its lane's run, posted before this run answers anything later. Its marker is not a
+    reply marker: the loop run still answers the command."""
+    ctx = session.ctx
+    verbs = [c.verb for c in parse_commands(comment.body, ctx.config.command_prefix)]
+    running = session.current in (State.RUNNING, State.REVIEW)
+    outbox.queue(PostComment(thread, ctx.templates.render(
+        "command_queued.md.j2", author=comment.author, comment_id=comment.id, verbs=verbs,
+        prefix=ctx.config.command_prefix, running=running)))
+
+
+def _process(session: Session, thread: int, comment: Comment, outbox: Outbox) -> bool:
+    """Check, claim and run every command of one comment, then queue in ``outbox`` one reply for it
+    (or the edit of the claim into it) and write it. Returns False, having run nothing, when another
+    run holds the claim."""
     ctx = session.ctx
     cfg = ctx.config
+    known = by_verb()
     calls: list[tuple[ParsedCommand, CommandResult | None]] = []
     for parsed in parse_commands(comment.body, cfg.command_prefix):
-        spec = BY_VERB.get(parsed.verb)
+        spec = known.get(parsed.verb)
         if spec is None:
             calls.append((parsed, CommandResult(False, "unknown", {"verb": parsed.verb})))
         elif not session.may(comment.author, spec.minimum(cfg.min_permission)):
@@ -133,9 +170,8 @@ def _process(session: Session, thread: int, comment: Comment) -> bool:
                                                                       "minimum": spec.minimum(cfg.min_permission)})))
         else:
             calls.append((parsed, None))
-    slow = [p for p, r in calls if r is None and BY_VERB[p.verb].lane == "loop" or
-            r is None and p.verb in ("approve", "abort")]
-    claim = claim_command(session, thread, comment, [p.verb for p in slow]) if slow else None
+    slow = [p for p, r in calls if r is None and known[p.verb].claimed]
+    claim = claim_command(session, thread, comment, [p.verb for p in slow], outbox) if slow else None
     if slow and claim is None:
         return False
     before = board_view(session.state)
@@ -143,39 +179,42 @@ def _process(session: Session, thread: int, comment: Comment) -> bool:
     results: list[tuple[ParsedCommand, CommandResult]] = []
     for parsed, result in calls:
         if result is None:
-            spec = BY_VERB[parsed.verb]
+            spec = known[parsed.verb]
             # a command that acts never acts on a state that failed its check
             refusal = "state_tampered" if spec.target is not None and session.tampered() else spec.refusal(session)
             if refusal is not None:
                 result = CommandResult(False, refusal, {"state": session.current.value if session.current else "not started"})
             else:
-                call = CommandCall(session=session, command=parsed, comment=comment, thread=thread)
+                call = CommandCall(session=session, command=parsed, comment=comment, thread=thread,
+                                   commands=registry(), outbox=outbox)
                 result = spec.handler(call)
                 issue = call.issue or issue
         results.append((parsed, result))
     reply = ctx.templates.render("command_reply.md.j2", author=comment.author, comment_id=comment.id,
-                                 results=results, prefix=cfg.command_prefix, commands=BY_VERB)
-    if claim is None:
-        session.forge.create_comment(thread, reply)
-    else:
-        session.forge.edit_comment(thread, claim.id, reply)
+                                 results=results, prefix=cfg.command_prefix, commands=known)
+    outbox.queue(PostComment(thread, reply) if claim is None else EditComment(thread, claim.id, reply))
+    outbox.flush()
     refresh_board(ctx, session.number, before, session.state, issue)
     return True
 
 
-def claim_command(session: Session, thread: int, comment: Comment, verbs: list[str]) -> Comment | None:
+def claim_command(session: Session, thread: int, comment: Comment, verbs: list[str],
+                  outbox: Outbox | None = None) -> Comment | None:
     """Claim command ``comment`` on ``thread`` for this run: post the reply comment (saying it is
     working, with the reply marker), then list the thread. The bot's reply to ``comment`` with the
     lowest id holds the claim (GitHub assigns ids in the order it stores comments). Returns this
     run's reply comment when it holds the claim; else rewrites it into a short note and returns None.
-    Costs one comment, one listing of the thread, and one edit when the claim is lost."""
+    Costs one comment, one listing of the thread, and one edit when the claim is lost; both writes
+    go through ``outbox`` at once (the claim's id decides who holds it)."""
     ctx = session.ctx
+    outbox = outbox or Outbox(session.forge)
     render = ctx.templates.render
     values = {"author": comment.author, "comment_id": comment.id, "verbs": verbs, "prefix": ctx.config.command_prefix}
-    mine = session.forge.create_comment(thread, render("command_claim.md.j2", lost=False, **values))
+    mine = outbox.write_now(PostComment(thread, render("command_claim.md.j2", lost=False, **values)))
+    assert isinstance(mine, Comment)
     replies = {c.id for c in session.forge.list_comments(thread) if c.author == ctx.bot_login
                and comment.id in {int(m.group(1)) for m in _REPLY_MARKER.finditer(c.body)}}
     if min(replies | {mine.id}) == mine.id:
         return mine
-    session.forge.edit_comment(thread, mine.id, render("command_claim.md.j2", lost=True, **values))
+    outbox.write_now(EditComment(thread, mine.id, render("command_claim.md.j2", lost=True, **values)))
     return None

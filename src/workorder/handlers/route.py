@@ -31,10 +31,13 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TextIO
 
 from ..inputs.bounded_int import MAX_ISSUE_NUMBER, parse_bounded_int
+from .command_table import loop_verbs
+from .route_reaction import acknowledge_event
 from .slash import ParsedCommand, parse_commands
 
-# the commands that wait for the issue's running loop; every other verb (and help for unknown verbs) is "now"
-LOOP_VERBS = frozenset({"start", "fix", "retry", "answer", "unlock"})
+# the commands that wait for the issue's running loop (each command module's LANE, read with ast);
+# every other verb (and help for unknown verbs) is "now"
+LOOP_VERBS = loop_verbs()
 # written into every work order pull request's body by templates/pull_request.md.j2
 ISSUE_MARKER = re.compile(r"<!-- workorder:issue ([0-9]+) -->")
 # GitHub caps a webhook payload at 25 MB
@@ -57,9 +60,11 @@ class RouteKeys(Protocol):
 
 
 def lane_of(commands: list[ParsedCommand]) -> str:
-    """``loop`` when any of ``commands`` waits for the issue's running loop (a verb in
-    :data:`LOOP_VERBS`), else ``now`` (help, status, approve, abort; unknown verbs get help)."""
-    return "loop" if any(c.verb in LOOP_VERBS for c in commands) else "now"
+    """``loop`` when any of ``commands`` waits for the issue's running loop (a verb whose module says
+    ``LANE = "loop"``, :func:`workorder.handlers.command_table.loop_verbs`), else ``now`` (help,
+    status, approve, abort; unknown verbs get help)."""
+    verbs = loop_verbs()
+    return "loop" if any(c.verb in verbs for c in commands) else "now"
 
 
 def is_fork(pull_request: Any) -> bool:
@@ -177,7 +182,8 @@ def read_payload(path: str) -> Any:
 
 def main(environ: Mapping[str, str], out: TextIO) -> int:
     """The action's ``route`` step: print the event's ``issue`` and ``lane`` and append them to
-    ``$GITHUB_OUTPUT``. Returns 0, or 2 (a workflow ``::error::`` line on ``out``) when there is no
+    ``$GITHUB_OUTPUT``, then put a 👀 on a command comment that is acknowledged
+    (:mod:`workorder.handlers.route_reaction`, best effort). Returns 0, or 2 (a workflow ``::error::`` line on ``out``) when there is no
     event or its payload cannot be read."""
     settings = RouteSettings.from_environ(environ)
     if not settings.event_name or not settings.event_path:
@@ -193,6 +199,7 @@ def main(environ: Mapping[str, str], out: TextIO) -> int:
     if settings.output_path:
         with open(settings.output_path, "a", encoding="utf-8") as handle:
             handle.write(text)
+    acknowledge_event(settings.event_name, payload, settings.command_prefix, environ, out)
     return 0
 
 

@@ -1,0 +1,59 @@
+"""``/wo approve [sha]``: the human final gate, bound to the PR's head commit."""
+
+from __future__ import annotations
+
+from ._base import Command, CommandCall, CommandResult
+from ...contracts.packet import Verdict
+from ...loop.outbox import Outbox, SetStatus
+from ...loop.state import STATUS_CONTEXT, State
+from ..session import Session
+
+VERB = "approve"
+LANE = "now"
+ACKNOWLEDGED = True
+
+
+def approve_refusal(session: Session) -> str | None:
+    """Why an approval is not possible now (a refusal code), or None."""
+    s = session.state
+    if s is None or s.verdict != "PASS" or not s.pr_number or session.current is not State.PASSED:
+        return "not_passed"
+    return None
+
+
+def approve(session: Session, login: str, sha: str = "", outbox: Outbox | None = None) -> tuple[str | None, str]:
+    """Approve the PR's current head commit for ``login``; ``sha`` (optional, at least 7 characters)
+    must be a prefix of that head. The PO verdict PASS must be for that very head. Sets the commit
+    status success (through ``outbox``, or an outbox of its own) and the state approved. Returns
+    (None when approved else a refusal code, head SHA). Raises ForgeError when GitHub refuses."""
+    s = session.state
+    assert s is not None and s.pr_number is not None
+    if session.tampered():  # never a success status on a head a forged state names
+        return "state_tampered", ""
+    head = session.forge.get_pull_request(s.pr_number).head_sha or ""
+    if sha and (len(sha) < 7 or not head.startswith(sha)):
+        return "approve_wrong_sha", head
+    if head != s.head_sha:
+        return "approve_stale", head
+    s.approved_sha, s.approved_by = head, login
+    session.tracker.set_state(s, State.APPROVED)
+    description = session.ctx.templates.render_line(
+        "status_description.txt.j2", verdict=Verdict(verdict="PASS"), s=s, awaiting=False)
+    (outbox or Outbox(session.forge)).write_now(SetStatus(head, "success", STATUS_CONTEXT, description[:140], s.run_url))
+    session.publish(s)
+    return None, head
+
+
+def cmd_approve(call: CommandCall) -> CommandResult:
+    """Approve the head (or the SHA given) for the comment's author."""
+    words = call.command.args.split()
+    wanted = words[0].lower() if words else ""
+    refusal, head = approve(call.session, call.comment.author, wanted, call.outbox)
+    reviewed = call.session.state.head_sha if call.session.state else ""
+    return CommandResult(refusal is None, refusal or "approved", {"sha": wanted, "head": head, "reviewed": reviewed or ""})
+
+
+COMMAND = Command(VERB, "approve [sha]", "approve the PR's head commit: the human final gate",
+                  ("/wo approve", "/wo approve 1a2b3c4"), "config", State.APPROVED, cmd_approve, approve_refusal,
+                  lane=LANE, acknowledged=ACKNOWLEDGED, claimed=True, reply="command_approve.md.j2",
+                  codes=("approved", "not_passed", "approve_wrong_sha", "approve_stale"), order=60)
