@@ -25,6 +25,7 @@ from ..contracts.packet import Finding, Severity
 from ..templates import active
 from .criteria import names_criterion
 from .fail_to_pass_proof import proof_of
+from .rules import GateSpec, Rule
 
 if TYPE_CHECKING:
     from ..contracts.checks_config import FailToPassConfig
@@ -46,6 +47,15 @@ def needs_test(criterion: str, risk: str, config: FailToPassConfig) -> bool:
     if tag in NO_TEST_TAGS:
         return False
     return risk in config.test_required
+
+
+# MAJOR per idle test; raised to BLOCKER when none of the criterion's cited tests discriminates
+NOT_DISCRIMINATING = Rule("evidence.not_discriminating", Severity.MAJOR,
+                          "a test cited for a behavioural criterion passes on the base source too",
+                          anchor="fail_to_pass-evidence-is-a-test-that-tells-the-change-apart", also=(Severity.BLOCKER,))
+UNTESTED = Rule("evidence.untested", Severity.MAJOR, "a behavioural criterion is backed only by a command or path:line",
+                anchor="fail_to_pass-evidence-is-a-test-that-tells-the-change-apart")
+_RULES = {rule.id: rule for rule in (NOT_DISCRIMINATING, UNTESTED)}
 
 
 # -- judging --------------------------------------------------------------------------------------
@@ -79,7 +89,10 @@ def gate_fail_to_pass(ctx: GateContext) -> list[Finding]:
 
 
 def _finding(severity: Severity, rule: str, facts: dict, refs: list[str]) -> Finding:
-    return Finding(severity=severity, rule=rule,
+    return _RULES[rule].finding(severity=severity,
                    message=active().render_line("fail_to_pass.txt.j2", part="message", rule=rule, **facts),
                    evidence=active().render("fail_to_pass.txt.j2", part="evidence", rule=rule, refs=refs[:10],
                                          **facts).strip())
+
+
+GATE = GateSpec("fail_to_pass", gate_fail_to_pass, (NOT_DISCRIMINATING, UNTESTED), order=110)
