@@ -29,6 +29,7 @@ from .start import branch_name, initial_state, is_resumable
 from .state_check import StateTampered, check_against_branch, check_base
 from .state import Handoff, PhaseRecord, State, TrackingState
 from .verdict_status import set_pending
+from .outbox import Outbox, PostComment
 from .tracking import Tracker
 from ..contracts.workorder import WorkOrder
 from .worktree import WorkTrees
@@ -168,8 +169,8 @@ class WorkOrderLoop:
         s.failure = failure
         if failure.kind == "work_order_edited":
             s.lock_broken = True
-            self.deps.forge.create_comment(self.n, self.deps.templates.render(
-                "lock_broken.md.j2", sender=issue.author, prefix=self.deps.config.command_prefix))
+            Outbox(self.deps.forge).write_now(PostComment(self.n, self.deps.templates.render(
+                "lock_broken.md.j2", sender=issue.author, prefix=self.deps.config.command_prefix)))
         s.handoff = Handoff(reason=failure.kind, pending=[f for f in s.findings if f.severity != Severity.MINOR])
         self._end(s, State.BLOCKED, check=False, reason=failure.kind)
         return True
