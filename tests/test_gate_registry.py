@@ -162,3 +162,14 @@ def test_a_new_gate_is_one_module(tmp_path):
     # the docs check would now ask for the new rule's row (and only it)
     assert set(expected_rows(seen["rules"])) - set(expected_rows(control["rules"])) == {"fixture.always"}
 
+
+
+def test_gates_build_findings_only_from_their_rules():
+    """A severity is written once, in a Rule: no gate module builds a Finding itself (rules.py does)."""
+    import ast
+
+    root = Path(gates.__file__).parent
+    direct = [p.relative_to(root).as_posix() for p in sorted(root.rglob("*.py"))
+              for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+              if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Finding"]
+    assert direct == ["rules.py"]

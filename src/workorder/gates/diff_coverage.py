@@ -60,7 +60,7 @@ def gate_diff_coverage(ctx: GateContext) -> list[Finding]:
         where = [f"{path}:{r}" for path, lines in measured.missed.items() for r in ranges(lines)]
         first = next(iter(measured.missed.items()))
         findings.append(CHANGED_LINES.finding(
-            severity=Severity.MAJOR if below else Severity.MINOR, path=first[0], line=first[1][0],
+            severity=None if below else Severity.MINOR, path=first[0], line=first[1][0],
             message=active().render_line("diff_coverage.txt.j2", part="message", percent=measured.percent,
                                       minimum=ctx.config.diff_coverage.min_percent,
                                       count=sum(len(v) for v in measured.missed.values())),

@@ -77,18 +77,18 @@ def gate_fail_to_pass(ctx: GateContext) -> list[Finding]:
         tests = [(e.ref, proof_of(e.ref, ctx)) for e in entries if e.kind == "test"]
         facts = {"number": number, "criterion": criterion[:120]}
         if not tests:
-            findings.append(_finding(Severity.MAJOR, "evidence.untested", facts, [e.ref for e in entries]))
+            findings.append(_finding(None, "evidence.untested", facts, [e.ref for e in entries]))
             continue
         idle = [ref for ref, proof in tests if proof == "pass_to_pass"]
         if not idle:
             continue
         proven = any(proof == "fail_to_pass" for _, proof in tests)
-        findings.append(_finding(Severity.MAJOR if proven else Severity.BLOCKER, "evidence.not_discriminating",
+        findings.append(_finding(None if proven else Severity.BLOCKER, "evidence.not_discriminating",
                                  facts, idle))
     return findings
 
 
-def _finding(severity: Severity, rule: str, facts: dict, refs: list[str]) -> Finding:
+def _finding(severity: Severity | None, rule: str, facts: dict, refs: list[str]) -> Finding:
     return _RULES[rule].finding(severity=severity,
                    message=active().render_line("fail_to_pass.txt.j2", part="message", rule=rule, **facts),
                    evidence=active().render("fail_to_pass.txt.j2", part="evidence", rule=rule, refs=refs[:10],
