@@ -1,55 +1,33 @@
 """The PO review's gates: findings from the evidence the action itself gathered.
 
-Each gate is a function ``GateContext -> list[Finding]``: the eight of :mod:`.core`, the baseline
-(:mod:`.baseline`), the acceptance criteria's evidence (:mod:`.criteria`), test integrity (:mod:`.integrity`),
-risk tiers (:mod:`.risk`), held-out acceptance tests (:mod:`.heldout`), FAIL_TO_PASS evidence
-(:mod:`.fail_to_pass`) and diff coverage (:mod:`.diff_coverage`). :data:`GATES` is the one registry and its
-order is the report's order.
+Each gate is a function ``GateContext -> list[Finding]`` registered by its module as data
+(``GATE = GateSpec(...)``, :mod:`.rules`: its rule ids, severities, meanings, place in the report):
+the eight of :mod:`.core`, the baseline (:mod:`.baseline`), the acceptance criteria's evidence
+(:mod:`.criteria`), test integrity (:mod:`.integrity`), risk tiers (:mod:`.risk`), held-out acceptance
+tests (:mod:`.heldout`), FAIL_TO_PASS evidence (:mod:`.fail_to_pass`) and diff coverage
+(:mod:`.diff_coverage`). :data:`REGISTRY` is the one registry, found by :func:`.registry.discover`, and
+its order is the report's order; :data:`GATES` holds its functions.
 """
 
 from __future__ import annotations
 
-from .baseline import gate_baseline
+import sys
+
 from .context import Gate, GateContext, finding_text
-from .core import (
-    gate_action_packet,
-    gate_dependencies,
-    gate_dod_claims,
-    gate_empty_diff,
-    gate_placeholders,
-    gate_scope,
-    gate_tests_changed,
-    gate_verify,
-)
-from .criteria import gate_evidence
-from .diff_coverage import gate_diff_coverage
-from .fail_to_pass import gate_fail_to_pass
-from .heldout import gate_heldout
-from .integrity import gate_test_integrity
-from .risk import gate_risk
+from .registry import discover, rules_of
+from .rules import GateSpec, Rule
 from ..contracts.packet import Finding, Severity
 
-__all__ = ["GATES", "PUSHED_HEAD_GATES", "Gate", "GateContext", "finding_text", "order_findings", "run_gates"]
+__all__ = ["GATES", "PUSHED_HEAD_GATES", "REGISTRY", "RULES", "Gate", "GateContext", "GateSpec", "Rule",
+           "finding_text", "order_findings", "run_gates"]
 
 
-# The gates, in the order their findings are reported.
-GATES: tuple[Gate, ...] = (
-    gate_scope,
-    gate_verify,
-    gate_heldout,
-    gate_baseline,
-    gate_test_integrity,
-    gate_dependencies,
-    gate_empty_diff,
-    gate_placeholders,
-    gate_dod_claims,
-    gate_evidence,
-    gate_fail_to_pass,
-    gate_diff_coverage,
-    gate_action_packet,
-    gate_tests_changed,
-    gate_risk,
-)
+# The registry: every gate module's GateSpec, in report order (workorder.gates.registry finds them).
+REGISTRY: tuple[GateSpec, ...] = discover(sys.modules[__name__])
+# Every rule id of the registry -> its Rule (the one place a rule's severity is written).
+RULES: dict[str, Rule] = {rule.id: rule for rule in rules_of(REGISTRY)}
+# The gate functions, in the order their findings are reported.
+GATES: tuple[Gate, ...] = tuple(spec.run for spec in REGISTRY)
 
 
 def run_gates(ctx: GateContext, gates: tuple[Gate, ...] = GATES) -> list[Finding]:
@@ -64,4 +42,4 @@ def order_findings(findings: list[Finding]) -> list[Finding]:
 
 
 # commits a person pushed: no gate that judges the agent's DoD packet or an empty diff
-PUSHED_HEAD_GATES = tuple(g for g in GATES if g not in (gate_dod_claims, gate_empty_diff, gate_action_packet))
+PUSHED_HEAD_GATES = tuple(spec.run for spec in REGISTRY if not spec.judges_packet)

@@ -17,6 +17,7 @@ from ..contracts.packet import Finding, Severity
 from ..evidence.diff import Diff
 from ..templates import active
 from ..evidence.testresults import TestCase, TestResults
+from .rules import GateSpec, Rule
 from .test_identity import continuity
 
 if TYPE_CHECKING:
@@ -110,6 +111,13 @@ def shortfalls(base: TestResults, now: TestResults, removable: frozenset[str] = 
     return found
 
 
+REGRESSED = Rule("tests.regressed", Severity.BLOCKER,
+                 "a test that passed on the base commit is now missing, skipped or failing",
+                 anchor="pass_to_pass-with-test-identity")
+FEWER_COLLECTED = Rule("tests.fewer_collected", Severity.BLOCKER, "a verify command collects fewer tests than on the base",
+                       anchor="pass_to_pass-with-test-identity")
+
+
 def gate_baseline(ctx: GateContext) -> list[Finding]:
     """BLOCKER ``tests.regressed`` listing the tests that passed on the base and are missing, skipped
     or failing now; BLOCKER ``tests.fewer_collected`` for each verify command that collects fewer tests
@@ -122,15 +130,16 @@ def gate_baseline(ctx: GateContext) -> list[Finding]:
     kept = continuity(ctx)
     lost = regressions(base, now, {**renamed_modules(ctx.diff), **kept.renamed}, kept.removable)
     if lost:
-        findings.append(Finding(
-            severity=Severity.BLOCKER, rule="tests.regressed",
+        findings.append(REGRESSED.finding(
             message=active().render_line("baseline_finding.txt.j2", part="message", rule="tests.regressed", lost=lost),
             evidence=active().render("baseline_finding.txt.j2", part="evidence", rule="tests.regressed",
                                   lost=lost, limit=MAX_LISTED).strip()))
     for short in shortfalls(base, now, kept.removable):
-        findings.append(Finding(
-            severity=Severity.BLOCKER, rule="tests.fewer_collected",
+        findings.append(FEWER_COLLECTED.finding(
             message=active().render_line("baseline_finding.txt.j2", part="message", rule="tests.fewer_collected", short=short),
             evidence=active().render("baseline_finding.txt.j2", part="evidence", rule="tests.fewer_collected",
                                   short=short, limit=MAX_LISTED).strip()))
     return findings
+
+
+GATE = GateSpec("baseline", gate_baseline, (REGRESSED, FEWER_COLLECTED), order=40)

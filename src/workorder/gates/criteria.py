@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from ..contracts.packet import CriterionEvidence, EvidenceRow, Finding, Severity
 from ..templates import active
 from .fail_to_pass_proof import proof_detail
+from .rules import GateSpec, Rule
 
 if TYPE_CHECKING:
     from .context import GateContext
@@ -129,6 +130,11 @@ def check_rows(ctx: GateContext) -> list[EvidenceRow]:
     return rows
 
 
+UNMAPPED = Rule("evidence.unmapped", Severity.MAJOR, "a done_when criterion has no entry in the DoD packet's evidence")
+UNPROVEN = Rule("evidence.unproven", Severity.MAJOR, "an evidence entry the action's own run does not back")
+_RULES = {rule.id: rule for rule in (UNMAPPED, UNPROVEN)}
+
+
 def gate_evidence(ctx: GateContext) -> list[Finding]:
     """MAJOR ``evidence.unmapped`` for each done_when criterion the DoD packet gives no evidence for;
     MAJOR ``evidence.unproven`` for each criterion with evidence the action's own run does not back
@@ -145,9 +151,11 @@ def gate_evidence(ctx: GateContext) -> list[Finding]:
             rule, failing = "evidence.unproven", [row for row in mine if not row.verified]
         if not failing:
             continue
-        findings.append(Finding(
-            severity=Severity.MAJOR, rule=rule,
+        findings.append(_RULES[rule].finding(
             message=active().render_line("evidence_finding.txt.j2", part="message", rule=rule, row=mine[0]),
             evidence=active().render("evidence_finding.txt.j2", part="evidence", rule=rule, row=mine[0], rows=failing[:MAX_LISTED],
                                   unknown=unknown[:5]).strip()))
     return findings
+
+
+GATE = GateSpec("evidence", gate_evidence, (UNMAPPED, UNPROVEN), order=100)

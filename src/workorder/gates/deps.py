@@ -16,8 +16,18 @@ from ..inputs.globs import compile_globs
 from ..inputs.problems import InvalidInput
 from ..shell.gitops import Git
 from .context import GateContext, finding_text
+from .rules import Rule
 
-__all__ = ["gate_dependency_register", "in_range"]
+__all__ = ["DEPS_RULES", "gate_dependency_register", "in_range"]
+
+# The register's rules; they belong to the dependencies gate (``workorder.gates.core``), which lists them.
+UNREGISTERED = Rule("deps.unregistered", Severity.BLOCKER,
+                    "a package the change adds or re-versions has no register entry whose range holds its version")
+WAIVER_EXPIRED = Rule("deps.waiver_expired", Severity.BLOCKER,
+                      "the only register entries that allow the package are expired waivers")
+REGISTER_INVALID = Rule("deps.register_invalid", Severity.BLOCKER, "the dependency register does not parse")
+DEPS_RULES = (UNREGISTERED, WAIVER_EXPIRED, REGISTER_INVALID)
+_RULES = {rule.id: rule for rule in DEPS_RULES}
 
 _VERSION = re.compile(r"\d+(?:\.\d+)*")
 
@@ -41,7 +51,7 @@ def in_range(spec: str, version_range: str) -> bool:
 def _finding(rule: str, change: PackageChange, register: str, **facts: object) -> Finding:
     message = finding_text(rule.replace(".", "_"), ecosystem=change.ecosystem, package=change.name,
                            version=change.new, change=change.kind, path=change.path, register=register, **facts)
-    return Finding(severity=Severity.BLOCKER, rule=rule, message=message, path=change.path)
+    return _RULES[rule].finding(message, path=change.path)
 
 
 def _judge(change: PackageChange, entries: list[RegisterEntry], register: str, today: date) -> Finding | None:
@@ -68,8 +78,8 @@ def gate_dependency_register(ctx: GateContext) -> list[Finding]:
         register = parse_register(git.show_file(ctx.diff.base, path), path)
     except InvalidInput as exc:
         problem = "; ".join(f"{p.field}: {p.message}" for p in exc.problems)
-        return [Finding(severity=Severity.BLOCKER, rule="deps.register_invalid", path=path,
-                        message=finding_text("deps_register_invalid", register=path, problem=problem))]
+        return [REGISTER_INVALID.finding(finding_text("deps_register_invalid", register=path, problem=problem),
+                                         path=path)]
     manifests = compile_globs(ctx.config.dependency_manifests)
     changed = [p for p in ctx.diff.touched_paths if manifests.match_file(p)]
     today = ctx.today or datetime.now(UTC).date()

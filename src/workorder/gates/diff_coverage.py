@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from ..contracts.packet import Finding, Severity
 from ..templates import active
+from .rules import GateSpec, Rule
 
 if TYPE_CHECKING:
     from .context import GateContext
@@ -39,6 +40,13 @@ def ranges(lines: list[int]) -> list[str]:
     return [f"{a}-{b}" if a != b else str(a) for a, b in found]
 
 
+# MAJOR below diff_coverage.min_percent, else lowered to a MINOR note (a hint, never proof)
+CHANGED_LINES = Rule("coverage.changed_lines", Severity.MAJOR, "added Python lines that never ran under verify",
+                     anchor="diff-coverage", also=(Severity.MINOR,))
+NOT_MEASURED = Rule("coverage.not_measured", Severity.MINOR, "changed code in a language diff coverage does not measure",
+                    anchor="diff-coverage")
+
+
 def gate_diff_coverage(ctx: GateContext) -> list[Finding]:
     """``coverage.changed_lines`` naming the path:line ranges of changed executable Python lines that never
     ran under the verify commands: MAJOR when fewer than ``diff_coverage.min_percent`` ran, else MINOR;
@@ -51,16 +59,17 @@ def gate_diff_coverage(ctx: GateContext) -> list[Finding]:
         below = measured.percent < ctx.config.diff_coverage.min_percent
         where = [f"{path}:{r}" for path, lines in measured.missed.items() for r in ranges(lines)]
         first = next(iter(measured.missed.items()))
-        findings.append(Finding(
-            severity=Severity.MAJOR if below else Severity.MINOR, rule="coverage.changed_lines", path=first[0],
-            line=first[1][0],
+        findings.append(CHANGED_LINES.finding(
+            severity=None if below else Severity.MINOR, path=first[0], line=first[1][0],
             message=active().render_line("diff_coverage.txt.j2", part="message", percent=measured.percent,
                                       minimum=ctx.config.diff_coverage.min_percent,
                                       count=sum(len(v) for v in measured.missed.values())),
             evidence=active().render("diff_coverage.txt.j2", part="evidence", where=where[:MAX_RANGES],
                                   more=max(0, len(where) - MAX_RANGES)).strip()))
     if measured.not_measured:
-        findings.append(Finding(
-            severity=Severity.MINOR, rule="coverage.not_measured",
+        findings.append(NOT_MEASURED.finding(
             message=active().render_line("diff_coverage.txt.j2", part="not_measured", paths=measured.not_measured[:10])))
     return findings
+
+
+GATE = GateSpec("diff_coverage", gate_diff_coverage, (CHANGED_LINES, NOT_MEASURED), order=120)

@@ -25,6 +25,7 @@ from ..contracts.packet import Finding, Severity
 from ..templates import active
 from .criteria import names_criterion
 from .fail_to_pass_proof import proof_of
+from .rules import GateSpec, Rule
 
 if TYPE_CHECKING:
     from ..contracts.checks_config import FailToPassConfig
@@ -48,6 +49,15 @@ def needs_test(criterion: str, risk: str, config: FailToPassConfig) -> bool:
     return risk in config.test_required
 
 
+# MAJOR per idle test; raised to BLOCKER when none of the criterion's cited tests discriminates
+NOT_DISCRIMINATING = Rule("evidence.not_discriminating", Severity.MAJOR,
+                          "a test cited for a behavioural criterion passes on the base source too",
+                          anchor="fail_to_pass-evidence-is-a-test-that-tells-the-change-apart", also=(Severity.BLOCKER,))
+UNTESTED = Rule("evidence.untested", Severity.MAJOR, "a behavioural criterion is backed only by a command or path:line",
+                anchor="fail_to_pass-evidence-is-a-test-that-tells-the-change-apart")
+_RULES = {rule.id: rule for rule in (NOT_DISCRIMINATING, UNTESTED)}
+
+
 # -- judging --------------------------------------------------------------------------------------
 def gate_fail_to_pass(ctx: GateContext) -> list[Finding]:
     """For each done_when criterion that needs a test (:func:`needs_test`): MAJOR
@@ -67,19 +77,22 @@ def gate_fail_to_pass(ctx: GateContext) -> list[Finding]:
         tests = [(e.ref, proof_of(e.ref, ctx)) for e in entries if e.kind == "test"]
         facts = {"number": number, "criterion": criterion[:120]}
         if not tests:
-            findings.append(_finding(Severity.MAJOR, "evidence.untested", facts, [e.ref for e in entries]))
+            findings.append(_finding(None, "evidence.untested", facts, [e.ref for e in entries]))
             continue
         idle = [ref for ref, proof in tests if proof == "pass_to_pass"]
         if not idle:
             continue
         proven = any(proof == "fail_to_pass" for _, proof in tests)
-        findings.append(_finding(Severity.MAJOR if proven else Severity.BLOCKER, "evidence.not_discriminating",
+        findings.append(_finding(None if proven else Severity.BLOCKER, "evidence.not_discriminating",
                                  facts, idle))
     return findings
 
 
-def _finding(severity: Severity, rule: str, facts: dict, refs: list[str]) -> Finding:
-    return Finding(severity=severity, rule=rule,
+def _finding(severity: Severity | None, rule: str, facts: dict, refs: list[str]) -> Finding:
+    return _RULES[rule].finding(severity=severity,
                    message=active().render_line("fail_to_pass.txt.j2", part="message", rule=rule, **facts),
                    evidence=active().render("fail_to_pass.txt.j2", part="evidence", rule=rule, refs=refs[:10],
                                          **facts).strip())
+
+
+GATE = GateSpec("fail_to_pass", gate_fail_to_pass, (NOT_DISCRIMINATING, UNTESTED), order=110)

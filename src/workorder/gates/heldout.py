@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from ..contracts.packet import Finding, Severity
 from ..inputs.globs import compile_globs
 from ..templates import active
+from .rules import GateSpec, Rule
 
 if TYPE_CHECKING:
     from .context import GateContext
@@ -59,9 +60,18 @@ def gate_heldout(ctx: GateContext) -> list[Finding]:
     return findings
 
 
+FAILED = Rule("acceptance.failed", Severity.BLOCKER, "a held-out acceptance test fails, errors, is skipped or does not run",
+              anchor="held-out-acceptance-tests")
+TOUCHED = Rule("acceptance.touched", Severity.BLOCKER, "the diff touches a path acceptance.paths names",
+               anchor="held-out-acceptance-tests")
+_RULES = {rule.id: rule for rule in (FAILED, TOUCHED)}
+
+
 def _finding(rule: str, number: int | None, failed: int, total: int, ctx: GateContext | None = None) -> Finding:
     criterion = ctx.work_order.done_when[number - 1][:120] if ctx is not None and number else None
     facts = {"rule": rule, "number": number, "criterion": criterion, "failed": failed, "total": total}
-    return Finding(severity=Severity.BLOCKER, rule=rule,
-                   message=active().render_line("heldout_finding.txt.j2", part="message", **facts),
-                   evidence=active().render("heldout_finding.txt.j2", part="evidence", **facts).strip())
+    return _RULES[rule].finding(message=active().render_line("heldout_finding.txt.j2", part="message", **facts),
+                                evidence=active().render("heldout_finding.txt.j2", part="evidence", **facts).strip())
+
+
+GATE = GateSpec("heldout", gate_heldout, (FAILED, TOUCHED), order=30)

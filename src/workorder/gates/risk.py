@@ -16,6 +16,7 @@ from ..contracts.config import RepoConfig
 from ..contracts.packet import Finding, Severity
 from ..inputs.globs import compile_globs
 from ..contracts.workorder import WorkOrder
+from .rules import GateSpec, Rule
 
 if TYPE_CHECKING:
     from .context import GateContext
@@ -26,18 +27,18 @@ if TYPE_CHECKING:
 class Tier:
     """What one risk tier requires. ``reviewer``: the LLM reviewer must be configured (else a BLOCKER
     ``risk.reviewer_required``); ``human_approval``: the commit status stays pending until a person
-    approves the head; ``tests``: the severity of ``risk.tests_required`` when no test file changed
-    (None: this gate does not ask; ``tests.missing`` MINOR of :mod:`workorder.gates.core` covers medium)."""
+    approves the head; ``tests``: a changed test file is required (``risk.tests_required``, its severity in
+    :data:`TESTS_REQUIRED`; ``tests.missing`` MINOR of :mod:`workorder.gates.core` covers medium)."""
 
     reviewer: bool = False
     human_approval: bool = False
-    tests: Severity | None = None
+    tests: bool = False
 
 
 TIERS: dict[str, Tier] = {
     "low": Tier(),
     "medium": Tier(),
-    "high": Tier(reviewer=True, human_approval=True, tests=Severity.MAJOR),
+    "high": Tier(reviewer=True, human_approval=True, tests=True),
 }
 
 
@@ -65,22 +66,27 @@ def _message(kind: str, risk: str) -> str:
     return _templates().render("gate_finding.txt.j2", kind=kind, risk=risk).removesuffix("\n")
 
 
+REVIEWER_REQUIRED = Rule("risk.reviewer_required", Severity.BLOCKER,
+                         "risk is high and reviewer.preset is none (high risk needs the LLM reviewer)")
+TESTS_REQUIRED = Rule("risk.tests_required", Severity.MAJOR, "risk is high and no test file changed")
+
+
 def gate_risk(ctx: GateContext) -> list[Finding]:
     """The tier's requirements on the evidence: BLOCKER ``risk.reviewer_required`` when the tier needs
     the LLM reviewer and the config's ``reviewer.preset`` is ``none``; ``risk.tests_required`` (the
-    tier's severity) when no changed path matches the config's ``test_patterns``."""
+    :data:`TESTS_REQUIRED`) when the tier asks for tests and no changed path matches the config's ``test_patterns``."""
     tier = tier_of(ctx.work_order)
     risk = ctx.work_order.risk
     findings = []
     if tier.reviewer and ctx.config.reviewer.preset == "none":
-        findings.append(Finding(
-            severity=Severity.BLOCKER, rule="risk.reviewer_required", path=".github/workorder.yml",
-            message=_message("risk_reviewer_required", risk),
-            evidence="reviewer.preset: none"))
+        findings.append(REVIEWER_REQUIRED.finding(_message("risk_reviewer_required", risk),
+                                                  path=".github/workorder.yml", evidence="reviewer.preset: none"))
     tests = compile_globs(ctx.config.test_patterns)
-    if tier.tests is not None and not any(tests.match_file(p) for p in ctx.diff.touched_paths):
-        findings.append(Finding(
-            severity=tier.tests, rule="risk.tests_required",
-            message=_message("risk_tests_required", risk),
+    if tier.tests and not any(tests.match_file(p) for p in ctx.diff.touched_paths):
+        findings.append(TESTS_REQUIRED.finding(
+            _message("risk_tests_required", risk),
             evidence="changed: " + (", ".join(ctx.diff.touched_paths[:20]) or "nothing")))
     return findings
+
+
+GATE = GateSpec("risk", gate_risk, (REVIEWER_REQUIRED, TESTS_REQUIRED), order=150)

@@ -29,11 +29,14 @@ from urllib.parse import quote
 
 from ..contracts import Finding, Severity
 from ..shell.gitops import GitError
+from .rules import Rule
 
 if TYPE_CHECKING:
     from ..shell.gitops import Git
 
 RULE = "secrets.leaked"
+# not a gate of the registry: the PO review and the push check call the scan themselves
+LEAKED = Rule(RULE, Severity.BLOCKER, "a commit of the work branch adds a secret the run holds or a known credential")
 HELD = "a secret this run holds"
 MIN_HELD = 8  # shorter values are not looked for (they would match honest text)
 MAX_FINDINGS = 50
@@ -208,7 +211,7 @@ def _finding(kind: str, commit: str, path: str | None = None, line: int | None =
     """The ``secrets.leaked`` BLOCKER for a secret of ``kind`` at ``path``:``line`` of ``commit`` (or in
     its message or identity when ``path`` is None), from templates/secret_finding.txt.j2."""
     text = _templates().render_line("secret_finding.txt.j2", kind=kind, path=path, line=line, commit=commit[:12])
-    return Finding(severity=Severity.BLOCKER, rule=RULE, message=text, path=path, line=line, evidence=evidence)
+    return LEAKED.finding(text, path=path, line=line, evidence=evidence)
 
 
 def _by_line(lines: list[str], scanner: SecretScanner) -> list[tuple[int, Leak]]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..contracts.forge import Forge, ForgeError
+from ..loop.outbox import DeleteBranch, Outbox
 from .route import issue_of_pull_request
 
 __all__ = ["CleanupPlan", "apply_cleanup", "plan_cleanup"]
@@ -78,11 +79,13 @@ def plan_cleanup(forge: Forge, runs: Path, days: int, now: float, branch_prefix:
 
 def apply_cleanup(forge: Forge, plan: CleanupPlan) -> None:
     """Remove what ``plan`` lists: each record folder, then each branch (checked again for an open pull
-    request just before it goes). Raises ForgeError or OSError on the first failure."""
+    request just before it goes, so each deletion is written at once through an :class:`Outbox`). Raises
+    ForgeError or OSError on the first failure."""
+    outbox = Outbox(forge)
     for folder in plan.records:
         shutil.rmtree(folder)
     for branch in plan.branches:
         pr = forge.find_pull_request(branch)
         if pr is not None and pr.state == "open":
             continue
-        forge.delete_branch(branch)
+        outbox.write_now(DeleteBranch(branch))

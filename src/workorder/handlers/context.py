@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from ..contracts.config import RepoConfig
 from ..contracts.forge import Forge, ForgeError, permission_at_least
 from ..loop.deps import LoopDeps
+from ..loop.outbox import Outbox
 from .outcome import Outcome
 from ..inputs.problems import Problem
 from ..templates import Templates
@@ -24,6 +26,8 @@ class HandlerContext:
     holds the defaults and nothing runs). loop_deps: builds the loop's dependencies on demand (it
     creates folders, so a dry run never calls it). bot_login: the account the action posts as.
     permissions: collaborator permissions this run has read (the router records its check here).
+    outbox: where the handlers put what they write to GitHub (as data); the router flushes it when the
+    handler returns, a handler flushes earlier where a write must land before what follows.
     """
 
     templates: Templates
@@ -36,6 +40,11 @@ class HandlerContext:
     dry_run: bool = False
     target_issue: int | None = None  # workflow_dispatch in a matrix job: the one work order to run
     permissions: dict[str, str] = field(default_factory=dict)  # login → level, as the route's check read it
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        """This event's :class:`~workorder.loop.outbox.Outbox` over :attr:`forge` (made on first use)."""
+        return Outbox(self.forge)  # type: ignore[arg-type]  # None only in a dry run, which writes nothing
 
     def reason(self, code: str, **values: Any) -> str:
         """The words for reason ``code`` (rendered from templates/reason.txt.j2)."""

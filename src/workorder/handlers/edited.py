@@ -9,6 +9,7 @@ from __future__ import annotations
 from ..contracts.events import IssuesEvent
 from .outcome import Outcome
 from ..inputs.problems import InvalidInput
+from ..loop.outbox import PostComment
 from ..loop.state import INTERRUPTED, Failure, Handoff, State
 from ..contracts.workorder import parse_work_order_body
 from .context import HandlerContext
@@ -48,6 +49,7 @@ def handle_issue_edited(event: IssuesEvent, ctx: HandlerContext, n: int) -> Outc
     permitted = session.may(event.sender.login, ctx.config.min_permission)
     if not permitted:
         refuse_edit(event, ctx, session, n)
+        ctx.outbox.flush()  # the reply lands before the lock is published, as it always did
     refused = out("refused", "edit_not_permitted", sender=event.sender.login, minimum=ctx.config.min_permission)
     if state is None or state.work_order_hash is None:
         return refused if not permitted else out("ignored", "not_started")  # the labeled run reads its payload
@@ -65,15 +67,16 @@ def handle_issue_edited(event: IssuesEvent, ctx: HandlerContext, n: int) -> Outc
     refresh_board(ctx, n, before, state)
     if not permitted:
         return refused
-    session.forge.create_comment(n, ctx.templates.render("lock_broken.md.j2", sender=event.sender.login,
-                                                         prefix=ctx.config.command_prefix))
+    ctx.outbox.queue(PostComment(n, ctx.templates.render("lock_broken.md.j2", sender=event.sender.login,
+                                                         prefix=ctx.config.command_prefix)))
     return out("done", "locked")
 
 
 def refuse_edit(event: IssuesEvent, ctx: HandlerContext, session: Session, n: int) -> None:
     """An edit of approved work order ``n`` by someone without the configured permission: it is not
     used (the labeled run reads the approved body, later runs refuse a body that does not hash to the
-    lock, and a stopped loop is locked like after any edit); reply with ``edit_refused.md.j2``."""
-    session.forge.create_comment(n, ctx.templates.render(
+    lock, and a stopped loop is locked like after any edit); queues the reply ``edit_refused.md.j2`` on
+    ``ctx.outbox``."""
+    ctx.outbox.queue(PostComment(n, ctx.templates.render(
         "edit_refused.md.j2", sender=event.sender.login, minimum=ctx.config.min_permission,
-        prefix=ctx.config.command_prefix))
+        prefix=ctx.config.command_prefix)))

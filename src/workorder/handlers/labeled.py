@@ -9,6 +9,7 @@ from ..contracts.config import RepoConfig
 from ..contracts.events import IssuesEvent
 from ..contracts.forge import Issue
 from ..loop.engine import branch_name, is_resumable
+from ..loop.outbox import AddLabel, PostComment, RemoveLabel
 from .outcome import Outcome
 from ..inputs.problems import InvalidInput
 from ..loop.state import (
@@ -37,15 +38,15 @@ def is_trigger_label(event: IssuesEvent, config: RepoConfig) -> bool:
 
 def refuse_trigger(event: IssuesEvent, ctx: HandlerContext, n: int, check: PermissionCheck) -> Outcome:
     """The sender may not start a work order: an API error refuses with its words (fail closed);
-    too little permission gets the ``refused.md.j2`` comment on the issue (one request)."""
+    too little permission gets the ``refused.md.j2`` comment on the issue (one request, queued on
+    ``ctx.outbox``; the router writes it)."""
     cfg = ctx.config
     sender = check.login
     if check.permission is None:
         return ctx.outcome(EVENT, event.action, "refused", "permission_error", issue_number=n, sender=sender,
                            detail=check.error)
-    assert ctx.forge is not None
     reason = ctx.reason("permission", sender=sender, permission=check.permission, minimum=cfg.min_permission)
-    ctx.forge.create_comment(n, ctx.templates.render("refused.md.j2", sender=sender, reason=reason))
+    ctx.outbox.queue(PostComment(n, ctx.templates.render("refused.md.j2", sender=sender, reason=reason)))
     return ctx.outcome(EVENT, event.action, "refused", "permission", issue_number=n, sender=sender,
                        permission=check.permission, minimum=cfg.min_permission)
 
@@ -72,14 +73,15 @@ def start_work_order(event: IssuesEvent, ctx: HandlerContext, n: int) -> Outcome
         return out("ignored", "label_gone", trigger=cfg.trigger, state_name=current.value if current else "none")
     if current not in STARTABLE and current is not State.NEEDS_ANSWER and not interrupted:
         if cfg.trigger in issue.labels:
-            forge.remove_label(n, cfg.trigger)
+            ctx.outbox.queue(RemoveLabel(n, cfg.trigger))
         return out("ignored", "already_done", state_name=current.value if current else "none")
     before = board_view(session.state)
     issue = approved_issue(event, issue)
     result = run_work_order(session, issue)
     refresh_board(ctx, n, before, result.state, issue)
     if result.decision == "refused":
-        forge.create_comment(n, ctx.templates.render("run_refused.md.j2", code=result.code, prefix=cfg.command_prefix))
+        ctx.outbox.queue(PostComment(n, ctx.templates.render("run_refused.md.j2", code=result.code,
+                                                             prefix=cfg.command_prefix)))
         return out("refused", result.code)
     if result.code == "no_runner":
         return out("error", "no_runner")
@@ -152,14 +154,10 @@ def guard_state_label(event: IssuesEvent, ctx: HandlerContext, n: int) -> Outcom
             session.publish(state)
         refresh_board(ctx, n, before, state)
         return ctx.outcome(EVENT, event.action, "done", "label_accepted", issue_number=n, label=label)
-    forge = session.forge
-    if event.action == "labeled":
-        forge.remove_label(n, label)
-    else:
-        forge.add_label(n, names.label(state.state))
-    forge.create_comment(n, ctx.templates.render(
+    ctx.outbox.queue(RemoveLabel(n, label) if event.action == "labeled" else AddLabel(n, names.label(state.state)))
+    ctx.outbox.queue(PostComment(n, ctx.templates.render(
         "label_reverted.md.j2", sender=event.sender.login, label=label, action=event.action, reason=reason,
-        state=state.state.value, minimum=cfg.min_permission, prefix=cfg.command_prefix))
+        state=state.state.value, minimum=cfg.min_permission, prefix=cfg.command_prefix)))
     return ctx.outcome(EVENT, event.action, "refused", "label_reverted", issue_number=n, label=label)
 
 

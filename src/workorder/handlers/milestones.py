@@ -24,6 +24,7 @@ from ..contracts.forge import ForgeError, Issue
 from ..contracts.milestone import order_dag
 from .outcome import Outcome
 from ..inputs.problems import InvalidInput
+from ..loop.outbox import EditIssueBody, OpenIssue
 from ..loop.state import STARTABLE, LabelNames, State, TrackingState
 from ..contracts.workorder import WorkOrder, parse_work_order_body
 from .context import HandlerContext, Skip, ignored
@@ -213,10 +214,12 @@ def update_board(ctx: HandlerContext, milestone: int, title: str, plan: Mileston
     board = next((i for i in forge.list_issues(labels=(label,))  # only the bot's own board issue counts
                   if i.author == ctx.bot_login and (i.body or "").startswith(board_marker(milestone))), None)
     if board is None:
-        created = forge.create_issue(ctx.templates.render_line("board_title.txt.j2", title=title), body, (label,))
+        created = ctx.outbox.write_now(OpenIssue(ctx.templates.render_line("board_title.txt.j2", title=title),
+                                                 body, (label,)))
+        assert isinstance(created, Issue)
         forge.pin_issue(created.number)
     elif board.body != body:
-        forge.edit_issue_body(board.number, body)
+        ctx.outbox.write_now(EditIssueBody(board.number, body))
 
 
 BoardView = tuple | None
@@ -244,6 +247,7 @@ def refresh_board(ctx: HandlerContext, number: int, before: BoardView, after: Tr
     if issue is not None and issue.milestone is None:
         return False
     label = f"{ctx.config.label_prefix}{BOARD_LABEL_SUFFIX}"
+    ctx.outbox.flush()  # what the handler queued lands first (its errors are not the board's to swallow)
     try:
         for board in ctx.forge.list_issues(labels=(label,)):
             data = read_board(board.body)
@@ -254,7 +258,7 @@ def refresh_board(ctx: HandlerContext, number: int, before: BoardView, after: Tr
             new = data.with_state(number, after)
             if new is None:
                 return False
-            ctx.forge.edit_issue_body(board.number, render_board(ctx.templates, new))
+            ctx.outbox.write_now(EditIssueBody(board.number, render_board(ctx.templates, new)))
             return True
     except ForgeError:
         pass

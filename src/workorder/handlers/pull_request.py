@@ -10,6 +10,7 @@ from ..contracts.config import RepoConfig
 from ..contracts.events import PullRequestEvent, PullRequestPayload, PullRequestReviewEvent, User
 from .outcome import Outcome
 from ..inputs.problems import InvalidInput
+from ..loop.outbox import PostComment
 from .route import issue_of_pull_request
 from ..contracts.workorder import parse_work_order_body
 from .commands import fix_refusal
@@ -68,12 +69,12 @@ def plan_review(event: PullRequestReviewEvent, ctx: HandlerContext, number: int)
 
 
 def _refuse_review(event: PullRequestReviewEvent, session: Session, code: str, permission: str) -> Outcome:
-    """Reply ``review_refused.md.j2`` on the PR (one request) and return refused ``code``."""
+    """Queue the reply ``review_refused.md.j2`` on the PR (one request) and return refused ``code``."""
     ctx, cfg = session.ctx, session.ctx.config
     reviewer = event.review.user.login
     state_name = session.current.value if session.current else "none"
-    session.forge.create_comment(event.pull_request.number, ctx.templates.render(
-        "review_refused.md.j2", reviewer=reviewer, code=code, minimum=cfg.min_permission, state=state_name))
+    ctx.outbox.queue(PostComment(event.pull_request.number, ctx.templates.render(
+        "review_refused.md.j2", reviewer=reviewer, code=code, minimum=cfg.min_permission, state=state_name)))
     return ctx.outcome("pull_request_review", event.action, "refused", code, issue_number=session.number,
                        sender=reviewer, permission=permission, minimum=cfg.min_permission, state_name=state_name)
 

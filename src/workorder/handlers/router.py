@@ -163,7 +163,17 @@ def run_route(route: Route, event: Any, action: str | None, ctx: HandlerContext)
             ctx.permissions[login] = check.permission
         if not check.granted:
             if route.refuse is not None:
-                return route.refuse(event, ctx, target, check)
+                return _flushed(ctx, lambda: route.refuse(event, ctx, target, check))
             return stop(Skip("refused", "permission", {"sender": login, "permission": check.permission or "none",
                                                       "minimum": cfg.min_permission}, issue=target))
-    return route.handler(event, ctx, target)
+    return _flushed(ctx, lambda: route.handler(event, ctx, target))
+
+
+def _flushed(ctx: HandlerContext, step: Callable[[], Outcome]) -> Outcome:
+    """Run ``step`` (a handler or a refusal), then write what it queued on ``ctx.outbox``, in order: the one
+    place a handler's last writes reach GitHub. Returns its outcome; raises what the step raises (a handler
+    flushes before anything that can fail, so nothing it queued waits behind an error) or the forge's
+    error of a write (the write stays queued; a re-run reconciles, as after a kill)."""
+    outcome = step()
+    ctx.outbox.flush()
+    return outcome

@@ -23,11 +23,14 @@ from collections.abc import Iterable, Sequence
 from ..contracts.packet import Finding, Severity, Verdict
 from .state import Handoff
 from ..templates import Templates
+from ..gates.rules import Rule
 
 FindingKey = tuple[str, str | None, int | None]
 """(rule, path, line) of a finding; path and line are None when the finding has none."""
 
 RULE = "loop.not_converging"
+# the loop's own rule (not a gate): a fix cycle repeats the previous cycle's failing findings
+NOT_CONVERGING = Rule(RULE, Severity.BLOCKER, "a fix cycle's BLOCKER/MAJOR findings repeat the previous cycle's")
 REASON = "not_converging"
 FAILING = (Severity.BLOCKER, Severity.MAJOR)
 
@@ -65,9 +68,7 @@ def converge(previous: Sequence[FindingKey], verdict: Verdict, cycles_left: bool
     if not cycles_left or not repeats(previous, keys):
         return keys, None
     repeated = [f for f in verdict.findings if f.severity in FAILING]
-    finding = Finding(
-        severity=Severity.BLOCKER,
-        rule=RULE,
+    finding = NOT_CONVERGING.finding(
         message=templates.render_line("not_converging.txt.j2", part="message", findings=repeated),
         evidence=templates.render("not_converging.txt.j2", part="evidence", findings=repeated).strip(),
     )

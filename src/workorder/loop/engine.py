@@ -27,7 +27,9 @@ from .se_phase import SePhase, handoff_of
 from ..gates.secret_scan import refuse_leaking_push
 from .start import branch_name, initial_state, is_resumable
 from .state_check import StateTampered, check_against_branch, check_base
-from .state import STATUS_CONTEXT, Handoff, PhaseRecord, State, TrackingState
+from .state import Handoff, PhaseRecord, State, TrackingState
+from .verdict_status import set_pending
+from .outbox import Outbox, PostComment
 from .tracking import Tracker
 from ..contracts.workorder import WorkOrder
 from .worktree import WorkTrees
@@ -167,8 +169,8 @@ class WorkOrderLoop:
         s.failure = failure
         if failure.kind == "work_order_edited":
             s.lock_broken = True
-            self.deps.forge.create_comment(self.n, self.deps.templates.render(
-                "lock_broken.md.j2", sender=issue.author, prefix=self.deps.config.command_prefix))
+            Outbox(self.deps.forge).write_now(PostComment(self.n, self.deps.templates.render(
+                "lock_broken.md.j2", sender=issue.author, prefix=self.deps.config.command_prefix)))
         s.handoff = Handoff(reason=failure.kind, pending=[f for f in s.findings if f.severity != Severity.MINOR])
         self._end(s, State.BLOCKED, check=False, reason=failure.kind)
         return True
@@ -183,9 +185,7 @@ class WorkOrderLoop:
             check_base(s, wt, self.base_ref)  # the diff the gates judge starts at the recorded base
             s.head_sha = wt.rev("HEAD")
             assert s.head_sha is not None
-            self.deps.forge.set_commit_status(
-                s.head_sha, "pending", STATUS_CONTEXT,
-                self.deps.templates.render_line("status_description.txt.j2", verdict=None, s=s, awaiting=False), self.deps.run_url)
+            set_pending(self.deps.forge, self.deps.templates, s, s.head_sha, self.deps.run_url)
             packet = pushed_head_packet(read_diff(wt, s.base_sha or "HEAD", "HEAD"))
             verdict = self.verdicts.review(s, wt, packet, gates=PUSHED_HEAD_GATES, push=False)
             s.corrective_prompt = verdict.corrective_prompt

@@ -22,7 +22,8 @@ from ..contracts.config import RepoConfig
 from ..contracts.packet import Verdict
 from ..contracts.forge import Forge, ForgeError, Issue, ReviewComment, permission_at_least
 from ..gates.risk import human_approval_required
-from .state import STATUS_CONTEXT, Publication, State, TrackingState
+from .state import Publication, State, TrackingState
+from .verdict_status import describe, is_current, write_status
 from ..templates import Templates
 from .tracking import Tracker
 from ..contracts.workorder import WorkOrder
@@ -146,13 +147,11 @@ class Publisher:
         pending while a PASS waits for a person's approval of this head."""
         awaiting = verdict.verdict == "PASS" and human_approval_required(self.config, self.order) and s.approved_sha != head
         state = "failure" if verdict.verdict == "FAIL" else ("pending" if awaiting else "success")
-        description = self.templates.render_line("status_description.txt.j2", verdict=verdict, s=s, awaiting=awaiting)
-        return state, description[:140]
+        return state, describe(self.templates, s, verdict, awaiting)
 
     def _status(self, s: TrackingState, pub: Publication, looked_up: bool) -> tuple[str, bool]:
         state, description = self.status_of(s, pub.verdict, pub.head_sha)
-        if looked_up and any((c.context, c.state, c.description) == (STATUS_CONTEXT, state, description)
-                             for c in self.forge.commit_statuses(pub.head_sha)):
+        if looked_up and is_current(self.forge, pub.head_sha, state, description):
             return state, False
-        self.forge.set_commit_status(pub.head_sha, state, STATUS_CONTEXT, description, self.run_url)  # type: ignore[arg-type]
+        write_status(self.forge, pub.head_sha, state, description, self.run_url)  # type: ignore[arg-type]
         return state, True

@@ -1,8 +1,8 @@
 """Test-integrity gates: the ways a coding agent can make checks pass without doing the work.
 
-One entry in ``gates.GATES`` (:func:`gate_test_integrity`) runs every check below on the final diff
+One gate of the registry (:data:`GATE`, :func:`gate_test_integrity`) runs every check below on the final diff
 (reading the base and head versions of the changed files from git) and on the action's own verify
-run. Each check is a small function with its own rule id and severity (:data:`RULES`); every finding
+run. Each check is a small function with its own rule (:data:`.report.INTEGRITY_RULES`); every finding
 carries evidence (path:line and the line or assertion as written, or the command, its exit code and
 the end of its output). The rules of what a work order allows are in :mod:`.policy`.
 """
@@ -17,7 +17,8 @@ from ...contracts.packet import Finding
 from ...shell.gitenv import git_argv, process_git_environment
 from .code_gates import gate_code
 from .policy import CODE_SUFFIXES, Policy, is_script, verify_file_kind
-from .report import RULES
+from ..rules import GateSpec
+from .report import INTEGRITY_RULES, RULES
 from .sources import Source, cat_file_batch, load_sources
 from .tests_gates import ChangedTests, gate_assert_weakened, gate_skip_added, gate_tests_removed
 from .verify_run import gate_verify_output
@@ -26,7 +27,7 @@ from .verify_gates import gate_config_changed, gate_masked, gate_suppressions, g
 if TYPE_CHECKING:
     from ..context import GateContext
 
-__all__ = ["RULES", "gate_test_integrity"]
+__all__ = ["GATE", "RULES", "gate_test_integrity"]
 
 MAX_TEST_FILES = 2000  # test files scanned for a special-cased literal
 
@@ -84,3 +85,6 @@ def gate_test_integrity(ctx: GateContext) -> list[Finding]:
         *gate_suppressions(sources, policy),
         *gate_code(sources, policy, _test_texts(ctx, policy, sources)),
     ]
+
+
+GATE = GateSpec("test_integrity", gate_test_integrity, INTEGRITY_RULES, order=50)
