@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ._base import Command, CommandCall, CommandResult
-from ...contracts.packet import Verdict
-from ...loop.outbox import Outbox, SetStatus
-from ...loop.state import STATUS_CONTEXT, State
+from ...loop.outbox import Outbox
+from ...loop.verdict_status import set_approved
+from ...loop.state import State
 from ..session import Session
 
 VERB = "approve"
@@ -24,7 +24,7 @@ def approve_refusal(session: Session) -> str | None:
 def approve(session: Session, login: str, sha: str = "", outbox: Outbox | None = None) -> tuple[str | None, str]:
     """Approve the PR's current head commit for ``login``; ``sha`` (optional, at least 7 characters)
     must be a prefix of that head. The PO verdict PASS must be for that very head. Sets the commit
-    status success (through ``outbox``, or an outbox of its own) and the state approved. Returns
+    status success (after flushing ``outbox``, through :func:`workorder.loop.verdict_status.set_approved`) and the state approved. Returns
     (None when approved else a refusal code, head SHA). Raises ForgeError when GitHub refuses."""
     s = session.state
     assert s is not None and s.pr_number is not None
@@ -37,9 +37,9 @@ def approve(session: Session, login: str, sha: str = "", outbox: Outbox | None =
         return "approve_stale", head
     s.approved_sha, s.approved_by = head, login
     session.tracker.set_state(s, State.APPROVED)
-    description = session.ctx.templates.render_line(
-        "status_description.txt.j2", verdict=Verdict(verdict="PASS"), s=s, awaiting=False)
-    (outbox or Outbox(session.forge)).write_now(SetStatus(head, "success", STATUS_CONTEXT, description[:140], s.run_url))
+    if outbox is not None:
+        outbox.flush()  # what the command queued lands before the status, as it was written
+    set_approved(session.forge, session.ctx.templates, s, head)  # the one writer of the verdict status
     session.publish(s)
     return None, head
 
