@@ -154,3 +154,22 @@ def test_a_local_run_gives_local_next_steps(workspace, base_env, python_bin, cap
     body = shown_text(tracking["body"])
     assert "run `workorder run ISSUE.md` again" in body and "git log -p HEAD..wo/1-" in body
     assert "/wo " not in body and "trigger label" not in body and "workflow artifacts" not in body
+
+
+def _finding(rule: str, evidence: str | None):
+    from workorder.contracts.packet import Finding, Severity
+
+    return Finding(severity=Severity.MAJOR, rule=rule, message=rule, evidence=evidence)
+
+
+@pytest.mark.parametrize("evidences, blocks, shared", [
+    (["a\nb\nc", "\nb\nc\n", "x"], [("a\nb\nc", ["r0", "r1"]), ("x", ["r2"])], [None, 1, None]),
+    (["b", "a\nb"], [("b", ["r0"]), ("a\nb", ["r1"])], [None, None]),  # only an earlier text holds a later one
+    ([None, "", "y", "y"], [("y", ["r2", "r3"])], [None, None, None, 3]),
+])
+def test_each_evidence_text_is_kept_once(evidences, blocks, shared):
+    from workorder.templates.findings_view import evidence_blocks, evidence_shared
+
+    findings = [_finding(f"r{i}", e) for i, e in enumerate(evidences)]
+    assert [(b.text, [f.rule for f in b.findings]) for b in evidence_blocks(findings)] == blocks
+    assert evidence_shared(findings) == shared

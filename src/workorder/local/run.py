@@ -121,7 +121,7 @@ def run_plan(repo: Path, plan: MilestonePlan, milestone: str, base_env: dict[str
     for index, issue_id in enumerate(ordering.order, start=1):
         waiting = [b for b in ordering.blockers_of(issue_id) if _state_of(result, b) not in ("passed", "approved")]
         row = _run_issue(forge, names, replace(deps, base_ref=stack_base), plan.by_id[issue_id], waiting, rerun,
-                         {"file": file} if file else {"milestone": milestone})
+                         {"file": file, "milestone": milestone})
         if row.state in ("passed", "approved") and row.branch:
             stack_base = f"refs/heads/{row.branch}"
         result.results.append(row)
