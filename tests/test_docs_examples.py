@@ -26,7 +26,9 @@ Everything below is what `pip install . && workorder demo` posts to its local fo
 short and test timings are fixed (the commit SHAs
 differ on your machine: the demo's config holds the path of its Python). The demo's scripted agent first breaks the rules (an out-of-scope
 edit, a failing test, a skip, a TODO, an overclaiming DoD packet), gets a FAIL, then fixes its work
-and gets a PASS. `tests/test_docs_examples.py` checks that this page matches the demo; after a
+and gets a PASS. The demo also writes every body it posts, in order, as a markdown file to `posts/` in
+its folder (`NN-issue-1-tracking-<state>.md`, `NN-pr-2-body.md`, `NN-pr-2-review-cycle-1.md`, ...) and
+prints the list. `tests/test_docs_examples.py` checks that this page matches the demo; after a
 template change, `python tests/test_docs_examples.py` writes it again.
 """
 

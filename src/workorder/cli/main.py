@@ -54,7 +54,7 @@ def cmd_demo(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO) 
         templates.render(
             "demo_end.txt.j2", outcome=result.outcome, approval=result.approval, audit_path=result.audit_path,
             runs_path=root / "runs",
-            forge_path=result.forge_path, root=root,
+            forge_path=result.forge_path, root=root, posts=result.posts,
         )
     )
     final = result.approval.state if result.approval and result.approval.state else result.outcome.state

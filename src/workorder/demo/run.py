@@ -19,6 +19,7 @@ from ..contracts.defaultbranch import read_default_branch
 from ..shell.gitops import Git
 from ..handlers.context import HandlerContext
 from ..local.forge import LocalForge
+from .posts import POSTS_DIR, RecordingForge
 from ..loop.deps import LoopDeps
 from ..handlers.outcome import Outcome
 from ..shell.pythonshim import write_python_shim
@@ -64,13 +65,15 @@ Please add subtraction to the calculator.
 @dataclass(frozen=True)
 class DemoResult:
     """Where the demo ran and what came out: the outcome of the labelled issue, the outcome of the
-    maintainer's ``/wo approve`` (None when the loop did not pass), the audit log, the forge file."""
+    maintainer's ``/wo approve`` (None when the loop did not pass), the audit log, the forge file, and
+    the files of the bodies it posted, in order (:mod:`workorder.demo.posts`)."""
 
     root: Path
     outcome: Outcome
     approval: Outcome | None
     audit_path: Path
     forge_path: Path
+    posts: tuple[Path, ...] = ()
 
 
 def git_env(base_env: dict[str, str]) -> dict[str, str]:
@@ -122,7 +125,8 @@ def run_demo(root: Path, python: str, base_env: dict[str, str], reporter: Report
     git = build_demo_repo(root, python, env)
     trusted = read_default_branch(git, "main")
     config = trusted.config
-    forge = LocalForge(root / "forge", bot_login=BOT_LOGIN, permissions={DEMO_USER: "admin"})
+    forge = RecordingForge(root / "forge", root / POSTS_DIR, trusted.templates, bot_login=BOT_LOGIN,
+                           permissions={DEMO_USER: "admin"})
     verify = "python -m unittest discover -s tests -t ."
     issue = forge.open_issue("Add subtract to calc", WORK_ORDER.format(verify=verify), [config.trigger], DEMO_USER)
     journal = Journal(root / "runs", reporter=reporter)
@@ -162,7 +166,7 @@ def run_demo(root: Path, python: str, base_env: dict[str, str], reporter: Report
     if state is not None and state.verdict == "PASS" and state.pr_number:
         approval = dispatch("issue_comment", approve_payload(forge, state.pr_number, issue.number), ctx)
     return DemoResult(root=root, outcome=outcome, approval=approval, audit_path=journal.audit_path,
-                      forge_path=forge.path)
+                      forge_path=forge.path, posts=tuple(forge.written))
 
 
 def approve_payload(forge: LocalForge, pr_number: int, issue_number: int) -> dict:

@@ -91,9 +91,11 @@ def run_milestone(repo: Path, milestone: str, base_env: dict[str, str], *, rerun
 
 def run_plan(repo: Path, plan: MilestonePlan, milestone: str, base_env: dict[str, str], *, rerun: bool = False,
              reporter: Reporter | None = None, progress: Callable[[int, int, IssueResult], None] | None = None,
-             holds_credential: bool = False, isolation: str | None = None) -> MilestoneResult:
+             holds_credential: bool = False, isolation: str | None = None,
+             file: str | None = None) -> MilestoneResult:
     """Run the issues of a checked ``plan`` in its order (:func:`run_milestone`, and ``workorder run
-    FILE``'s one work order, :mod:`workorder.local.single_run`); ``milestone`` labels the result."""
+    FILE``'s one work order, :mod:`workorder.local.single_run`, which passes its ``file``); ``milestone``
+    labels the result. The tracking comments name the local command that runs it again."""
     config, ordering, state_dir = plan.config, plan.ordering, repo / STATE_DIR
     forge = LocalForge(state_dir / "forge", bot_login="workorder[bot]", permissions={LOCAL_USER: "admin"})
     journal = Journal(state_dir / "runs", reporter=reporter)
@@ -118,7 +120,8 @@ def run_plan(repo: Path, plan: MilestonePlan, milestone: str, base_env: dict[str
     stack_base = "HEAD"
     for index, issue_id in enumerate(ordering.order, start=1):
         waiting = [b for b in ordering.blockers_of(issue_id) if _state_of(result, b) not in ("passed", "approved")]
-        row = _run_issue(forge, names, replace(deps, base_ref=stack_base), plan.by_id[issue_id], waiting, rerun)
+        row = _run_issue(forge, names, replace(deps, base_ref=stack_base), plan.by_id[issue_id], waiting, rerun,
+                         {"file": file, "milestone": milestone})
         if row.state in ("passed", "approved") and row.branch:
             stack_base = f"refs/heads/{row.branch}"
         result.results.append(row)
@@ -140,12 +143,13 @@ def _open_issues(forge: LocalForge, issues: list[IssueFile], trigger: str) -> No
 
 
 def _run_issue(forge: LocalForge, names: LabelNames, deps: LoopDeps, item: IssueFile, waiting: list[int],
-               rerun: bool) -> IssueResult:
+               rerun: bool, local: dict[str, str]) -> IssueResult:
     """One issue of the run: skipped when an issue it depends on (``waiting``) did not pass or when
-    it passed before (unless ``rerun``); else its loop runs with ``deps``. Returns its summary row."""
+    it passed before (unless ``rerun``); else its loop runs with ``deps``, its tracking comment told
+    ``local`` (the run's ``file`` or ``milestone``). Returns its summary row."""
     issue_id = item.meta.id
     issue = forge.get_issue(issue_id)
-    tracker = Tracker(forge, issue_id, names, forge.bot_login, deps.templates, issue.labels)
+    tracker = Tracker(forge, issue_id, names, forge.bot_login, deps.templates, issue.labels, view={"local": local})
     previous = tracker.load()
     row = IssueResult(id=issue_id, title=item.meta.title, state=previous.state.value if previous else "ready",
                       cycles=previous.cycle if previous else 0, verdict=previous.verdict if previous else None,

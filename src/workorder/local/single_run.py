@@ -61,7 +61,7 @@ def run_single(repo: Path, file: Path, base_env: dict[str, str], *, rerun: bool 
         rerun = True  # the order changed since its last run: a fresh loop
     plan = MilestonePlan(git, trusted, [item], {number: item}, order_dag([number], []), command)
     return run_plan(repo, plan, shown, base_env, rerun=rerun, reporter=reporter,
-                    holds_credential=holds_credential, isolation=isolation)
+                    holds_credential=holds_credential, isolation=isolation, file=shown)
 
 
 def _shown_path(repo: Path, file: Path) -> str:

@@ -26,7 +26,8 @@ class Tracker:
 
     ``forge`` is where it writes; ``labels`` names the state labels; ``bot_login`` is the account the
     action posts as (only its comments are trusted to carry state); ``issue_labels`` are the labels
-    the issue has now. Labels are added and removed one at a time, never replaced wholesale.
+    the issue has now; ``view`` holds values every render of the comment gets (a local run's ``local``,
+    see templates/tracking_comment.md.j2). Labels are added and removed one at a time, never replaced wholesale.
     """
 
     def __init__(
@@ -37,6 +38,7 @@ class Tracker:
         bot_login: str,
         templates: Templates,
         issue_labels: tuple[str, ...] = (),
+        view: dict[str, Any] | None = None,
     ):
         self.forge = forge
         self.number = number
@@ -44,6 +46,7 @@ class Tracker:
         self.bot_login = bot_login
         self.templates = templates
         self.issue_labels = set(issue_labels)
+        self.view = dict(view or {})
         self.comment_id: int | None = None
         self._body: str | None = None
         self._repo_labels: set[str] | None = None
@@ -70,7 +73,8 @@ class Tracker:
     def publish(self, state: TrackingState, **view: Any) -> None:
         """Render the tracking comment for ``state`` (plus ``view`` values for the template) and create
         it, or edit it in place when its text changed (an unchanged comment costs no request)."""
-        body = self.templates.render("tracking_comment.md.j2", s=state, marker=trusted(TRACKING_MARKER), **view)
+        body = self.templates.render("tracking_comment.md.j2", s=state, marker=trusted(TRACKING_MARKER),
+                                     **{**self.view, **view})
         if not body.startswith(TRACKING_MARKER):  # an overridden template may put it elsewhere
             body = TRACKING_MARKER + "\n" + body
         if len(body) > MAX_COMMENT_CHARS:

@@ -14,6 +14,7 @@ from functools import lru_cache
 import jinja2
 
 from . import untrusted
+from .findings_view import evidence_blocks, evidence_shared
 
 __all__ = ["OVERRIDE_DIR", "Templates", "activate", "active", "deactivate"]
 
@@ -67,6 +68,8 @@ class Templates:
         self._env.filters["tail"] = _tail
         self._env.filters["fence"] = _fence
         self._env.filters["visible"] = untrusted.visible
+        self._env.filters["evidence_blocks"] = evidence_blocks
+        self._env.filters["evidence_shared"] = evidence_shared
         self._env.filters["tojson_pretty"] = lambda v: json.dumps(v, indent=2, sort_keys=True, default=str)
 
     def render(self, name: str, **context: object) -> str:
