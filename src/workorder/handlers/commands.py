@@ -12,13 +12,13 @@ from typing import Any
 
 from .slash import ParsedCommand
 from ..contracts.packet import Verdict
-from ..contracts.forge import Comment, Issue
+from ..contracts.forge import Comment, Issue, permission_at_least
 from ..loop.state import STARTABLE, TRANSITIONS, Handoff, State
 from ..loop.state import STATUS_CONTEXT
 from .route import LOOP_VERBS
 from .session import Session, run_work_order
 
-RETRYABLE = frozenset({"crash", "timeout", "no_packet", "bad_packet", "error", "budget"})
+RETRYABLE = frozenset({"crash", "timeout", "no_packet", "bad_packet", "error", "budget", "budget_exhausted"})
 
 
 @dataclass
@@ -70,8 +70,11 @@ class Command:
         return "loop" if self.verb in LOOP_VERBS else "now"
 
     def minimum(self, config_minimum: str) -> str:
-        """The permission this command needs."""
-        return "read" if self.permission == "read" else config_minimum
+        """The permission this command needs: read, the config's minimum, or (a maintainer's command) the
+        higher of its own and the config's."""
+        if self.permission in ("read", "config"):
+            return "read" if self.permission == "read" else config_minimum
+        return config_minimum if permission_at_least(config_minimum, self.permission) else self.permission
 
     def refusal(self, session: Session) -> str | None:
         """Why the command is illegal now (a reason code), or None when it is legal."""
@@ -138,6 +141,8 @@ def cmd_fix(call: CommandCall) -> CommandResult:
 # -- retry -----------------------------------------------------------------------------------------
 def _retryable(session: Session) -> str | None:
     s = session.state
+    if s is not None and s.failure is not None and s.failure.kind == "budget_exhausted" and not s.budget_override_by:
+        return "over_budget"  # a cap across runs: only a maintainer's /wo budget lets it go on (budget_gate.py)
     if s is None or s.failure is None or s.failure.kind not in RETRYABLE or session.current is not State.BLOCKED:
         return "nothing_to_retry"
     if s.lock_broken:
@@ -227,7 +232,26 @@ def cmd_unlock(call: CommandCall) -> CommandResult:
 def _ran(result) -> CommandResult:
     if result.decision in ("invalid", "refused"):
         return CommandResult(False, result.code, {"problems": result.problems})
+    if result.code == "budget_exhausted":  # stopped before any agent ran: a cap across runs is spent
+        return CommandResult(False, result.code, {"s": result.state})
     return CommandResult(True, "ran", {"state": result.state.state.value, "s": result.state})
+
+
+# -- budget ----------------------------------------------------------------------------------------
+def _over_budget(session: Session) -> str | None:
+    s = session.state
+    exhausted = s is not None and s.failure is not None and s.failure.kind == "budget_exhausted"
+    return None if exhausted and session.current is State.BLOCKED else "not_over_budget"
+
+
+def cmd_budget(call: CommandCall) -> CommandResult:
+    """A maintainer lifts the per-work-order and daily caps for the work order's next run (recorded in its
+    tracking state, used up when that run starts: workorder.handlers.budget_gate)."""
+    s = call.session.state
+    assert s is not None
+    s.budget_override_by = call.comment.author
+    call.session.publish(s)
+    return CommandResult(True, "budget_lifted", {"by": call.comment.author})
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -246,6 +270,9 @@ COMMANDS: tuple[Command, ...] = (
             cmd_abort, _abortable),
     Command("answer", "answer <text>", "answer the runner's question and resume", ("/wo answer use integers",),
             "config", State.RUNNING, cmd_answer, _answerable),
+    Command("budget", "budget", "maintainers: let a work order stopped by its own or the daily budget run once "
+            "more past those caps (then retry, fix or start it)", ("/wo budget",), "maintain", None, cmd_budget,
+            _over_budget),
     Command("unlock", "unlock", "accept the edited work order and restart from it", ("/wo unlock",), "config",
             State.RUNNING, cmd_unlock, _unlockable),
 )
