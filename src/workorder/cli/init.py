@@ -198,6 +198,11 @@ def cmd_init(args: Any, environ: Mapping[str, str], out: TextIO) -> int:
     repo = Path(args.repo).resolve()
     ref = given_ref(args.action_ref, args.version or "") if args.action_ref else installed_ref()
     files = render_init_files(ref.ref, ref.version, args.runner_command or "", args.label_prefix)
+    if getattr(args, "cleanup_workflow", False):  # the optional scheduled retention workflow
+        from .init_cleanup import CLEANUP_WORKFLOW_PATH, render_cleanup_workflow
+
+        files[CLEANUP_WORKFLOW_PATH] = render_cleanup_workflow(ref.ref, ref.version, args.cleanup_days,
+                                                               args.cleanup_apply)
     result = write_init_files(repo, files, args.force)
     result.action, result.action_version, result.action_source = f"{ACTION}@{ref.ref}", ref.version, ref.source
     token = environ.get("GITHUB_TOKEN") or environ.get("GH_TOKEN") or ""

@@ -392,6 +392,12 @@ def _add_setup_commands(sub: Any) -> None:
     init.add_argument("--label-prefix", default="wo:", help="prefix of the state labels (default wo:)")
     init.add_argument("--github-repo", help="OWNER/NAME for the labels (default: GITHUB_REPOSITORY)")
     init.add_argument("--force", action="store_true", help="overwrite files that exist")
+    init.add_argument("--cleanup-workflow", action="store_true",
+                      help="also write .github/workflows/workorder-cleanup.yml: workorder cleanup once a week")
+    init.add_argument("--cleanup-days", type=int, default=30,
+                      help="(--cleanup-workflow) keep run records newer than this (default 30)")
+    init.add_argument("--cleanup-apply", action="store_true",
+                      help="(--cleanup-workflow) delete; default: the workflow only prints what would go (dry-run)")
     init.add_argument("--require-verdict", action="store_true",
                       help="also create the ruleset that makes the default branch require the status workorder/verdict "
                            "(needs the token's administration permission)")
