@@ -215,6 +215,10 @@ class RepoConfig(BaseModel):
         "set: every package a change adds or re-versions in pyproject.toml, requirements*.txt, package.json, "
         "package-lock.json, go.mod or Cargo.toml must be in it (docs/gates.md); the file is protected",
     )
+    dependency_audit: Literal["off", "pip-audit"] = Field(
+        default="off", description="vulnerability lookup of the packages a change adds or re-versions: off, or "
+        "pip-audit (PyPI packages pinned to one version; needs pip-audit on PATH and network to pypi.org); "
+        "each advisory is a MAJOR deps.vulnerable finding")
     placeholder_patterns: list[PlaceholderPattern] = Field(
         default_factory=lambda: list(DEFAULT_PLACEHOLDERS),
         description="list of {name, regex, paths}; replaces the default list",

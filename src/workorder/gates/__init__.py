@@ -22,6 +22,7 @@ from .core import (
     gate_verify,
 )
 from .criteria import gate_evidence
+from .dep_audit import gate_dependency_audit
 from .diff_coverage import gate_diff_coverage
 from .fail_to_pass import gate_fail_to_pass
 from .heldout import gate_heldout
@@ -40,6 +41,7 @@ GATES: tuple[Gate, ...] = (
     gate_baseline,
     gate_test_integrity,
     gate_dependencies,
+    gate_dependency_audit,
     gate_empty_diff,
     gate_placeholders,
     gate_dod_claims,
