@@ -71,8 +71,11 @@ def test_the_work_orders_budget_spans_runs_retry_cannot_lift_it_a_maintainer_can
     assert "lifted for the next run" in action.replies()[-1] and len(agent_calls(record)) == 4
     assert fake.issues[1]["labels"] == ["wo:passed"]
     assert state_of(action, 1).budget_override_by is None, "the override is used up by the run it let through"
-    action.say("/wo fix one more")
-    assert len(agent_calls(record)) == 4 and fake.issues[1]["labels"] == ["wo:blocked"]
+    action.say("/wo fix one more")  # over budget again: refused, and the PASS stays for a person to approve
+    assert len(agent_calls(record)) == 4 and fake.issues[1]["labels"] == ["wo:passed"]
+    assert "refused: this work order's cost budget of $0.03" in action.replies()[-1] and "Nothing ran" in action.replies()[-1]
+    action.say("/wo budget\n/wo fix one more")
+    assert len(agent_calls(record)) == 5 and fake.issues[1]["labels"] == ["wo:passed"]
 
 
 def test_the_daily_cap_holds_across_work_orders_and_runners(action, claude, tmp_path):

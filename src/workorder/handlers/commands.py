@@ -141,8 +141,11 @@ def cmd_fix(call: CommandCall) -> CommandResult:
 # -- retry -----------------------------------------------------------------------------------------
 def _retryable(session: Session) -> str | None:
     s = session.state
-    if s is not None and s.failure is not None and s.failure.kind == "budget_exhausted" and not s.budget_override_by:
-        return "over_budget"  # a cap across runs: only a maintainer's /wo budget lets it go on (budget_gate.py)
+    if s is not None and s.failure is not None and s.failure.kind == "budget_exhausted":
+        if not s.budget_override_by:
+            return "over_budget"  # a cap across runs: only a maintainer's /wo budget lets it go on (budget_gate.py)
+        if not s.branch:
+            return "nothing_to_retry"  # refused before its first run: /wo start starts it
     if s is None or s.failure is None or s.failure.kind not in RETRYABLE or session.current is not State.BLOCKED:
         return "nothing_to_retry"
     if s.lock_broken:
@@ -230,18 +233,22 @@ def cmd_unlock(call: CommandCall) -> CommandResult:
 
 
 def _ran(result) -> CommandResult:
-    if result.decision in ("invalid", "refused"):
+    if result.decision in ("invalid", "refused") and result.code != "budget_exhausted":
         return CommandResult(False, result.code, {"problems": result.problems})
     if result.code == "budget_exhausted":  # stopped before any agent ran: a cap across runs is spent
-        return CommandResult(False, result.code, {"s": result.state})
+        detail = result.problems[0]["message"] if result.problems else (result.state.failure.detail if result.state.failure else "")
+        return CommandResult(False, result.code, {"s": result.state, "detail": detail})
     return CommandResult(True, "ran", {"state": result.state.state.value, "s": result.state})
 
 
 # -- budget ----------------------------------------------------------------------------------------
 def _over_budget(session: Session) -> str | None:
+    """Legal once the work order has a state and no override waiting (a PASS over budget keeps its state, so
+    the stop need not be ``budget_exhausted``)."""
     s = session.state
-    exhausted = s is not None and s.failure is not None and s.failure.kind == "budget_exhausted"
-    return None if exhausted and session.current is State.BLOCKED else "not_over_budget"
+    if s is None:
+        return "not_started"
+    return "budget_already_lifted" if s.budget_override_by else None
 
 
 def cmd_budget(call: CommandCall) -> CommandResult:
@@ -249,6 +256,8 @@ def cmd_budget(call: CommandCall) -> CommandResult:
     tracking state, used up when that run starts: workorder.handlers.budget_gate)."""
     s = call.session.state
     assert s is not None
+    if call.session.tampered():  # never republish a state that failed its check
+        return CommandResult(False, "state_tampered")
     s.budget_override_by = call.comment.author
     call.session.publish(s)
     return CommandResult(True, "budget_lifted", {"by": call.comment.author})
@@ -270,9 +279,9 @@ COMMANDS: tuple[Command, ...] = (
             cmd_abort, _abortable),
     Command("answer", "answer <text>", "answer the runner's question and resume", ("/wo answer use integers",),
             "config", State.RUNNING, cmd_answer, _answerable),
-    Command("budget", "budget", "maintainers: let a work order stopped by its own or the daily budget run once "
-            "more past those caps (then retry, fix or start it)", ("/wo budget",), "maintain", None, cmd_budget,
-            _over_budget),
+    Command("budget", "budget", "maintainers: let the work order's next run go past its own budget and the daily "
+            "cap (after a budget_exhausted stop; then retry, fix or start it)", ("/wo budget",), "maintain", None,
+            cmd_budget, _over_budget),
     Command("unlock", "unlock", "accept the edited work order and restart from it", ("/wo unlock",), "config",
             State.RUNNING, cmd_unlock, _unlockable),
 )

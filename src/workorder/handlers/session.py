@@ -159,6 +159,8 @@ def run_work_order(session: Session, issue: Issue, mode: str = "start", notes: s
     loop = session.loop(issue, order)
     spend = before_run(session, state, loop.budget)  # the caps across runs (workorder.handlers.budget_gate)
     if spend.refusal is not None:
+        if session.current in (State.PASSED, State.APPROVED):  # a PASS waiting for a person stays as it is
+            return RunResult("refused", BUDGET_EXHAUSTED, state, [{"field": "budgets", "message": spend.refusal}])
         stop_over_budget(session, state, spend.refusal)
         return RunResult("done", BUDGET_EXHAUSTED, state)
     final = loop.run(state, mode=mode, notes=notes)
