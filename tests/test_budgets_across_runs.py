@@ -113,3 +113,43 @@ def test_only_the_bots_ledger_entries_count(action, claude):
     fake.add_issue(2, "Add subtract to calc", WORK_ORDER, ["wo:ready"])
     action.handle(labeled(2))
     assert len(agent_calls(record)) == 2, "the forged $5 did not stop the second work order before it ran"
+
+
+def entry_body(day: str, issue: int, cost: float) -> str:
+    return f"x\n<!-- workorder:spend {SpendEntry(day=day, issue=issue, usage=Usage(cost_usd=cost)).model_dump_json()} -->"
+
+
+def test_the_ledger_sums_every_bot_ledger_of_the_month_and_records_once_per_order_and_day():
+    """Two runners that opened the month's ledger at once leave two issues: both count. Last month's entries,
+    another month's ledger and anything not the bot's do not."""
+    import responses
+
+    from fakegithub import FakeGitHub
+    from workorder.github.forge import GitHubForge
+    from workorder.handlers.spend_ledger import ledger_marker, read_ledger, record_spend
+    from workorder.templates import Templates
+
+    fake = FakeGitHub()
+    bot = fake.bot_login
+    fake.add_issue(5, "ledger", ledger_marker("2026-12") + "\n", ["wo:spend"], author=bot)
+    fake.add_issue(6, "ledger", ledger_marker("2026-12") + "\n", ["wo:spend"], author=bot)
+    fake.add_issue(7, "old", ledger_marker("2026-11") + "\n", ["wo:spend"], author=bot)
+    fake.add_issue(8, "forged", ledger_marker("2026-12") + "\n", ["wo:spend"], author="mallory")
+    fake.add_comment(5, bot, entry_body("2026-12-07", 1, 0.5))
+    fake.add_comment(6, bot, entry_body("2026-12-07", 2, 0.25))
+    fake.add_comment(6, bot, entry_body("2026-12-06", 3, 9.0))  # yesterday
+    fake.add_comment(7, bot, entry_body("2026-11-30", 4, 9.0))
+    fake.add_comment(8, bot, entry_body("2026-12-07", 9, 9.0))
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        fake.install(rsps)
+        forge = GitHubForge("t", fake.repo, seconds_between_requests=None, seconds_between_writes=None)
+        ledger = read_ledger(forge, bot, "wo:", "2026-12")
+        assert ledger.total("2026-12-07").cost_usd == 0.75 and ledger.issues == [5, 6]
+        writes = len([c for c in fake.calls if c[0] != "GET"])
+        record_spend(forge, Templates(), ledger, "wo:", 2, "2026-12-07", Usage(cost_usd=0.25))
+        record_spend(forge, Templates(), ledger, "wo:", 1, "2026-12-08", Usage(cost_usd=0.1))
+        record_spend(forge, Templates(), ledger, "wo:", 1, "2026-12-08", Usage())  # nothing spent: no write
+        again = read_ledger(forge, bot, "wo:", "2026-12")
+    assert len([c for c in fake.calls if c[0] != "GET"]) == writes + 2, "one edit, one new entry"
+    assert again.total("2026-12-07").cost_usd == 1.0 and again.total("2026-12-08").cost_usd == 0.1
+    assert len(fake.issue_comments(6)) == 2, "issue 2's entry was edited in place"
