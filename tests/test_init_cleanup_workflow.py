@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from workorder.cli.init_cleanup import CLEANUP_WORKFLOW_PATH, render_cleanup_workflow
+from workorder.cli.init import CLEANUP_WORKFLOW_PATH, render_cleanup_workflow
 from workorder.cli.main import main
 
 ROOT = Path(__file__).parent.parent

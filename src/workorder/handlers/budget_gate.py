@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from ..contracts.forge import ForgeError
 from ..loop.budgets import RunBudget, caps_spent, exhausted_text
@@ -23,8 +23,18 @@ from ..loop.state import Failure, Handoff, State, TrackingState
 from ..presets import Usage
 from .spend_ledger import Ledger, read_ledger, record_spend
 
-if TYPE_CHECKING:
-    from .session import Session
+
+class Session(Protocol):
+    """What this module uses of :class:`workorder.handlers.session.Session` (which imports this module)."""
+
+    ctx: Any
+    tracker: Any
+
+    @property
+    def forge(self) -> Any: ...
+
+    def publish(self, state: TrackingState) -> None: ...
+
 
 BUDGET_EXHAUSTED = "budget_exhausted"
 
