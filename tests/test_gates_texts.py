@@ -42,6 +42,13 @@ GATE_KINDS: dict[str, tuple[dict, Callable[..., str]]] = {
     "deps_register_invalid": ({"register": "r.yml", "problem": "p: bad"},
                               lambda register, problem:
                               f"the dependency register `{register}` on the default branch is invalid: {problem}"),
+    "deps_vulnerable": ({"tool": "pip-audit", "package": "a", "version": "1.0", "advisory": "PYSEC-1",
+                         "aliases": ["CVE-1"], "fixed": ["1.1"]},
+                        lambda tool, package, version, advisory, aliases, fixed:
+                        f"PyPI package `{package}` {version} has the known vulnerability {advisory} "
+                        f"({', '.join(aliases)}) ({tool}); fixed in {', '.join(fixed)}"),
+    "deps_audit_failed": ({"tool": "pip-audit", "error": "no network", "skipped": []},
+                          lambda tool, error, skipped: f"the vulnerability lookup ({tool}) could not run: {error}"),
     "empty_diff": ({}, lambda: "the runner reported done but the branch has no changes"),
     "placeholder": ({"pattern": "TODO"}, lambda pattern: f"placeholder `{pattern}` added"),
     "dod_file_untouched": ({"path": "src/a.py"},

@@ -98,6 +98,29 @@ def render_init_files(action_ref: str = EXAMPLE_SHA, version: str = EXAMPLE_VERS
     }
 
 
+# ``workorder init --cleanup-workflow``: the optional scheduled retention workflow (templates/init/
+# cleanup-workflow.yml.j2), the action's ``mode: cleanup`` (``workorder cleanup``, :mod:`workorder.cli.cleanup`)
+# once a week with the least permissions it needs (contents: write to delete branches; issues and
+# pull-requests: read to know which are done), pinned like the main workflow, dry-run unless --cleanup-apply.
+CLEANUP_WORKFLOW_PATH = ".github/workflows/workorder-cleanup.yml"
+CLEANUP_CRON = "17 4 * * 1"  # Mondays 04:17 UTC: off the hour, when GitHub's scheduler is least loaded
+
+
+def render_cleanup_workflow(action_ref: str = EXAMPLE_SHA, version: str = EXAMPLE_VERSION, days: int = 30,
+                            apply: bool = False, example: bool = False, cron: str = CLEANUP_CRON) -> str:
+    """The cleanup workflow's text. ``action_ref`` is a tag or a 40-hex commit SHA (pinned, with ``# <version>``);
+    ``days`` the run records kept; ``apply`` False writes ``dry-run: "true"`` (it only prints what would go);
+    ``example`` renders examples/cleanup-workflow.yml's header. Raises ValueError when ``days`` < 1."""
+    if days < 1:
+        raise ValueError("--cleanup-days must be at least 1")
+    from ..contracts.config import RepoConfig
+
+    values = {"action": ACTION, "ref": action_ref, "pinned": bool(SHA.fullmatch(action_ref)),
+              "version": version or EXAMPLE_VERSION, "example": example, "days": days, "apply": apply, "cron": cron,
+              "branch_prefix": RepoConfig().branch_prefix}
+    return _environment().get_template("cleanup-workflow.yml.j2").render(**values)
+
+
 def write_init_files(repo: Path, files: dict[str, str], force: bool = False) -> InitResult:
     """Write ``files`` under ``repo`` (creating folders); an existing file is kept unless ``force``."""
     result = InitResult()
@@ -198,6 +221,9 @@ def cmd_init(args: Any, environ: Mapping[str, str], out: TextIO) -> int:
     repo = Path(args.repo).resolve()
     ref = given_ref(args.action_ref, args.version or "") if args.action_ref else installed_ref()
     files = render_init_files(ref.ref, ref.version, args.runner_command or "", args.label_prefix)
+    if getattr(args, "cleanup_workflow", False):  # the optional scheduled retention workflow
+        files[CLEANUP_WORKFLOW_PATH] = render_cleanup_workflow(ref.ref, ref.version, args.cleanup_days,
+                                                               args.cleanup_apply)
     result = write_init_files(repo, files, args.force)
     result.action, result.action_version, result.action_source = f"{ACTION}@{ref.ref}", ref.version, ref.source
     token = environ.get("GITHUB_TOKEN") or environ.get("GH_TOKEN") or ""

@@ -378,6 +378,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _at_least_one(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (else a usage error naming the value)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is below 1")
+    return value
+
+
 def _add_setup_commands(sub: Any) -> None:
     """``workorder init`` and ``workorder doctor`` (workorder.cli.init, workorder.cli.doctor)."""
     init = sub.add_parser("init", help="write the workflow, config and issue form; create the labels",
@@ -392,6 +403,12 @@ def _add_setup_commands(sub: Any) -> None:
     init.add_argument("--label-prefix", default="wo:", help="prefix of the state labels (default wo:)")
     init.add_argument("--github-repo", help="OWNER/NAME for the labels (default: GITHUB_REPOSITORY)")
     init.add_argument("--force", action="store_true", help="overwrite files that exist")
+    init.add_argument("--cleanup-workflow", action="store_true",
+                      help="also write .github/workflows/workorder-cleanup.yml: workorder cleanup once a week")
+    init.add_argument("--cleanup-days", type=_at_least_one, default=30, metavar="N",
+                      help="(--cleanup-workflow) keep run records newer than this (default 30)")
+    init.add_argument("--cleanup-apply", action="store_true",
+                      help="(--cleanup-workflow) delete; default: the workflow only prints what would go (dry-run)")
     init.add_argument("--require-verdict", action="store_true",
                       help="also create the ruleset that makes the default branch require the status workorder/verdict "
                            "(needs the token's administration permission)")

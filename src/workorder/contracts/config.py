@@ -131,14 +131,31 @@ class RunnerConfig(BaseModel):
 
 
 class BudgetConfig(BaseModel):
-    """Limits of one workflow run of the loop. Hitting one ends the phase as blocked with reason
-    budget; the partial work is pushed and ``/wo retry`` or ``/wo fix`` resumes in a new run."""
+    """Limits of one workflow run of the loop, and (``order_*``, ``daily_*``) across runs. Hitting a
+    per-run limit ends the phase as blocked with reason budget; the partial work is pushed and ``/wo retry``
+    or ``/wo fix`` resumes in a new run. Hitting a per-work-order or daily limit stops it as
+    ``budget_exhausted``: only a maintainer's ``/wo budget`` runs it on (workorder.loop.budgets)."""
 
     model_config = ConfigDict(extra="forbid")
 
     wall_clock: int | None = Field(default=None, ge=1, description="seconds for all phases of one run")
     max_cost_usd: float | None = Field(default=None, gt=0, description="US dollars the agents may spend in one run")
     max_tokens: int | None = Field(default=None, ge=1, description="tokens (in + out) the agents may use in one run")
+    order_max_cost_usd: float | None = Field(
+        default=None, gt=0, description="US dollars one work order may spend over all its cycles and runs "
+        "(recorded in its tracking state)")
+    order_max_tokens: int | None = Field(
+        default=None, ge=1, description="tokens one work order may use over all its cycles and runs")
+    daily_max_cost_usd: float | None = Field(
+        default=None, gt=0, description="US dollars all work orders of the repository may spend per UTC day "
+        "(recorded on the spend ledger issue)")
+    daily_max_tokens: int | None = Field(
+        default=None, ge=1, description="tokens all work orders of the repository may use per UTC day")
+
+    @property
+    def daily(self) -> bool:
+        """True when a daily cap is set (the spend ledger is read and written only then)."""
+        return self.daily_max_cost_usd is not None or self.daily_max_tokens is not None
 
 
 class ReviewerConfig(BaseModel):
@@ -198,6 +215,10 @@ class RepoConfig(BaseModel):
         "set: every package a change adds or re-versions in pyproject.toml, requirements*.txt, package.json, "
         "package-lock.json, go.mod or Cargo.toml must be in it (docs/gates.md); the file is protected",
     )
+    dependency_audit: Literal["off", "pip-audit"] = Field(
+        default="off", description="vulnerability lookup of the packages a change adds or re-versions: off, or "
+        "pip-audit (PyPI packages pinned to one version; needs pip-audit on PATH and network to pypi.org); "
+        "each advisory is a MAJOR deps.vulnerable finding")
     placeholder_patterns: list[PlaceholderPattern] = Field(
         default_factory=lambda: list(DEFAULT_PLACEHOLDERS),
         description="list of {name, regex, paths}; replaces the default list",
@@ -226,7 +247,8 @@ class RepoConfig(BaseModel):
     )
     runner: RunnerConfig = Field(default_factory=RunnerConfig, description="SE runner settings")
     reviewer: ReviewerConfig = Field(default_factory=ReviewerConfig, description="LLM PO reviewer settings")
-    budgets: BudgetConfig = Field(default_factory=BudgetConfig, description="limits of one run")
+    budgets: BudgetConfig = Field(default_factory=BudgetConfig,
+                                  description="limits of one run, of one work order and of the repository per day")
     rules_file: str | None = Field(
         default=None, description="team rules put into the SE and review prompts (default: the first of "
         "AGENTS.md, AGENT_RULES.md, CONTRIBUTING.md on the default branch)")

@@ -12,6 +12,7 @@ from ..contracts.config import RepoConfig
 from ..contracts.packet import DoDPacket, Finding
 from ..contracts.workorder import WorkOrder
 from ..evidence.coverage_probe import DiffCoverage
+from ..evidence.dep_audit import DepAudit
 from ..evidence.diff import Diff
 from ..evidence.heldout_results import HeldOut
 from ..evidence.testresults import TestResults
@@ -38,6 +39,7 @@ class GateContext:
     heldout: HeldOut | None = None  # the held-out acceptance tests' run (heldout); None: none configured
     diff_coverage: DiffCoverage | None = None  # what ran of the changed lines (diff_coverage); None: not measured
     today: date | None = None  # the day waivers are judged on; None: today in UTC
+    dep_audit: DepAudit | None = None  # the vulnerability lookup of changed packages (dependency_audit); None: none
 
 
 Gate = Callable[[GateContext], list[Finding]]

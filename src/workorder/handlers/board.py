@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, ValidationError
 from ..loop.state import TrackingState
 from ..templates import Templates
 from ..templates.untrusted import trusted
+from .report import OrderOutcome, Report, add_totals, hours_between, spent_by
 
 BOARD_LABEL_SUFFIX = "board"
 _DATA_BLOCK = re.compile(r"<!-- workorder:board-data (\{.*?\}) -->", re.DOTALL)
@@ -41,15 +42,29 @@ class BoardRow(BaseModel):
     pr_number: int | None = None
     detailed: bool = False  # cycle, verdict and PR are known (from a tracking state)
     archive: str | None = None  # the archive file the PASS commit added, when there is one
+    # the outcome figures of the board's totals (workorder.handlers.report): cost over all runs (US dollars),
+    # hours from the loop's start to PASS, whether it PASSed, and whether its PR was merged (checked at dispatch)
+    cost_usd: float = 0.0
+    hours_to_pass: float | None = None
+    passed: bool = False
+    merged: bool = False
 
     @classmethod
     def of(cls, number: int, title: str, shown: str, s: TrackingState | None) -> BoardRow:
         """A row for issue ``number`` showing ``shown``, with the details of ``s`` when given."""
         if s is None:
             return cls(number=number, title=title, state=shown)
+        passed = s.verdict == "PASS" or s.passed_at is not None
         return cls(number=number, title=title, state=s.state.value, cycle=s.cycle, max_cycles=s.max_cycles,
                    verdict=s.verdict, pr_number=s.pr_number, detailed=True,
-                   archive=s.archive_path if s.verdict == "PASS" else None)
+                   archive=s.archive_path if s.verdict == "PASS" else None, cost_usd=spent_by(s).cost_usd,
+                   hours_to_pass=hours_between(s.started_at, s.passed_at) if passed else None, passed=passed)
+
+    def outcome(self) -> OrderOutcome:
+        """The row's figures as the outcome report counts them."""
+        return OrderOutcome(number=self.number, title=self.title, state=self.state, cycles=self.cycle,
+                            cost_usd=self.cost_usd, tokens=0, hours_to_pass=self.hours_to_pass, passed=self.passed,
+                            merged=self.merged)
 
 
 class BoardData(BaseModel):
@@ -69,6 +84,7 @@ class BoardData(BaseModel):
         for index, row in enumerate(self.rows):
             if row.number == number:
                 new = BoardRow.of(number, row.title, s.state.value, s)
+                new.merged = row.merged and new.passed  # a merge is seen at dispatch, and kept until then
                 if new == row:
                     return None
                 rows = [*self.rows[:index], new, *self.rows[index + 1:]]
@@ -80,8 +96,9 @@ def render_board(templates: Templates, data: BoardData) -> str:
     """The board issue's body for ``data``: the marker, the text of templates/board.md.j2 and the
     hidden data block."""
     marker = board_marker(data.milestone)
+    totals = add_totals(Report(orders=[r.outcome() for r in data.rows if r.detailed]))
     body = templates.render("board.md.j2", title=data.title, rows=data.rows, edges=data.edges, marker=trusted(marker),
-                            truncated=data.truncated, max_details=data.max_details)
+                            truncated=data.truncated, max_details=data.max_details, totals=totals)
     payload = data.model_dump_json().replace("<", "\\u003c").replace(">", "\\u003e")
     return f"{body}\n<!-- workorder:board-data {payload} -->\n"
 

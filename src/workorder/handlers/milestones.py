@@ -18,6 +18,7 @@ from .board import (
     read_board,
     render_board,
 )
+from .board_outcomes import with_outcomes
 from .dependencies import blockers_of, is_done
 from ..contracts.events import DispatchEvent, IssuesEvent
 from ..contracts.forge import ForgeError, Issue
@@ -207,12 +208,13 @@ def update_board(ctx: HandlerContext, milestone: int, title: str, plan: Mileston
             state = Session.load(ctx, n, issue.labels).state
         states = names.states_in(issue.labels)
         rows.append(BoardRow.of(n, issue.title, states[-1].value if states else "not started", state))
-    data = BoardData(milestone=milestone, title=title, rows=rows, edges=plan.ordering.edges,
-                     truncated=len(rows) > MAX_BOARD_DETAILS, max_details=MAX_BOARD_DETAILS)
-    body = render_board(ctx.templates, data)
     label = f"{ctx.config.label_prefix}{BOARD_LABEL_SUFFIX}"
     board = next((i for i in forge.list_issues(labels=(label,))  # only the bot's own board issue counts
                   if i.author == ctx.bot_login and (i.body or "").startswith(board_marker(milestone))), None)
+    rows = with_outcomes(forge, rows, read_board(board.body) if board else None)  # the totals' figures
+    data = BoardData(milestone=milestone, title=title, rows=rows, edges=plan.ordering.edges,
+                     truncated=len(rows) > MAX_BOARD_DETAILS, max_details=MAX_BOARD_DETAILS)
+    body = render_board(ctx.templates, data)
     if board is None:
         created = ctx.outbox.write_now(OpenIssue(ctx.templates.render_line("board_title.txt.j2", title=title),
                                                  body, (label,)))

@@ -11,8 +11,9 @@ from pydantic import BaseModel, Field
 
 from ..contracts.forge import Forge
 from ..loop.state import TRACKING_MARKER, TrackingState, decode_state
+from ..presets import Usage
 
-__all__ = ["OrderOutcome", "Report", "build_report"]
+__all__ = ["OrderOutcome", "Report", "add_totals", "build_report", "hours_between"]
 
 
 class OrderOutcome(BaseModel):
@@ -58,7 +59,8 @@ def _tracking_state(forge: Forge, number: int, bot_login: str) -> TrackingState 
     return None
 
 
-def _hours(start: str | None, end: str | None) -> float | None:
+def hours_between(start: str | None, end: str | None) -> float | None:
+    """Hours from ISO time ``start`` to ``end``, to 0.01 (None when either is missing or not a time)."""
     if not start or not end:
         return None
     try:
@@ -67,11 +69,18 @@ def _hours(start: str | None, end: str | None) -> float | None:
         return None
 
 
+def spent_by(s: TrackingState) -> Usage:
+    """What a work order spent over all its runs (``order_usage``), or, in a state written before that was
+    recorded, its last loop's ``usage``."""
+    return s.order_usage if s.order_usage.cost_usd or s.order_usage.tokens else s.usage
+
+
 def _outcome(forge: Forge, number: int, title: str, s: TrackingState) -> OrderOutcome:
     passed = s.verdict == "PASS" or s.passed_at is not None
     pr = forge.find_pull_request(s.branch) if s.branch and passed else None
-    return OrderOutcome(number=number, title=title, state=s.state.value, cycles=s.cycle, cost_usd=s.usage.cost_usd,
-                        tokens=s.usage.tokens, hours_to_pass=_hours(s.started_at, s.passed_at) if passed else None,
+    spent = spent_by(s)
+    return OrderOutcome(number=number, title=title, state=s.state.value, cycles=s.cycle, cost_usd=spent.cost_usd,
+                        tokens=spent.tokens, hours_to_pass=hours_between(s.started_at, s.passed_at) if passed else None,
                         passed=passed, merged=bool(pr and pr.merged), fail_rules=dict(s.fail_rules or {}))
 
 
@@ -88,11 +97,18 @@ def build_report(forge: Forge, bot_login: str, since: datetime | None = None) ->
         o = _outcome(forge, issue.number, issue.title, s)
         report.orders.append(o)
         rules.update(o.fail_rules)
+    add_totals(report)
+    report.fail_rules = dict(rules.most_common())
+    return report
+
+
+def add_totals(report: Report) -> Report:
+    """Set ``report``'s totals (cycles, cost, PASSed, merged of the PASSed, mean hours to PASS) from its
+    ``orders``; returns it. The milestone board shows the same figures (:mod:`workorder.handlers.board`)."""
     hours = [o.hours_to_pass for o in report.orders if o.hours_to_pass is not None]
     report.total_cycles = sum(o.cycles for o in report.orders)
     report.total_cost_usd = round(sum(o.cost_usd for o in report.orders), 6)
     report.passed = sum(o.passed for o in report.orders)
     report.merged = sum(o.merged for o in report.orders if o.passed)
     report.mean_hours_to_pass = round(sum(hours) / len(hours), 2) if hours else None
-    report.fail_rules = dict(rules.most_common())
     return report

@@ -14,6 +14,7 @@ from .dependencies import blockers_of, is_done
 from ..inputs.problems import InvalidInput
 from ..contracts.workorder import WorkOrder, parse_work_order_body
 from .context import HandlerContext
+from .budget_gate import BUDGET_EXHAUSTED, after_run, before_run, stop_over_budget
 
 @dataclass
 class Session:
@@ -155,7 +156,15 @@ def run_work_order(session: Session, issue: Issue, mode: str = "start", notes: s
             session.publish(state)
             return RunResult("waiting", "waiting", state)
         state.waiting_for = []
-    final = session.loop(issue, order).run(state, mode=mode, notes=notes)
+    loop = session.loop(issue, order)
+    spend = before_run(session, state, loop.budget)  # the caps across runs (workorder.handlers.budget_gate)
+    if spend.refusal is not None:
+        if session.current in (State.PASSED, State.APPROVED):  # a PASS waiting for a person stays as it is
+            return RunResult("refused", BUDGET_EXHAUSTED, state, [{"field": "budgets", "message": spend.refusal}])
+        stop_over_budget(session, state, spend.refusal)
+        return RunResult("done", BUDGET_EXHAUSTED, state)
+    final = loop.run(state, mode=mode, notes=notes)
+    after_run(session, spend, final)
     session.state = final
     if final.state is State.INVALID:  # the pre-work check refused it (workorder.gates.precheck)
         return RunResult("invalid", "invalid_work_order", final, final.problems)

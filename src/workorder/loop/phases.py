@@ -70,6 +70,7 @@ class PhaseContext:
         return self.issue.number
 
     def account(self, s: TrackingState, usage: Usage) -> None:
-        """Add an agent's reported usage to this run's budget and the whole loop's total."""
+        """Add an agent's reported usage to this run's budget, the whole loop's total and the work order's."""
         self.budget.account(usage)
         s.usage = s.usage + usage
+        s.order_usage = s.order_usage + usage

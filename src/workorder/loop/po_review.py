@@ -18,6 +18,7 @@ from ..gates.context import GateContext
 from ..shell.gitops import Git
 from ..evidence.impact import measure_impact
 from .base_run import observe_tests
+from .dep_audit import audit_dependencies
 from .base_source_run import observe_base_source
 from .heldout_run import hide as hide_heldout
 from .heldout_run import run_heldout
@@ -72,8 +73,11 @@ class PoReview:
         for run in runs:
             ctx.event(s, "verify", command=run.cmd, exit_code=run.exit_code, timed_out=run.timed_out)
         reverted = tuple(p for p in ctx.reverted if p not in diff.touched_paths)
+        audit = audit_dependencies(wt, diff, deps.config, deps.verify_env)  # dependency_audit: off unless configured
+        if audit is not None:
+            deps.journal.write_json(pdir / "dep_audit.json", audit.model_dump(mode="json"))
         gate_ctx = GateContext(ctx.order, deps.config, diff, runs, packet, wt.repo, reverted, tested, base_tested,
-                               base_source, heldout, covered)
+                               base_source, heldout, covered, dep_audit=audit)
         findings = run_gates(gate_ctx, gates)
         findings = order_findings(leak_findings(wt, s.base_sha, "HEAD", deps.secrets) + findings)
         ctx.reverted.clear()

@@ -108,8 +108,8 @@ class SePhase:
         s.history.append(PhaseRecord(cycle=s.cycle, phase=phase, outcome="done", detail=packet.summary[:300]))
         over = ctx.budget.over()
         if over:
-            s.failure = Failure(kind="budget", detail=over)
-            return Stopped(State.BLOCKED, handoff_of("budget", packet, None))
+            s.failure = Failure(kind=ctx.budget.failure_kind, detail=over)  # budget, or budget_exhausted
+            return Stopped(State.BLOCKED, handoff_of(ctx.budget.failure_kind, packet, None))
         return Developed(packet)
 
     def runner_command(self, wt: Git) -> str:

@@ -8,6 +8,7 @@ from ..shell.gitops import slugify
 from .state import INTERRUPTED, State, TrackingState
 from ..templates import Templates
 from ..contracts.workorder import WorkOrder
+from ..presets import Usage
 
 
 def is_resumable(s: TrackingState) -> bool:
@@ -60,4 +61,5 @@ def initial_state(previous: TrackingState | None, mode: str, notes: str | None, 
         pr_number=previous.pr_number if previous else None,
         last_command_id=previous.last_command_id if previous else 0,
         human_cycles=previous.human_cycles if previous else 0,
+        order_usage=previous.order_usage if previous else Usage(),  # the per-work-order budget spans runs
     )

@@ -188,6 +188,9 @@ class TrackingState(BaseModel):
     lock_broken: bool = False
     run_url: str | None = None
     usage: Usage = Field(default_factory=Usage)
+    # every cycle of every run of this work order (budgets.order_*, workorder.loop.budgets); a fresh start keeps it
+    order_usage: Usage = Field(default_factory=Usage)
+    budget_override_by: str | None = None  # the maintainer whose /wo budget let a run go past the caps
     publication: Publication | None = None
     # keys (rule, path, line) of the last FAIL verdict's BLOCKER/MAJOR findings (workorder.loop.convergence)
     last_finding_keys: list[tuple[str, str | None, int | None]] = Field(default_factory=list)

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..slash import ParsedCommand
-from ...contracts.forge import Comment, Issue
+from ...contracts.forge import Comment, Issue, permission_at_least
 from ...loop.outbox import Outbox
 from ...loop.state import TRANSITIONS, State
 from ..session import RunResult, Session
 
-RETRYABLE = frozenset({"crash", "timeout", "no_packet", "bad_packet", "error", "budget"})
+RETRYABLE = frozenset({"crash", "timeout", "no_packet", "bad_packet", "error", "budget", "budget_exhausted"})
 
 
 @dataclass
@@ -80,8 +80,11 @@ class Command:
     order: int = 100
 
     def minimum(self, config_minimum: str) -> str:
-        """The permission this command needs."""
-        return "read" if self.permission == "read" else config_minimum
+        """The permission this command needs: read, the config's minimum (``permission`` "config"), or
+        for a maintainer's command (e.g. "maintain") the higher of its own and the config's."""
+        if self.permission in ("read", "config"):
+            return "read" if self.permission == "read" else config_minimum
+        return config_minimum if permission_at_least(config_minimum, self.permission) else self.permission
 
     def refusal(self, session: Session) -> str | None:
         """Why the command is illegal now (a reason code), or None when it is legal."""
@@ -100,6 +103,10 @@ def summary(session: Session) -> dict[str, Any]:
 def ran(result: RunResult) -> CommandResult:
     """The result of a command that ran the work order, from its
     :class:`~workorder.handlers.session.RunResult` (``decision``, ``code``, ``problems``, ``state``)."""
+    if result.code == "budget_exhausted":  # stopped before any agent ran: a cap across runs is spent
+        failure = result.state.failure if result.state is not None else None
+        detail = result.problems[0]["message"] if result.problems else (failure.detail if failure else "")
+        return CommandResult(False, result.code, {"s": result.state, "detail": detail})
     if result.decision in ("invalid", "refused"):
         return CommandResult(False, result.code, {"problems": result.problems})
     return CommandResult(True, "ran", {"state": result.state.state.value, "s": result.state})
