@@ -80,3 +80,19 @@ def test_a_label_a_person_adds_while_the_gates_run_stays(action, monkeypatch, re
     kept = "priority" in action.fake.issues[1]["labels"]
     assert kept is not replace_when_stale, action.fake.issues[1]["labels"]
     assert "wo:passed" in action.fake.issues[1]["labels"]
+
+
+@pytest.mark.parametrize("left", [60, 5000])
+def test_a_run_with_few_requests_left_slows_down_and_still_passes(action, monkeypatch, left):
+    """With 60 of the hour's requests left (below the reserve of 100) every request waits its share of
+    the time to the reset, and the run still ends PASS; control: with 5,000 left nothing waits."""
+    set_up_labels(action.fake)
+    slept: list[float] = []
+    monkeypatch.setattr("workorder.github.retry.default_sleep", slept.append)
+    action.fake.rate_remaining = left
+    run_pass(action)
+    if left == 60:
+        assert len(slept) >= FIRST_CYCLE_PASS_BUDGET - 1 and min(slept) > 60, slept
+        assert action.fake.rate_remaining > 0
+    else:
+        assert slept == []
