@@ -29,7 +29,8 @@ def finish(fake: Any, request: Any, answer: tuple[int, dict, str]) -> tuple[int,
     if request.method == "GET" and status == 200:
         tag = etag_of(body)
         headers["ETag"] = tag
-        if request.headers.get("If-None-Match") == tag:
+        asked = {k.lower(): v for k, v in (getattr(request, "headers", None) or {}).items()}
+        if asked.get("if-none-match") == tag:
             status, body = 304, ""
             headers.pop("Content-Type", None)
             fake.not_modified += 1

@@ -96,3 +96,15 @@ def test_a_run_with_few_requests_left_slows_down_and_still_passes(action, monkey
         assert action.fake.rate_remaining > 0
     else:
         assert slept == []
+
+
+def test_a_pass_after_one_fix_cycle_costs_at_most_26(action):
+    """FAIL, one fix cycle, PASS (38 rate-limited requests before issue #20): the second cycle adds the
+    FAIL's state change and the boundary's read and label write, its tracking edits, the PR body, review
+    and status."""
+    set_up_labels(action.fake)
+    action.env["WORKORDER_RUNNER_COMMAND"] = "python -m workorder.demo.agent"
+    log = run_pass(action)
+    print(f"\nFAIL, fix, PASS: {action.fake.rate_limited()} rate-limited requests")
+    print("\n".join("  " + line for line in log))
+    assert len(action.fake.reviews) == 2 and action.fake.rate_limited() <= 26, log
