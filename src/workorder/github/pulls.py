@@ -33,8 +33,9 @@ class GitHubPulls(GitHubClient):
     def create_pull_request(self, head: str, base: str, title: str, body: str, draft: bool) -> PullRequest:
         """Open a pull request from ``head`` into ``base``; returns it (``POST /repos/{owner}/{repo}/pulls``).
 
-        On 422 an existing pull request of ``head`` is returned, its body replaced by ``body``; when drafts are refused (plans without
-        them) a ready one is opened. After a 5xx it is looked up before it is created again.
+        On 422 an existing pull request of ``head`` is returned, its body replaced by ``body``; when drafts
+        are refused (plans without them) a ready one is opened. After a 5xx it is looked up before it is
+        created again.
         """
         def create() -> PullRequest:
             try:
