@@ -9,6 +9,11 @@ Fault injection: :meth:`FakeGitHub.fault_at` (by request number, 1-based) and :m
 same after applying the request ("applied, then 502"), GitHub's rate-limit answers (:func:`fault`), or a
 kill: the request is applied, then :class:`Killed` (a BaseException, like the process dying) is raised.
 ``kill_at_write`` kills after the k-th write (any method but GET); ``latency_s`` delays every answer.
+
+Like GitHub, every answer carries the primary rate limit's headers (``x-ratelimit-remaining`` counts down
+from ``rate_limit``, see :mod:`fakegithub_http`), and a GET answers 304 with no body when its
+``If-None-Match`` names the ETag of an unchanged answer; :meth:`FakeGitHub.rate_limited` counts the
+requests that count against the limit (every answer but a 304).
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 import responses
+
+from fakegithub_http import finish
 
 API = "https://api.github.com"
 
@@ -88,6 +95,10 @@ class FakeGitHub:
     kill_at_write: int | None = None
     latency_s: float = 0.0
     writes: int = 0
+    rate_limit: int = 5000  # x-ratelimit-limit (5,000 for a GitHub App installation, 1,000 for GITHUB_TOKEN)
+    rate_remaining: int | None = None  # x-ratelimit-remaining now (None: rate_limit)
+    rate_reset: int | None = None  # x-ratelimit-reset, epoch seconds (None: an hour after the first request)
+    not_modified: int = 0  # 304 answers (free: they do not count against the rate limit)
 
     # -- helpers for tests -------------------------------------------------------------------
     milestones: dict[int, str] = field(default_factory=dict)
@@ -103,6 +114,10 @@ class FakeGitHub:
 
     def issue_comments(self, number: int) -> list[dict]:
         return [c for c in self.comments.values() if c["issue"] == number]
+
+    def rate_limited(self) -> int:
+        """The requests that counted against the rate limit: every answer but a 304."""
+        return len(self.calls) - self.not_modified
 
     def count(self, method: str | None = None, pattern: str = "") -> int:
         return sum(1 for m, p in self.calls if (method is None or m == method) and re.search(pattern, p))
@@ -168,6 +183,9 @@ class FakeGitHub:
             rsps.add_callback(method, re.compile(re.escape(API) + r"(:443)?/.*"), callback=self._dispatch)
 
     def _dispatch(self, request: Any) -> tuple[int, dict, str]:
+        return finish(self, request, self._dispatch_once(request))
+
+    def _dispatch_once(self, request: Any) -> tuple[int, dict, str]:
         url = urlparse(request.url)
         path = unquote(url.path)
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
@@ -220,6 +238,8 @@ class FakeGitHub:
             ("GET", r"/labels", self.list_labels),
             ("POST", r"/labels", self.create_label),
             ("POST", r"/issues/(\d+)/labels", self.add_labels),
+            ("PUT", r"/issues/(\d+)/labels", self.set_labels),
+            ("PATCH", r"/labels/(.+)", self.edit_label),
             ("DELETE", r"/issues/(\d+)/labels/(.+)", self.remove_label),
             ("GET", r"/issues/(\d+)/comments", self.list_comments),
             ("POST", r"/issues/(\d+)/comments", self.create_comment),
@@ -324,6 +344,17 @@ class FakeGitHub:
             if name not in issue["labels"]:
                 issue["labels"].append(name)
         return self._json(200, [self._label(x) for x in issue["labels"]])
+
+    def set_labels(self, body, query, n):
+        """PUT: the issue's labels become exactly these (created, grey and without description, when new)."""
+        self.issues[int(n)]["labels"] = []
+        return self.add_labels(body, query, n)
+
+    def edit_label(self, body, query, name):
+        if name not in self.labels:
+            return self._json(404, {"message": "Not Found"})
+        self.labels[name].update({k: body[k] for k in ("color", "description") if k in body})
+        return self._json(200, self._label(name))
 
     def remove_label(self, body, query, n, name):
         issue = self.issues[int(n)]

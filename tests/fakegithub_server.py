@@ -74,7 +74,7 @@ class FakeGitHubServer:
             if token is None:
                 status, out_headers, out = 401, {"Content-Type": "application/json"}, '{"message": "Bad credentials"}'
             else:
-                request = SimpleNamespace(url=API + path, method=method, body=body or None)
+                request = SimpleNamespace(url=API + path, method=method, body=body or None, headers=headers)
                 status, out_headers, out = self.fake._dispatch(request)
             self.requests.append(LoggedRequest(method, path.split("?")[0], token, status, text))
         return status, out_headers, out.replace(API, self.url).encode()

@@ -212,7 +212,9 @@ def test_killed_after_the_pass_review_the_re_run_does_not_run_the_agent_or_gates
 
 def test_first_cycle_pass_request_budget(cases):
     run = baseline(cases, "pass")
-    assert len(run.fake.calls) == 23, run.fake.calls  # ≤ 25 asked; measured 23
+    # 23 before issue #20; 18 here, where the fake has no labels yet (3 of them style the new state
+    # labels once); 15 in a repository `workorder init` set up (tests/test_request_count.py)
+    assert len(run.fake.calls) == 18, run.fake.calls
 
 
 def test_wo_status_request_budget(cases):

@@ -123,6 +123,12 @@ class Forge(Protocol):
     def remove_label(self, number: int, name: str) -> None:
         """Remove one label (no error if it is not there)."""
 
+    def write_labels(self, number: int, names: tuple[str, ...], *, replace: bool,
+                     styles: tuple[LabelSpec, ...] = ()) -> list[LabelSpec]:
+        """In one request, make ``names`` the issue's whole label set (``replace``) or add them; a label
+        that does not exist yet is created, with its style from ``styles`` when there. Returns the
+        issue's labels then."""
+
     def list_comments(self, number: int) -> list[Comment]:
         """All comments of an issue, oldest first."""
 

@@ -13,10 +13,10 @@ class GitHubComments(GitHubClient):
     def list_comments(self, number: int) -> list[Comment]:
         """All comments of issue or pull request ``number``, oldest first
         (``GET /repos/{owner}/{repo}/issues/{number}/comments``, every page)."""
-        def fetch() -> list[Comment]:
+        def fetch() -> list[Comment]:  # conditional reads: an unchanged list again is a free 304
             return [
-                Comment(id=c.id, author=c.user.login if c.user else "", body=c.body or "")
-                for c in self._repo.get_issue(number).get_comments()
+                Comment(id=int(c["id"]), author=(c.get("user") or {}).get("login", ""), body=c.get("body") or "")
+                for c in self._pages(f"{self._repo.url}/issues/{number}/comments", {})
             ]
 
         return self._call(f"listing comments of #{number}", fetch)

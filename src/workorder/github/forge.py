@@ -14,8 +14,10 @@ from __future__ import annotations
 from github import Auth, Github
 
 from .branches import GitHubBranches
+from .budget import RequestBudget
 from .call import failure_kind
 from .comments import GitHubComments
+from .etags import EtagCache
 from .issues import GitHubIssues
 from .labels import GitHubLabels
 from .pulls import GitHubPulls
@@ -36,7 +38,9 @@ class GitHubForge(GitHubIssues, GitHubLabels, GitHubComments, GitHubPulls, GitHu
     Takes a token (never logged), ``owner/name``, the API base URL (``$GITHUB_API_URL``, for GitHub
     Enterprise Server), and throttling in seconds between requests and between writes (GitHub asks
     for about one second between writes; tests pass 0), and the retry policy (:class:`WorkorderRetry`,
-    one budget per forge, so per run). Every method retries transient failures; creates (comment,
+    one budget per forge, so per run) and the request budget (:class:`RequestBudget`: pace below a
+    reserve of the hour's requests). Reads are conditional (an ETag cache per forge, so per run: a 304
+    is free). Every method retries transient failures; creates (comment,
     review, status, pull request) look their object up after a 5xx before creating it again. Raises
     :class:`ForgeError` on refusals and when retries run out (``transient`` then).
 
@@ -51,6 +55,7 @@ class GitHubForge(GitHubIssues, GitHubLabels, GitHubComments, GitHubPulls, GitHu
         api_url: str = DEFAULT_API_URL,
         *,
         retry: WorkorderRetry | None = None,
+        budget: RequestBudget | None = None,
         seconds_between_requests: float | None = 0.25,
         seconds_between_writes: float | None = 1.0,
     ):
@@ -64,5 +69,7 @@ class GitHubForge(GitHubIssues, GitHubLabels, GitHubComments, GitHubPulls, GitHu
             seconds_between_writes=seconds_between_writes,
         )
         self.retry = retry or WorkorderRetry()
+        self.budget = budget or RequestBudget()
+        self.etags = EtagCache()
         self._repo = self._gh.get_repo(repository)
         self.repository = repository

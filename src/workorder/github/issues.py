@@ -5,6 +5,7 @@ permission of a collaborator (docs.github.com/en/rest/issues/issues, .../issues/
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from github.GithubException import UnknownObjectException
 
@@ -17,15 +18,18 @@ class GitHubIssues(GitHubClient):
     """The issue methods of :class:`workorder.contracts.forge.Forge` on GitHub; each raises ForgeError."""
 
     def get_issue(self, number: int) -> Issue:
-        """Issue ``number`` as it is now (``GET /repos/{owner}/{repo}/issues/{number}``)."""
-        return self._call(f"reading issue #{number}", lambda: issue_from_json(self._repo.get_issue(number).raw_data))
+        """Issue ``number`` as it is now (``GET /repos/{owner}/{repo}/issues/{number}``, conditional: a
+        second read of an unchanged issue in the same run is a free 304)."""
+        return self._call(f"reading issue #{number}",
+                          lambda: issue_from_json(self._get_json(f"{self._repo.url}/issues/{number}")))
 
     def collaborator_permission(self, login: str) -> str:
         """The role name of ``login`` (admin, maintain, write, triage, read) or ``none`` when GitHub
         answers 404 (``GET /repos/{owner}/{repo}/collaborators/{username}/permission``)."""
         def fetch() -> str:
             try:
-                return self._repo.get_collaborator_role_name(login) or "none"
+                data = self._get_json(f"{self._repo.url}/collaborators/{quote(login)}/permission")
+                return str(data.get("role_name") or "none") if isinstance(data, dict) else "none"
             except UnknownObjectException:
                 return "none"
 

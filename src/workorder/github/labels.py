@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from github import GithubException
 
 from ..contracts.forge import LabelSpec
@@ -44,3 +46,39 @@ class GitHubLabels(GitHubClient):
                     raise
 
         self._call(f"removing label {name}", remove)
+
+    def write_labels(self, number: int, names: tuple[str, ...], *, replace: bool,
+                     styles: tuple[LabelSpec, ...] = ()) -> list[LabelSpec]:
+        """Make ``names`` the whole label set of issue ``number`` in one request (``replace``:
+        ``PUT /repos/{owner}/{repo}/issues/{number}/labels``) or add them to it (``POST`` to the same path);
+        returns the labels the issue has then. GitHub creates a label that does not exist yet (grey, no
+        description); one of ``styles`` created so gets its colour and description
+        (``PATCH /repos/{owner}/{repo}/labels/{name}``, once per repository). Raises ForgeError."""
+        verb = "PUT" if replace else "POST"
+        url = f"{self._repo.url}/issues/{number}/labels"
+
+        def write() -> list[dict]:
+            _headers, data = self._gh.requester.requestJsonAndCheck(verb, url, input={"labels": list(names)})
+            return [d for d in data or [] if isinstance(d, dict)]
+
+        what = f"setting the labels of #{number}" if replace else f"adding label {', '.join(names)}"
+        labels = self._call(what, write)
+        found = {d.get("name"): d for d in labels}
+        missing = [spec for spec in styles if spec.name in names and spec.name not in found]
+        if missing:  # GitHub did not create them on the way (a server that does not): create, write again
+            for spec in missing:
+                self.create_label(spec)
+            labels = self._call(what, write)
+            found = {d.get("name"): d for d in labels}
+        for spec in styles:
+            if spec.name in found and not found[spec.name].get("description") and spec.description:
+                self.update_label(spec)
+        return [LabelSpec(name=str(d.get("name", "")), color=str(d.get("color", "")),
+                          description=str(d.get("description") or "")) for d in labels]
+
+    def update_label(self, spec: LabelSpec) -> None:
+        """Give an existing repository label ``spec``'s colour and description (the description cut to
+        GitHub's 100 characters) (``PATCH /repos/{owner}/{repo}/labels/{name}``). Raises ForgeError."""
+        url = f"{self._repo.url}/labels/{quote(spec.name, safe='')}"
+        self._call(f"styling label {spec.name}", lambda: self._gh.requester.requestJsonAndCheck(
+            "PATCH", url, input={"color": spec.color, "description": spec.description[:100]}))

@@ -33,8 +33,9 @@ class GitHubPulls(GitHubClient):
     def create_pull_request(self, head: str, base: str, title: str, body: str, draft: bool) -> PullRequest:
         """Open a pull request from ``head`` into ``base``; returns it (``POST /repos/{owner}/{repo}/pulls``).
 
-        On 422 an existing pull request of ``head`` is returned; when drafts are refused (plans without
-        them) a ready one is opened. After a 5xx it is looked up before it is created again.
+        On 422 an existing pull request of ``head`` is returned, its body replaced by ``body``; when drafts
+        are refused (plans without them) a ready one is opened. After a 5xx it is looked up before it is
+        created again.
         """
         def create() -> PullRequest:
             try:
@@ -44,6 +45,7 @@ class GitHubPulls(GitHubClient):
                     raise
                 existing = self._find_pull(head)  # 422: one exists already (e.g. created by a killed run)
                 if existing:
+                    self._repo.get_pull(existing.number).edit(body=body)  # it shows this verdict, as a new one would
                     return existing
                 if draft and "draft" in (github_message(exc) + str(exc.data)).lower():
                     return pull_request_from(self._repo.create_pull(base=base, head=head, title=title, body=body, draft=False))

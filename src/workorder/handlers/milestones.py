@@ -123,6 +123,7 @@ def handle_dispatch(event: DispatchEvent, ctx: HandlerContext, target: None) -> 
     if ctx.target_issue is not None:
         issue = forge.get_issue(ctx.target_issue)
         session = Session.load(ctx, issue.number, issue.labels)
+        session.tracker.labels_read(issue.labels)  # just read: the first state change replaces them in one request
         before = board_view(session.state)
         result = run_work_order(session, issue)
         refresh_board(ctx, issue.number, before, result.state, issue)

@@ -130,6 +130,23 @@ class LocalForge(LocalPulls):
         data["labels"].setdefault(name, {"color": "ededed", "description": ""})
         self._save(data)
 
+    def write_labels(self, number: int, names: tuple[str, ...], *, replace: bool,
+                     styles: tuple[LabelSpec, ...] = ()) -> list[LabelSpec]:
+        """Make ``names`` the issue's labels (``replace``) or add them, defining new ones with their style
+        from ``styles`` (else grey); returns the issue's labels then."""
+        data = self._load()
+        issue = self._issue(data, number)
+        kept = [] if replace else [label for label in issue.get("labels", []) if label not in names]
+        issue["labels"] = kept + list(dict.fromkeys(names))
+        style = {spec.name: spec for spec in styles}
+        for name in names:
+            spec = style.get(name)
+            data["labels"].setdefault(name, {"color": spec.color if spec else "ededed",
+                                             "description": spec.description if spec else ""})
+        self._save(data)
+        return [LabelSpec(name=n, color=data["labels"][n]["color"], description=data["labels"][n]["description"])
+                for n in issue["labels"] if n in data["labels"]]
+
     def remove_label(self, number: int, name: str) -> None:
         """Remove label ``name`` (no error if it is not there)."""
         data = self._load()

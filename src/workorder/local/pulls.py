@@ -33,7 +33,12 @@ class LocalPulls(LocalStore):
         return None
 
     def create_pull_request(self, head: str, base: str, title: str, body: str, draft: bool) -> PullRequest:
-        """Open a pull request numbered like the issues; returns it."""
+        """Open a pull request numbered like the issues; returns it. One from ``head`` exists already: it is
+        returned with its body replaced (as GitHub's "already exists" answer makes the GitHub forge do)."""
+        existing = self.find_pull_request(head)
+        if existing is not None:
+            self.update_pull_request(existing.number, body)
+            return existing
         data = self._load()
         number = data["next_number"]
         data["next_number"] += 1

@@ -5,7 +5,8 @@ forge match it. Each object the action writes is found again before it is writte
 
 * state labels: exactly one; extras are removed (:meth:`workorder.loop.tracking.Tracker.set_state`);
 * the tracking comment: by its hidden marker, edited only when its text differs;
-* the pull request: by its head branch, before it is created;
+* the pull request: by its head branch, before it is created again by a resumed run (else GitHub's
+  "already exists" answer finds it);
 * the review: one per (cycle, head), by the hidden marker :data:`REVIEW_MARKER` in its body;
 * the commit status: one per (head, state), by the combined status of the head.
 
@@ -85,19 +86,21 @@ class Publisher:
         its body, one review per (cycle, head), one commit status per (head, state). ``resumed``: the
         verdict was recorded by an earlier run, so review and status are looked up before posting.
         Sets ``s.pr_number``."""
-        pr_number, created = self._pull_request(s, pub)
+        pr_number, created = self._pull_request(s, pub, looked_up=resumed)
         event, inline = self._review(s, pub, pr_number, looked_up=resumed)
         state, status_set = self._status(s, pub, looked_up=resumed)
         return Published(pr_number, created, event, inline, state, status_set)
 
-    def _pull_request(self, s: TrackingState, pub: Publication) -> tuple[int, bool]:
+    def _pull_request(self, s: TrackingState, pub: Publication, looked_up: bool) -> tuple[int, bool]:
         body = self.templates.render("pull_request.md.j2", issue=self.issue, order=self.order, packet=pub.packet,
                                      s=s, verify_runs=pub.verify_runs)
         if s.pr_number is not None:
             self.forge.update_pull_request(s.pr_number, body)
             return s.pr_number, False
         assert s.branch is not None
-        existing = self.forge.find_pull_request(s.branch)
+        # a verdict of this run is opened at once (an existing PR answers the create with itself, its body
+        # updated); a resumed one may have opened it already, so it is looked up first
+        existing = self.forge.find_pull_request(s.branch) if looked_up else None
         if existing is not None:
             self.forge.update_pull_request(existing.number, body)
             s.pr_number = existing.number

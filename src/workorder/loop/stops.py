@@ -36,7 +36,7 @@ def boundary_failure(forge: Forge, tracker: Tracker, number: int, work_order_has
     order no longer hashes to ``work_order_hash`` or no longer parses, ``aborted`` when it carries the
     blocked label) or None to go on, and the issue as read. Raises ForgeError when the read fails."""
     issue = forge.get_issue(number)
-    tracker.issue_labels = set(issue.labels)
+    tracker.labels_read(issue.labels)
     try:
         edited = parse_work_order_body(issue.body).content_hash() != work_order_hash
     except InvalidInput:

@@ -49,7 +49,7 @@ class Tracker:
         self.view = dict(view or {})
         self.comment_id: int | None = None
         self._body: str | None = None
-        self._repo_labels: set[str] | None = None
+        self.labels_fresh = False  # issue_labels were just read (labels_read): the next set_state may replace them
         self.unreadable = False  # the bot's tracking comment was found but holds no valid state
 
     # -- tracking comment ------------------------------------------------------------------
@@ -92,30 +92,38 @@ class Tracker:
         states = self.names.states_in(self.issue_labels)
         return states[-1] if states else None
 
-    def _ensure_label(self, state: State) -> str:
-        name = self.names.label(state)
-        if self._repo_labels is None:
-            self._repo_labels = set(self.forge.list_repo_labels())
-        if name not in self._repo_labels:
-            color, description = LABEL_STYLE[state]
-            self.forge.create_label(LabelSpec(name=name, color=color, description=description))
-            self._repo_labels.add(name)
-        return name
+    def labels_read(self, labels: tuple[str, ...]) -> None:
+        """The issue's labels as just read from the forge: the next :meth:`set_state` may replace the
+        whole set in one request, since nothing can have changed them in between."""
+        self.issue_labels = set(labels)
+        self.labels_fresh = True
 
     def set_state(self, state: TrackingState, new: State, *, check: bool = True) -> None:
-        """Move to ``new``: check the transition, add its label, then remove every other state label.
+        """Move to ``new``: check the transition, put its label on and every other state label off.
 
-        Updates ``state.state``. Raises :class:`workorder.loop.state.IllegalTransition` for a move the
-        table does not allow (unless ``check`` is False, for repairs).
+        Right after :meth:`labels_read` that is one request (the whole set replaced); otherwise the labels
+        may have changed since they were read (a person's label added meanwhile must stay), so the label
+        is added and each other state label removed. A label GitHub creates on the way gets its style
+        (:data:`LABEL_STYLE`). Updates ``state.state``. Raises
+        :class:`workorder.loop.state.IllegalTransition` for a move the table does not allow (unless
+        ``check`` is False, for repairs).
         """
         if check:
             check_transition(state.state, new)
-        name = self._ensure_label(new)
-        if name not in self.issue_labels:
-            self.forge.add_label(self.number, name)
-            self.issue_labels.add(name)
-        for other in self.names.states_in(self.issue_labels):
-            if other is not new:
-                self.forge.remove_label(self.number, self.names.label(other))
-                self.issue_labels.discard(self.names.label(other))
+        name = self.names.label(new)
+        others = [self.names.label(o) for o in self.names.states_in(self.issue_labels) if o is not new]
+        color, description = LABEL_STYLE[new]
+        style = (LabelSpec(name=name, color=color, description=description),)
+        fresh, self.labels_fresh = self.labels_fresh, False
+        if fresh and (others or name not in self.issue_labels):
+            keep = sorted((self.issue_labels - set(others)) | {name})
+            self.forge.write_labels(self.number, tuple(keep), replace=True, styles=style)
+            self.issue_labels = set(keep)
+        else:
+            if name not in self.issue_labels:
+                self.forge.write_labels(self.number, (name,), replace=False, styles=style)
+                self.issue_labels.add(name)
+            for other in others:
+                self.forge.remove_label(self.number, other)
+                self.issue_labels.discard(other)
         state.state = new

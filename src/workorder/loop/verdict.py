@@ -33,12 +33,11 @@ class VerdictStep:
         self.push = push
 
     def review(self, s: TrackingState, wt: Git, packet: DoDPacket, gates=GATES, push: bool = True) -> Verdict:
-        """Move ``s`` to review and judge ``wt``'s HEAD, the work ``packet`` describes, with ``gates``. When
-        the diff is not empty: push the branch (if ``push``), record the verdict in ``s.publication``
-        and publish it. Returns the verdict."""
+        """Move ``s`` to review (its label) and judge ``wt``'s HEAD, the work ``packet`` describes, with
+        ``gates``. When the diff is not empty: push the branch (if ``push``), record the verdict in
+        ``s.publication`` (the tracking comment's one edit of this state) and publish it. Returns the verdict."""
         s.phase = "review"
-        self.publisher.set_state(s, State.REVIEW)
-        self.publisher.tracking(s)
+        self.publisher.set_state(s, State.REVIEW)  # the label says so; the tracking comment with the verdict
         review = PoReview(self.phases)
         reviewed = review.run(s, wt, packet, gates)
         if not reviewed.diff.is_empty:
