@@ -22,6 +22,7 @@ from .core import (
     gate_verify,
 )
 from .criteria import gate_evidence
+from .demote import demote_contradicted
 from .diff_coverage import gate_diff_coverage
 from .fail_to_pass import gate_fail_to_pass
 from .heldout import gate_heldout
@@ -54,7 +55,7 @@ GATES: tuple[Gate, ...] = (
 
 def run_gates(ctx: GateContext, gates: tuple[Gate, ...] = GATES) -> list[Finding]:
     """Run every gate on ``ctx``; returns all findings, BLOCKERs first, then MAJOR, then MINOR."""
-    return order_findings([f for gate in gates for f in gate(ctx)])
+    return order_findings(demote_contradicted([f for gate in gates for f in gate(ctx)], ctx))
 
 
 def order_findings(findings: list[Finding]) -> list[Finding]:
