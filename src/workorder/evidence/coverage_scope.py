@@ -34,21 +34,38 @@ def related_tests(root: Path, changed: Iterable[str], test_patterns: list[str]) 
     for path in files:
         for name in _dotted_names(path):
             names.setdefault(name, set()).add(path)
-    importers: dict[str, set[str]] = {}
-    for path in files:
-        for name in _imports(root, path):
-            for target in names.get(name, ()):
-                importers.setdefault(target, set()).add(path)
-    reached, todo = set(), [p for p in changed if p.endswith(".py")]
-    while todo:
-        path = todo.pop()
-        if path not in reached:
-            reached.add(path)
-            todo += importers.get(path, ())
+    texts = {path: _read(root / path) for path in files}
+    imports: dict[str, set[str]] = {}
+    reached = {p for p in changed if p.endswith(".py")}
+    words = {_word(p) for p in reached}
+    while words:  # only a file that spells a reached module's name can import it: parse only those
+        found = set()
+        for path in files:
+            if path in reached or not any(w in texts[path] for w in words):
+                continue
+            if path not in imports:
+                imports[path] = _imports(root, path)
+            if any(target in reached for name in imports[path] for target in names.get(name, ())):
+                found.add(path)
+        reached |= found
+        words = {_word(p) for p in found}
     if any(Path(p).name == "conftest.py" for p in reached):
         return None
     tests = compile_globs(test_patterns)
     return sorted(p for p in reached if tests.match_file(p))
+
+
+def _word(path: str) -> bytes:
+    """The name a module at ``path`` is imported by, last part only (a package: its folder's name)."""
+    parts = path[:-3].split("/")
+    return (parts[-2] if parts[-1] == "__init__" and len(parts) > 1 else parts[-1]).encode()
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
 
 
 def _python_files(root: Path) -> list[str] | None:
