@@ -1,21 +1,22 @@
 """The cost of the behavioural checks against the verify time they re-run, on a 2,000-test pytest suite
 (run: python -m pytest benchmarks/test_po_review_cost.py --benchmark-enable -s).
 
-A cycle's review re-runs the verify commands (measured for diff coverage: the same run, traced by
-coverage.py), runs the evidence tests and the changed test files on the base source under the head's
-tests (FAIL_TO_PASS; pytest collects and runs only those tests), and runs the gates.
+A cycle's review re-runs the verify commands (measured for diff coverage: the same run; coverage.py traces
+only while a changed file is imported and during the tests of the test files that import one, see
+workorder.evidence.coverage_hook), runs the evidence tests and the changed test files on the base source
+under the head's tests (FAIL_TO_PASS; pytest collects and runs only those tests), and runs the gates.
+The PASS_TO_PASS base run is once per work order (cached per base commit in the run records), not per
+cycle, and is not counted here.
 
-Budget asserted today: the base-source run and the gates together cost at most 1.0x the plain verify time
-(measured 0.74x on a quiet 2-core machine: 5.8 s against 7.95 s, most of it pytest's start-up and
-imports compiled without a bytecode cache, plus the work tree). Issue 19's target, a whole review at most 1.5x
-the verify time it re-runs (so 0.5x here), is NOT met yet. Diff coverage traces the verify
-run itself; its overhead is printed, not budgeted: on this suite of 2,000 one-line tests (the worst case
-for a tracer: nothing but calls) it roughly doubles the verify time; ``diff_coverage.enabled: false``
-turns it off.
+Budget asserted (issue 19): the whole review at most 1.5x the plain verify run it re-runs, in CPU seconds of
+the processes involved (this machine is shared by several jobs: wall time is printed but varies by 2x
+from run to run). Tracing the whole run with coverage.py's C tracer cost 2x verify on Python 3.11 (every
+line of every frame); scoped as above, a suite pays only for the tests that can run the change.
 """
 
 from __future__ import annotations
 
+import resource
 import sys
 import time
 from pathlib import Path
@@ -62,6 +63,12 @@ def build(root: Path, env: dict[str, str]) -> tuple[Git, str]:
     return git, base
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (on a shared machine wall time is noise)."""
+    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+
+
 def test_po_review_cost_against_verify_time(tmp_path):
     env = {"PATH": f"{write_python_shim(tmp_path / 'bin')}:/usr/bin:/bin", "HOME": str(tmp_path),
            "GIT_CONFIG_GLOBAL": "/dev/null", "LANG": "C.UTF-8"}
@@ -71,37 +78,33 @@ def test_po_review_cost_against_verify_time(tmp_path):
     logs = tmp_path / "logs"
     logs.mkdir()
 
-    started = time.perf_counter()
+    wall, cpu = time.perf_counter(), _cpu()
     plain = run_verify_commands([PYTEST], git.repo, env, 600, logs, test_reports=True)
-    verify_s = time.perf_counter() - started
+    verify_wall, verify_cpu = time.perf_counter() - wall, _cpu() - cpu
     assert plain[0].passed and len(collect_results(git.repo, logs, plain).cases) == FILES * TESTS_PER_FILE + 1
-
-    started = time.perf_counter()
-    probe = start_probe(config, diff, git.repo)
-    runs = run_verify_commands([PYTEST], git.repo, {**env, **probe.env(env)}, 600, logs, test_reports=True)
-    covered = probe.read(diff, config.test_patterns)
-    measured_s = time.perf_counter() - started
-    now = collect_results(git.repo, logs, runs)
 
     packet = DoDPacket(status="done", summary="s", files_changed=diff.touched_paths,
                        evidence=[CriterionEvidence(criterion="1", kind="test", ref="tests/test_clamp.py::test_clamp")])
     deps = SimpleNamespace(git=git, worktrees=tmp_path / "worktrees", verify_env=env, sandbox=None, config=config,
                            journal=Journal(tmp_path / "runs"))
-    started = time.perf_counter()
+    order = WorkOrder(objective="clamp", in_scope=["**"], done_when=["clamp clamps"])
+    wall, cpu = time.perf_counter(), _cpu()  # the review: verify measured for diff coverage, base source, gates
+    probe = start_probe(config, diff, git.repo)
+    runs = run_verify_commands([PYTEST], git.repo, {**env, **probe.env(env)}, 600, logs, test_reports=True)
+    covered = probe.read(diff, config.test_patterns)
+    now = collect_results(git.repo, logs, runs)
+    measured_wall, measured_cpu = time.perf_counter() - wall, _cpu() - cpu
     source = observe_base_source(deps, 1, base, git.rev("HEAD"), [PYTEST], packet, diff)
-    f2p_s = time.perf_counter() - started
-
-    order = WorkOrder(objective="clamp", in_scope=["**"], done_when=["[test] clamp clamps"])
     ctx = GateContext(order, config, diff, runs, packet, git.repo, test_results=now, base_source_results=source,
                       diff_coverage=covered)
-    started = time.perf_counter()
     findings = run_gates(ctx)
-    gates_s = time.perf_counter() - started
+    review_wall, review_cpu = time.perf_counter() - wall, _cpu() - cpu
 
-    print(f"\nverify (2,001 tests) {verify_s:.2f} s | base-source run {f2p_s:.2f} s + gates {gates_s:.2f} s = "
-          f"{(f2p_s + gates_s) / verify_s:.2f}x verify | verify measured for diff coverage {measured_s:.2f} s = "
-          f"{measured_s / verify_s:.2f}x verify")
+    print(f"\nverify (2,001 tests) {verify_wall:.2f} s wall, {verify_cpu:.2f} s CPU | PO review {review_wall:.2f} s wall "
+          f"= {review_wall / verify_wall:.2f}x, {review_cpu:.2f} s CPU = {review_cpu / verify_cpu:.2f}x | of which the "
+          f"verify run measured for diff coverage {measured_wall:.2f} s wall = {measured_wall / verify_wall:.2f}x, "
+          f"{measured_cpu:.2f} s CPU = {measured_cpu / verify_cpu:.2f}x")
     assert findings == [] and covered.percent == 100.0
     # only the evidence / changed test file ran on the base source (there it cannot even import pkg.clamp)
     assert [(c.id, c.outcome) for c in source.cases] == [("tests.test_clamp", "error")]
-    assert f2p_s + gates_s <= 1.0 * verify_s  # issue 19's target is 0.5x: not met yet (see the docstring)
+    assert review_cpu <= 1.5 * verify_cpu  # issue 19's budget

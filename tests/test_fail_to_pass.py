@@ -96,10 +96,18 @@ def test_gaming_citing_a_test_that_already_passed_on_the_base_is_a_blocker(repo,
     assert [(f.rule, f.severity) for f in run_gates(ctx)] == [("evidence.not_discriminating", Severity.BLOCKER)]
 
 
-def test_gaming_citing_only_the_verify_command_is_untested(repo, env, tmp_path, calc):  # noqa: F811
+def test_gaming_citing_only_the_verify_command_that_passes_on_the_base_is_a_blocker(repo, env, tmp_path, calc):  # noqa: F811
     (repo.repo / "calc.py").write_text(SQRT.replace("math.isqrt(n)", "math.isqrt(n)  # reviewed"))
     commit(repo, "no fix")
     ctx = review(repo, env, tmp_path, calc, [("command", PYTEST)])
+    assert verdict_for(without_fail_to_pass(ctx)) == "PASS"
+    assert [(f.rule, f.severity) for f in run_gates(ctx)] == [("evidence.not_discriminating", Severity.BLOCKER)]
+
+
+def test_gaming_citing_only_a_path_line_is_untested(repo, env, tmp_path, calc):  # noqa: F811
+    (repo.repo / "calc.py").write_text(SQRT.replace("math.isqrt(n)", "math.isqrt(n)  # reviewed"))
+    commit(repo, "no fix")
+    ctx = review(repo, env, tmp_path, calc, [("path", "calc.py:5")])
     assert verdict_for(without_fail_to_pass(ctx)) == "PASS"
     assert [(f.rule, f.severity) for f in run_gates(ctx)] == [("evidence.untested", Severity.MAJOR)]
 
@@ -118,7 +126,7 @@ def test_criteria_that_are_not_behaviour_accept_weaker_evidence_and_say_so(repo,
     commit(repo, "fix")
     ctx = review(repo, env, tmp_path, calc, [("test", NEW_REF), ("command", PYTEST)], criterion="[docs] it is documented")
     assert run_gates(ctx) == []
-    assert "weaker than a test" in evidence_table(ctx)[1].detail
+    assert "weaker than" in evidence_table(ctx)[1].detail
 
 
 def test_the_base_source_run_takes_the_heads_tests_and_is_cached(repo, env, tmp_path, calc):  # noqa: F811
@@ -143,9 +151,12 @@ def test_the_base_source_run_takes_the_heads_tests_and_is_cached(repo, env, tmp_
     ("a == 1", "high", ["high"], True),
     ("a == 1", "medium", ["high"], False),
     ("a == 1", "medium", ["medium", "high"], True),
+    ("a == 1", "low", None, True),  # the default: every tier
+    ("[refactor] the helpers move to util.py", "low", None, False),
 ])
 def test_which_criteria_need_a_test(criterion, risk, required, needed):
-    config = RepoConfig.model_validate({"fail_to_pass": {"test_required": required}}).fail_to_pass
+    raw = {} if required is None else {"fail_to_pass": {"test_required": required}}
+    config = RepoConfig.model_validate(raw).fail_to_pass
     assert needs_test(criterion, risk, config) is needed
 
 

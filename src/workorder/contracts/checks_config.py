@@ -16,16 +16,16 @@ class FailToPassConfig(BaseModel):
     """``fail_to_pass``: which done_when criteria need a test that tells the change apart.
 
     A criterion tagged ``[test]`` (or ``[behaviour]``) always does, one tagged ``[no-test]`` (or
-    ``[docs]``, ``[config]``) never does; an untagged one does when the work order's risk is in
-    ``test_required``."""
+    ``[docs]``, ``[config]``, ``[refactor]``) never does; an untagged one does when the work order's risk
+    is in ``test_required`` (by default every tier: every untagged criterion is behaviour)."""
 
     model_config = ConfigDict(extra="forbid")
 
     enabled: bool = Field(default=True, description="run evidence tests on the base source under the head's tests")
     test_required: list[Risk] = Field(
-        default_factory=list,
-        description="risk tiers whose untagged done_when criteria need a FAIL_TO_PASS test, e.g. [medium, high] "
-                    "(default none: only criteria tagged [test])")
+        default_factory=lambda: ["low", "medium", "high"],
+        description="risk tiers whose untagged done_when criteria need a FAIL_TO_PASS test or verify command "
+                    "(default every tier; [] makes only criteria tagged [test] need one)")
 
 
 class AcceptanceConfig(BaseModel):

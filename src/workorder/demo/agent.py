@@ -116,6 +116,7 @@ def main() -> int:
                 {"criterion": "1", "kind": "command", "ref": VERIFY},
                 {"criterion": "1", "kind": "path", "ref": _line_of("calc/ops.py", "return a - b")},
                 {"criterion": "2", "kind": "path", "ref": _line_of("tests/test_subtract.py", "def test_subtract(")},
+                {"criterion": "2", "kind": "command", "ref": VERIFY},  # its new test fails on the base source
             ],
         }
     )

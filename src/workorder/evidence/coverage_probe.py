@@ -3,9 +3,11 @@
 The review's own verify run is measured with coverage.py (no extra run): every Python process the verify
 commands start imports a ``sitecustomize`` from a folder the action puts first on ``PYTHONPATH`` (in the
 work tree's results folder, with a copy of coverage.py, so a sandboxed run can read it), which
-calls ``coverage.process_startup()`` (coverage.py's documented way to measure subprocesses,
-coverage.readthedocs.io/en/latest/subprocess.html) with an rc file that records only the work tree's
-files, in parallel data files under the work tree's results folder (the one place a sandboxed verify run
+makes a ``coverage.Coverage`` from the rc file ``WORKORDER_COVERAGE_RC`` names (coverage.py's documented
+way to measure subprocesses is similar, coverage.readthedocs.io/en/latest/subprocess.html) that records only the
+changed files, and starts it only when a changed file is imported; under pytest only the tests of the
+test files that reach a changed file are traced (:mod:`workorder.evidence.coverage_hook`,
+:mod:`workorder.evidence.coverage_scope`). Data goes to parallel data files under the work tree's results folder (the one place a sandboxed verify run
 may write). The action combines them and compares with the diff: each added line that coverage.py
 counts as a statement, in a changed Python file that is not a test file, must have run. The finding is
 :mod:`workorder.gates.diff_coverage`'s.
@@ -20,6 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..inputs.globs import compile_globs
+from .coverage_hook import HOOK
+from .coverage_hook import PLUGIN as PLUGIN_TEXT
+from .coverage_scope import related_tests
 from .testresults import RESULTS_DIR
 
 if TYPE_CHECKING:
@@ -28,13 +33,7 @@ if TYPE_CHECKING:
 DATA_DIR = "coverage"  # under RESULTS_DIR
 CODE_SUFFIXES = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".go", ".rs", ".rb", ".java", ".kt", ".cs", ".c",
                  ".cc", ".cpp", ".h", ".php", ".swift", ".scala")
-_HOOK = """import os
-try:
-    import coverage
-    coverage.process_startup()
-except Exception:  # measuring must never break the project's own run
-    pass
-"""
+PLUGIN = "workorder_cov_plugin"  # the hook names it in PYTEST_PLUGINS
 
 
 @dataclass
@@ -58,7 +57,9 @@ class DiffCoverage:
 class CoverageProbe:
     """Sets up and reads the coverage measurement of one verify run in ``worktree``."""
 
-    def __init__(self, worktree: Path, paths: list[str] | None = None):
+    def __init__(self, worktree: Path, paths: list[str] | None = None, related: list[str] | None = None):
+        """Set up in ``worktree`` the measurement of ``paths`` (relative; None: every file), tracing in
+        pytest only the tests of the ``related`` test files (relative; None: every test)."""
         self.worktree = worktree.resolve()
         include = [str(self.worktree / p) for p in paths] if paths else [f"{self.worktree}/*"]
         self.hook = self.worktree / RESULTS_DIR / "coverage-hook"  # in the tree: a sandboxed run can read it
@@ -66,13 +67,19 @@ class CoverageProbe:
         import coverage  # imported here: only a review that measures pays for it
 
         shutil.copytree(Path(coverage.__file__).parent, self.hook / "coverage",
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyi", "htmlfiles"))
-        (self.hook / "sitecustomize.py").write_text(_HOOK, encoding="utf-8")
+                        ignore=shutil.ignore_patterns("*.pyi", "htmlfiles"))  # bytecode too: no compiling per run
+        (self.hook / "sitecustomize.py").write_text(HOOK, encoding="utf-8")
+        (self.hook / f"{PLUGIN}.py").write_text(PLUGIN_TEXT, encoding="utf-8")
+        (self.hook / "changed.txt").write_text("".join(f"{p}\n" for p in include if not p.endswith("*")), encoding="utf-8")
+        (self.hook / "related.txt").write_text(
+            "*\n" if related is None else "".join(f"{self.worktree / p}\n" for p in related), encoding="utf-8")
         folder = self.worktree / RESULTS_DIR / DATA_DIR
         folder.mkdir(parents=True, exist_ok=True)
         folder.chmod(0o777)  # a sandboxed verify run writes here as the agent user
+        (self.hook / "data.txt").write_text(f"{folder}\n", encoding="utf-8")
         (self.hook / "coveragerc").write_text(
-            f"[run]\nparallel = True\ndata_file = {folder / '.coverage'}\ninclude =\n"
+            f"[run]\nparallel = True\ndisable_warnings = no-data-collected, module-not-imported\n"
+            f"data_file = {folder / '.coverage'}\ninclude =\n"
             + "".join(f"    {p}\n" for p in include),
             encoding="utf-8")
         self.hook.chmod(0o755)
@@ -80,7 +87,7 @@ class CoverageProbe:
     def env(self, env: dict[str, str]) -> dict[str, str]:
         """The variables that make the verify run measured, over ``env``."""
         path = ":".join(p for p in (str(self.hook), env.get("PYTHONPATH", "")) if p)
-        return {"PYTHONPATH": path, "COVERAGE_PROCESS_START": str(self.hook / "coveragerc")}
+        return {"PYTHONPATH": path, "WORKORDER_COVERAGE_RC": str(self.hook / "coveragerc")}
 
     def read(self, diff: Diff, test_patterns: list[str]) -> DiffCoverage:
         """The coverage of ``diff``'s added lines from the run's data (then removed, with the hook)."""
@@ -89,10 +96,11 @@ class CoverageProbe:
         try:
             folder = self.worktree / RESULTS_DIR / DATA_DIR
             files = [p for p in folder.glob(".coverage*") if p.is_file() and not p.is_symlink()] if folder.is_dir() else []
-            if not files:
-                return _changed(diff, test_patterns, None, self.worktree)
+            if not files and not (folder.is_dir() and any(folder.glob("started-*"))):
+                return _changed(diff, test_patterns, None, self.worktree)  # the hook never ran
             cov = Coverage(data_file=str(folder / ".combined"), config_file=False)
-            cov.combine([str(p) for p in files], keep=True)
+            if files:  # else measured, and no changed module was ever imported
+                cov.combine([str(p) for p in files], keep=True)
             return _changed(diff, test_patterns, cov, self.worktree)
         finally:
             shutil.rmtree(self.hook, ignore_errors=True)
@@ -137,4 +145,6 @@ def start_probe(config, diff: Diff, worktree: Path) -> CoverageProbe | None:
     code = {a.path for a in diff.added_lines if a.path.endswith((".py", *CODE_SUFFIXES)) and not tests.match_file(a.path)}
     if not code or importlib.util.find_spec("coverage") is None:  # not installed: not measured
         return None
-    return CoverageProbe(worktree, sorted(p for p in code if p.endswith(".py")) or None)
+    python = sorted(p for p in code if p.endswith(".py"))
+    related = related_tests(worktree, python, config.test_patterns) if python else None
+    return CoverageProbe(worktree, python or None, related)

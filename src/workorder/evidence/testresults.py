@@ -156,4 +156,5 @@ def collect_results(worktree: Path, log_dir: Path, runs: list[VerifyRun]) -> Tes
         if result is not None:
             commands.append(result)
     shutil.rmtree(worktree / RESULTS_DIR, ignore_errors=True)
-    return TestResults(commands=commands)
+    return TestResults(commands=commands, exit_codes={
+        r.cmd: None if getattr(r, "timed_out", False) else getattr(r, "exit_code", None) for r in runs})

@@ -46,6 +46,8 @@ class TestResults(BaseModel):
 
     __test__ = False
     commands: list[CommandResults] = Field(default_factory=list)
+    exit_codes: dict[str, int | None] = Field(
+        default_factory=dict, description="each verify command's exit code (None: timed out); empty in old records")
 
     def of(self, cmd: str) -> CommandResults | None:
         """The results of verify command ``cmd`` (whitespace-insensitive), or None when unknown."""

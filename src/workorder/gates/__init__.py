@@ -16,6 +16,7 @@ import sys
 from .context import Gate, GateContext, finding_text
 from .registry import discover, rules_of
 from .rules import GateSpec, Rule
+from .demote import demote_contradicted
 from ..contracts.packet import Finding, Severity
 
 __all__ = ["GATES", "PUSHED_HEAD_GATES", "REGISTRY", "RULES", "Gate", "GateContext", "GateSpec", "Rule",
@@ -32,7 +33,7 @@ GATES: tuple[Gate, ...] = tuple(spec.run for spec in REGISTRY)
 
 def run_gates(ctx: GateContext, gates: tuple[Gate, ...] = GATES) -> list[Finding]:
     """Run every gate on ``ctx``; returns all findings, BLOCKERs first, then MAJOR, then MINOR."""
-    return order_findings([f for gate in gates for f in gate(ctx)])
+    return order_findings(demote_contradicted([f for gate in gates for f in gate(ctx)], ctx))
 
 
 def order_findings(findings: list[Finding]) -> list[Finding]:

@@ -92,20 +92,25 @@ def run_on_base_source(git: Git, tree: Path, base_sha: str, head_sha: str, test_
 
 def wants_base_source_run(config: RepoConfig, packet: DoDPacket) -> bool:
     """True when the review needs the base-source run: the check is enabled and the runner's ``done``
-    DoD packet names a test as evidence."""
+    DoD packet names a test or a command as evidence."""
     return (config.fail_to_pass.enabled and packet.reported_by == "runner" and packet.status == "done"
-            and any(e.kind == "test" for e in packet.evidence))
+            and any(e.kind in ("test", "command") for e in packet.evidence))
 
 
 def observe_base_source(deps: LoopDeps, issue: int, base_sha: str, head_sha: str, commands: list[str],
                         packet: DoDPacket, diff: Diff) -> TestResults | None:
     """The base-source results the review of ``packet`` needs (:func:`base_source_results` of the
     verify ``commands`` for the evidence tests and the tests of ``diff``'s changed test files), or None
-    when it needs none (:func:`wants_base_source_run`) or there are no verify commands. Raises
-    GitError when the tree cannot be made."""
+    when it needs none (:func:`wants_base_source_run`) or there are no verify commands, and when the
+    packet cites no test and the diff changes no test file: then the base source under the head's tests
+    is the base commit, whose PASS_TO_PASS results stand in
+    (:func:`workorder.gates.fail_to_pass_proof.base_source_of`). Raises GitError when the tree cannot be made."""
     if not commands or not wants_base_source_run(deps.config, packet):
         return None
-    tests = compile_globs(deps.config.test_patterns)
+    tests = compile_globs([*deps.config.test_patterns, "**/conftest.py", "conftest.py"])
+    changed = [p for p in diff.touched_paths if tests.match_file(p)]
     wanted = [normalise_test_id(e.ref) for e in packet.evidence if e.kind == "test"]
-    wanted += [normalise_test_id(p) for p in diff.touched_paths if p.endswith(".py") and tests.match_file(p)]
+    if not wanted and not changed:
+        return None
+    wanted += [normalise_test_id(p) for p in changed if p.endswith(".py") and not p.endswith("conftest.py")]
     return base_source_results(deps, issue, base_sha, head_sha, commands, wanted)
