@@ -12,7 +12,7 @@ from typing import Any
 
 from .slash import ParsedCommand
 from ..contracts.packet import Verdict
-from ..contracts.forge import Comment, Issue
+from ..contracts.forge import PERMISSION_ORDER, Comment, Issue
 from ..loop.state import STARTABLE, TRANSITIONS, Handoff, State
 from ..loop.state import STATUS_CONTEXT
 from .route import LOOP_VERBS
@@ -70,8 +70,11 @@ class Command:
         return "loop" if self.verb in LOOP_VERBS else "now"
 
     def minimum(self, config_minimum: str) -> str:
-        """The permission this command needs."""
-        return "read" if self.permission == "read" else config_minimum
+        """The permission this command needs: read, the config's, or the higher of a named level
+        (e.g. "maintain") and the config's."""
+        if self.permission in ("read", "config"):
+            return "read" if self.permission == "read" else config_minimum
+        return max(self.permission, config_minimum, key=PERMISSION_ORDER.index)
 
     def refusal(self, session: Session) -> str | None:
         """Why the command is illegal now (a reason code), or None when it is legal."""
@@ -224,9 +227,15 @@ def cmd_unlock(call: CommandCall) -> CommandResult:
     return _ran(run_work_order(call.session, call.get_issue(), command_id=call.comment.id))
 
 
+# -- override-scope (path ownership, workorder.handlers.ownership) -----------------------------------
+def cmd_override_scope(call: CommandCall) -> CommandResult:
+    return _ran(run_work_order(call.session, call.get_issue(), command_id=call.comment.id,
+                               override_scope=call.comment.author))
+
+
 def _ran(result) -> CommandResult:
     if result.decision in ("invalid", "refused"):
-        return CommandResult(False, result.code, {"problems": result.problems})
+        return CommandResult(False, result.code, {"problems": result.problems, "blockers": result.state.scope_blockers})
     return CommandResult(True, "ran", {"state": result.state.state.value, "s": result.state})
 
 
@@ -248,6 +257,8 @@ COMMANDS: tuple[Command, ...] = (
             "config", State.RUNNING, cmd_answer, _answerable),
     Command("unlock", "unlock", "accept the edited work order and restart from it", ("/wo unlock",), "config",
             State.RUNNING, cmd_unlock, _unlockable),
+    Command("override-scope", "override-scope", "start the work order although its in_scope overlaps a running "
+            "one's (path ownership)", ("/wo override-scope",), "maintain", State.RUNNING, cmd_override_scope, _startable),
 )
 
 BY_VERB = {c.verb: c for c in COMMANDS}

@@ -34,7 +34,7 @@ from ..inputs.bounded_int import MAX_ISSUE_NUMBER, parse_bounded_int
 from .slash import ParsedCommand, parse_commands
 
 # the commands that wait for the issue's running loop; every other verb (and help for unknown verbs) is "now"
-LOOP_VERBS = frozenset({"start", "fix", "retry", "answer", "unlock"})
+LOOP_VERBS = frozenset({"start", "fix", "retry", "answer", "unlock", "override-scope"})
 # written into every work order pull request's body by templates/pull_request.md.j2
 ISSUE_MARKER = re.compile(r"<!-- workorder:issue ([0-9]+) -->")
 # GitHub caps a webhook payload at 25 MB

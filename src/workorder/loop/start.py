@@ -60,4 +60,7 @@ def initial_state(previous: TrackingState | None, mode: str, notes: str | None, 
         pr_number=previous.pr_number if previous else None,
         last_command_id=previous.last_command_id if previous else 0,
         human_cycles=previous.human_cycles if previous else 0,
+        claims=previous.claims if previous else [],  # path ownership: claimed before the loop starts
+        claimed_at=previous.claimed_at if previous else None,
+        scope_override_by=previous.scope_override_by if previous else None,
     )

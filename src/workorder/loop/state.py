@@ -191,6 +191,13 @@ class TrackingState(BaseModel):
     publication: Publication | None = None
     # keys (rule, path, line) of the last FAIL verdict's BLOCKER/MAJOR findings (workorder.loop.convergence)
     last_finding_keys: list[tuple[str, str | None, int | None]] = Field(default_factory=list)
+    # path ownership (workorder.handlers.ownership): the in_scope globs this work order claims while it is
+    # running, when it claimed them (UTC ISO, microseconds), the running work orders it waits for, and the
+    # maintainer who let it run over an overlapping one (/wo override-scope)
+    claims: list[str] = Field(default_factory=list)
+    claimed_at: str | None = None
+    scope_blockers: list[int] = Field(default_factory=list)
+    scope_override_by: str | None = None
 
 
 TRACKING_MARKER = "<!-- workorder:tracking -->"
