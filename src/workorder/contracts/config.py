@@ -222,6 +222,10 @@ class RepoConfig(BaseModel):
         default="wait", description="path ownership: a work order whose in_scope overlaps a running one's "
         "waits for it (wait, wo:waiting naming the issue), is refused (refuse), or runs anyway (off)")
 
+    plan_first: list[Literal["low", "medium", "high"]] = Field(
+        default_factory=list, description="risk tiers whose work orders first hand back a plan (files, approach, "
+        "tests) that a person approves with /wo approve before the work starts, e.g. [high]")
+
     @field_validator("ownership", mode="before")
     @classmethod
     def _off_is_off(cls, value: object) -> object:

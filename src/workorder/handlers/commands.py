@@ -183,7 +183,28 @@ def approve(session: Session, login: str, sha: str = "") -> tuple[str | None, st
     return None, head
 
 
+def _approvable(session: Session) -> str | None:
+    """``/wo approve``'s precondition: a plan waiting for approval (plan first), or a PASS to approve."""
+    if session.current is State.PLAN and session.state is not None and session.state.plan is not None:
+        return None
+    return approve_refusal(session)
+
+
+def approve_plan(call: CommandCall) -> CommandResult:
+    """Plan first (:mod:`workorder.loop.plan_phase`): record who approved the plan in the tracking state,
+    then start the execution with the plan in the prompt. Returns what the run did."""
+    session = call.session
+    assert session.state is not None
+    if session.tampered():
+        return CommandResult(False, "state_tampered")
+    session.state.plan_approved_by = call.comment.author
+    session.publish(session.state)  # the approval is durable before the work starts
+    return _ran(run_work_order(session, call.get_issue(), command_id=call.comment.id))
+
+
 def cmd_approve(call: CommandCall) -> CommandResult:
+    if call.session.current is State.PLAN:
+        return approve_plan(call)
     words = call.command.args.split()
     wanted = words[0].lower() if words else ""
     refusal, head = approve(call.session, call.comment.author, wanted)
@@ -249,8 +270,9 @@ COMMANDS: tuple[Command, ...] = (
             ("/wo fix also handle negative numbers",), "config", State.RUNNING, cmd_fix, fix_refusal),
     Command("retry", "retry", "run the failed phase again (after a runner crash or timeout)", ("/wo retry",),
             "config", State.RUNNING, cmd_retry, _retryable),
-    Command("approve", "approve [sha]", "approve the PR's head commit: the human final gate",
-            ("/wo approve", "/wo approve 1a2b3c4"), "config", State.APPROVED, cmd_approve, approve_refusal),
+    Command("approve", "approve [sha]", "approve the PR's head commit (the human final gate), or the runner's plan "
+            "(plan first: the work starts)", ("/wo approve", "/wo approve 1a2b3c4"), "config", None, cmd_approve,
+            _approvable),
     Command("abort", "abort", "stop the loop; the branch and PR stay", ("/wo abort",), "config", State.BLOCKED,
             cmd_abort, _abortable),
     Command("answer", "answer <text>", "answer the runner's question and resume", ("/wo answer use integers",),
