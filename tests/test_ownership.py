@@ -132,22 +132,32 @@ def test_a_forged_claim_in_someone_elses_comment_counts_for_nothing(action):
 # -- two runs that start at the same moment --------------------------------------------------------
 @pytest.mark.parametrize("theirs, waits", [("2000-01-01T00:00:00+00:00", True), ("9999-01-01T00:00:00+00:00", False)])
 def test_of_two_racing_claims_the_later_one_backs_off(action, monkeypatch, theirs, waits):
-    """#2 claims between #1's check and its own claim: #1 sees it on the second look. An older claim
-    wins (#1 waits); a younger one is the one that backs off (#1 runs)."""
+    """#2 claims at the same moment as #1: #1 sees it when it looks, after publishing its own claim. An
+    older claim wins (#1 waits); a younger one is the one that backs off (#1 runs)."""
     real = ownership.running_claims
     looks = []
 
     def racing(ctx, exclude):
-        looks.append(exclude)
-        found = real(ctx, exclude)
-        return found if len(looks) == 1 else [*found, ownership.Claim(2, ("calc/**",), theirs)]
+        mine = state_of(action, 1)
+        looks.append((exclude, list(action.fake.issues[1]["labels"]), mine.claims if mine else None))
+        return [*real(ctx, exclude), ownership.Claim(2, ("calc/**",), theirs)]
 
     monkeypatch.setattr(ownership, "running_claims", racing)
     action.handle(labeled_payload())
-    assert looks[:2] == [1, 1], "checked before the claim and again after publishing it"
+    assert looks[0] == (1, ["wo:running"], ["calc/**", "tests/**"]), "it looks once, with its claim published"
     assert (action.fake.issues[1]["labels"] == ["wo:waiting"]) is waits
     if waits:
         assert state_of(action, 1).scope_blockers == [2] and not action.fake.pulls
+
+
+def test_a_lost_race_under_refuse_withdraws_the_claim(action, monkeypatch):
+    action.commit_config("ownership: refuse\n")
+    real = ownership.running_claims
+    monkeypatch.setattr(ownership, "running_claims",
+                        lambda ctx, exclude: [*real(ctx, exclude), ownership.Claim(2, ("calc/**",), "")])
+    code, out = action.handle(labeled_payload())
+    assert result_of(out)["reason_code"] == "scope_conflict" and action.fake.issues[1]["labels"] == ["wo:ready"]
+    assert not action.fake.pulls
 
 
 # -- hand-over and override ------------------------------------------------------------------------

@@ -6,11 +6,12 @@ its state label is one of :data:`CLAIMING`; it ends when the loop ends anywhere 
 invalid). Only the bot's own tracking comment is read (:meth:`workorder.loop.tracking.Tracker.load_from`);
 a claimant with no recorded claim (started before this feature) claims its issue body's ``in_scope``.
 
-Claim, then check (two runs started at the same moment): a run that found no overlapping claim publishes
-its own (state ``running``, its ``claimed_at``) and lists the claims again; when an overlapping claim
-older than its own (``claimed_at``, then issue number) is there, it backs off to ``wo:waiting``. Of two
-runs that raced, the later claim always sees the earlier one, so at most one goes on (this rests on the
-runners' clocks, which GitHub keeps in sync, and on GitHub answering a read after a write with it).
+Claim, then look (two runs may start at the same moment): a starting run first publishes its claim (state
+``running``, its ``claimed_at``), then lists the others' claims once; when an overlapping claim older than
+its own (``claimed_at``, then issue number) is there, it backs off (``wo:waiting`` naming it, or with
+``refuse`` back to its previous state) before the agent runs. Of two runs that raced, the later claim
+always sees the earlier one, so at most one goes on (this rests on the runners' clocks, which GitHub keeps
+in sync, and on GitHub answering a read after a write with it).
 """
 
 from __future__ import annotations
@@ -56,20 +57,20 @@ def _body_scope(issue: Issue) -> list[str]:
 
 def running_claims(ctx: HandlerContext, exclude: int) -> list[Claim]:
     """The claims of every open work order in a :data:`CLAIMING` state but ``exclude``. Costs one
-    listing per claiming label and one comment listing per claimant. Raises ForgeError."""
+    listing of the open issues (100 a page; GitHub cannot list labels with OR) and one comment listing
+    per claimant. Raises ForgeError."""
     assert ctx.forge is not None
     forge = ctx.forge
     names = LabelNames(ctx.config.label_prefix, ctx.config.trigger)
-    found: dict[int, Claim] = {}
-    for state in CLAIMING:
-        for issue in forge.list_issues(labels=(names.label(state),)):
-            if issue.number == exclude or issue.number in found:
-                continue
-            tracker = Tracker(forge, issue.number, names, ctx.bot_login, ctx.templates, issue.labels)
-            s = tracker.load_from(forge.list_comments(issue.number))
-            globs = s.claims if s is not None and s.claims else _body_scope(issue)
-            found[issue.number] = Claim(issue.number, tuple(globs), (s.claimed_at if s else None) or "")
-    return [found[n] for n in sorted(found)]
+    found = []
+    for issue in forge.list_issues():
+        if issue.number == exclude or not set(names.states_in(issue.labels)) & set(CLAIMING):
+            continue
+        tracker = Tracker(forge, issue.number, names, ctx.bot_login, ctx.templates, issue.labels)
+        s = tracker.load_from(forge.list_comments(issue.number))
+        globs = s.claims if s is not None and s.claims else _body_scope(issue)
+        found.append(Claim(issue.number, tuple(globs), (s.claimed_at if s else None) or ""))
+    return found
 
 
 def conflicts(scope: list[str], claims: list[Claim]) -> list[Claim]:
@@ -104,26 +105,24 @@ def hold_for_scope(session, order: WorkOrder, state: TrackingState, mode: str,
     if ctx.config.ownership == "off" or override_by or session.current in CLAIMING:
         state.claimed_at = state.claimed_at if session.current in CLAIMING else claim_time()
         return None  # off, overridden, or it holds its claim already (a resumed run)
-    blockers = [c.issue for c in conflicts(scope, running_claims(ctx, session.number))]
-    if blockers:
-        state.scope_blockers = blockers
-        if mode == "start" and ctx.config.ownership == "wait":
-            _wait(session.tracker, state, blockers, order, session.publish)
-            return "waiting", blockers
-        return "refused", blockers
     state.claimed_at = claim_time()
-    if mode != "start":
-        return None  # the loop publishes the claim with its first state change
+    if mode != "start":  # retry, fix, answer: refused while an overlapping order runs
+        state.scope_blockers = [c.issue for c in conflicts(scope, running_claims(ctx, session.number))]
+        return ("refused", state.scope_blockers) if state.scope_blockers else None
     claim = state.model_copy(deep=True)
     session.tracker.set_state(claim, State.RUNNING)
-    session.publish(claim)  # the claim is visible before it is checked again
+    session.publish(claim)  # the claim is visible before the others are looked at
     mine = (state.claimed_at, session.number)
     earlier = [c.issue for c in conflicts(scope, running_claims(ctx, session.number)) if (c.claimed_at, c.issue) < mine]
-    if earlier:
-        _wait(session.tracker, claim, earlier, order, session.publish)
-        state.state, state.scope_blockers = State.WAITING, earlier
-        return "waiting", earlier
-    return None
+    if not earlier:
+        return None  # a younger overlapping claim backs off when it looks
+    state.scope_blockers = earlier
+    if ctx.config.ownership == "refuse":
+        session.tracker.set_state(claim, state.state, check=False)  # back to where it was, claim withdrawn
+        session.publish(state)
+        return "refused", earlier
+    _wait(session.tracker, claim, earlier, order, session.publish)
+    return "waiting", earlier
 
 
 def releases_claim(state: TrackingState) -> bool:
