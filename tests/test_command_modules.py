@@ -44,9 +44,9 @@ def test_the_registry_and_the_stdlib_lane_table_agree():
     """route.py's ast-read table names exactly the registry's commands, with the same lane and 👀."""
     table = command_table.command_table()
     assert {c.verb: (c.lane, c.acknowledged) for c in registry()} == {v: (f.lane, f.acknowledged) for v, f in table.items()}
-    assert route.LOOP_VERBS == {"start", "fix", "retry", "answer", "unlock", "budget"}
+    assert route.LOOP_VERBS == {"start", "fix", "retry", "answer", "unlock", "budget", "override-scope"}
     assert {c.verb for c in registry() if c.claimed} == {c.verb for c in registry() if c.acknowledged}
-    assert [c.verb for c in registry()] == ["help", "status", "start", "fix", "retry", "approve", "abort", "answer", "unlock", "budget"]
+    assert [c.verb for c in registry()] == ["help", "status", "start", "fix", "retry", "approve", "abort", "answer", "unlock", "budget", "override-scope"]
 
 
 def test_each_command_module_declares_its_facts_as_literals(tmp_path):

@@ -31,10 +31,12 @@ def test_first_cycle_pass_opens_draft_pr_with_review_labels_comment_and_status(a
     assert "PASS" in (action.tmp_path / "summary.md").read_text()
 
 
-def test_first_cycle_pass_costs_at_most_25_api_requests(action):
+def test_first_cycle_pass_costs_at_most_26_api_requests(action):
+    """25, plus path ownership's one listing of the open issues (the claims) and one of the waiting ones
+    (the hand-over) since #17."""
     action.handle(labeled_payload())
     assert action.fake.reviews, "the run must have reached the review"
-    assert len(action.fake.calls) <= 25, action.fake.calls
+    assert len(action.fake.calls) <= 26, action.fake.calls
 
 
 def test_labels_are_created_with_colour_and_description_and_replaced_only_right_after_a_read(action):

@@ -101,7 +101,8 @@ def test_dispatch_outputs_the_ready_work_orders_as_a_matrix(action):
     assert action.outputs()["matrix"] == "[10]"
     assert fake.issues[11]["labels"] == ["wo:waiting"] and fake.issues[12]["labels"] == ["wo:waiting"]
     assert fake.issues[10]["labels"] == [] and not fake.pulls
-    assert fake.count("GET", r"/issues$") == 2, "the milestone is listed once, the board looked up once"
+    assert fake.count("GET", r"/issues$") == 3, \
+        "the milestone is listed once, the board looked up once, the running claims once (path ownership)"
 
 
 def test_a_matrix_job_runs_its_one_work_order(action):

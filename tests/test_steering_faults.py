@@ -127,7 +127,8 @@ def test_the_board_is_rewritten_when_a_work_order_of_the_milestone_changes_state
     edits = fake.count("PATCH", rf"/issues/{board['number']}$")
     lookups = sum(1 for m, p in fake.calls if m == "GET" and p.endswith("/issues"))
     assert edits == 3, "one edit per change (10, then its dependents 11 and 12)"
-    assert lookups == 3 + 3, "one board lookup per change, plus the listing of waiting dependents after each PASS"
+    assert lookups == 3 + 3 + 3 * 2, ("one board lookup per change, plus the listing of waiting dependents after each "
+                                      "PASS, plus path ownership's claims and scope-waiters listings per run")
     assert fake.count("GET", r"/issues/13/comments$") == 0, "the board reads no other work order's tracking comment"
 
 
@@ -152,7 +153,7 @@ def test_commands_that_change_the_state_rewrite_the_board_too(action):
 def test_a_work_order_in_no_milestone_costs_the_board_nothing(action):
     passed(action)
     lists = [c for c in action.fake.calls if c[0] == "GET" and c[1].endswith("/issues")]
-    assert len(lists) == 1, "only the listing of waiting dependents; no board lookup"
+    assert len(lists) == 3, "the listings of waiting dependents and path ownership's claims and waiters; no board lookup"
 
 
 # -- fork pull requests -------------------------------------------------------------------------

@@ -12,7 +12,8 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from collections.abc import Callable
+from typing import Any, Literal
 
 from ..contracts.packet import DoDPacket, parse_dod_packet
 from ..templates import Templates, active
@@ -81,7 +82,7 @@ class RunnerOutcome:
     exit_code: int | None
     duration_s: float
     output_tail: str
-    packet: DoDPacket | None = None
+    packet: DoDPacket | Any | None = None  # a PlanPacket in the plan phase
     usage: Usage = field(default_factory=Usage)
     final_message: str | None = None
     agent_error: str | None = None
@@ -99,7 +100,8 @@ def redact(text: str, secrets: list[str] | tuple[str, ...] = ()) -> str:
 
 
 def run_se_runner(spec: RunnerSpec, worktree: Path, prompt: str, phase_dir: Path, extra_env: dict[str, str],
-                  preset: AgentPreset | None = None, sandbox: Sandbox | None = None) -> RunnerOutcome:
+                  preset: AgentPreset | None = None, sandbox: Sandbox | None = None,
+                  parse: Callable[[str], Any] = parse_dod_packet) -> RunnerOutcome:
     """Run the SE runner once in ``worktree``.
 
     Writes ``prompt.md`` into ``phase_dir`` (outside the work tree), points ``$WORKORDER_PROMPT_FILE``,
@@ -108,7 +110,9 @@ def run_se_runner(spec: RunnerSpec, worktree: Path, prompt: str, phase_dir: Path
     ``preset`` (None: the ``command`` preset) it also reads the agent's own report: usage, its error
     text, its turn limit (``budget``), and the DoD packet from the agent's final message when the agent
     did not write the result file. With a ``sandbox`` the runner runs as its agent user (phase_dir mirrored
-    for it). Returns a :class:`RunnerOutcome`; never raises for the runner's failures.
+    for it). ``parse`` reads the result file (default the DoD packet; the plan phase passes
+    :func:`workorder.contracts.plan_packet.parse_plan_packet`) and raises InvalidInput for a bad one.
+    Returns a :class:`RunnerOutcome`; never raises for the runner's failures.
     """
     phase_dir.mkdir(parents=True, exist_ok=True)
     prompt_file = phase_dir / "prompt.md"
@@ -135,7 +139,7 @@ def run_se_runner(spec: RunnerSpec, worktree: Path, prompt: str, phase_dir: Path
     if not result_file.exists():
         return RunnerOutcome(failure="no_packet", detail=failure_detail("no_packet"), **common)
     try:
-        packet = parse_dod_packet(result_file.read_text(encoding="utf-8", errors="replace"))
+        packet = parse(result_file.read_text(encoding="utf-8", errors="replace"))
     except InvalidInput as exc:
         detail = failure_detail("bad_packet", problems=[f"{p.field} {p.message}" for p in exc.problems])
         return RunnerOutcome(failure="bad_packet", detail=detail, **common)

@@ -239,6 +239,18 @@ class RepoConfig(BaseModel):
     require_human_approval: bool = Field(
         default=True, description="true: the commit status turns success only after /wo approve of the head commit"
     )
+    ownership: Literal["wait", "refuse", "off"] = Field(
+        default="wait", description="path ownership: a work order whose in_scope overlaps a running one's "
+        "waits for it (wait, wo:waiting naming the issue), is refused (refuse), or runs anyway (off)")
+
+    plan_first: list[Literal["low", "medium", "high"]] = Field(
+        default_factory=list, description="risk tiers whose work orders first hand back a plan (files, approach, "
+        "tests) that a person approves with /wo approve before the work starts, e.g. [high]")
+
+    @field_validator("ownership", mode="before")
+    @classmethod
+    def _off_is_off(cls, value: object) -> object:
+        return "off" if value is False else value  # YAML reads a bare off as false
     max_human_cycles: int = Field(
         default=3, ge=0, le=20, description="fix cycles started by people (/wo fix, change-request reviews), 0 to 20"
     )

@@ -82,14 +82,16 @@ def start_work_order(event: IssuesEvent, ctx: HandlerContext, n: int) -> Outcome
     refresh_board(ctx, n, before, result.state, issue)
     if result.decision == "refused":
         ctx.outbox.queue(PostComment(n, ctx.templates.render("run_refused.md.j2", code=result.code,
-                                                             prefix=cfg.command_prefix)))
+                                                             prefix=cfg.command_prefix,
+                                                             blockers=result.state.scope_blockers)))
         return out("refused", result.code)
     if result.code == "no_runner":
         return out("error", "no_runner")
     if result.decision == "invalid":
         return out("invalid", result.code, source=ctx.config_source, count=len(result.problems), problems=result.problems)
     if result.decision == "waiting":
-        return out("done", "waiting", waiting_for=result.state.waiting_for, state=result.state)
+        return out("done", result.code, waiting_for=result.state.waiting_for or result.state.scope_blockers,
+                   state=result.state)
     if result.state.state is State.PASSED:
         start_ready_dependents(ctx, issue.number)
     return Outcome(event=EVENT, action=event.action, decision="done", reason_code="ran",

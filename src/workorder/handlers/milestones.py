@@ -30,6 +30,8 @@ from ..loop.state import STARTABLE, LabelNames, State, TrackingState
 from ..contracts.workorder import WorkOrder, parse_work_order_body
 from .context import HandlerContext, Skip, ignored
 from .session import Session, run_work_order
+from .matrix_scope import defer_overlapping
+from .scope_waiters import start_scope_waiters
 
 MAX_BOARD_DETAILS = 100  # issues whose tracking comments the board reads (cycle, verdict, PR)
 
@@ -79,8 +81,10 @@ def plan_dependents(event: IssuesEvent, ctx: HandlerContext, n: int) -> Outcome:
 
 def handle_issue_closed(event: IssuesEvent, ctx: HandlerContext, n: int) -> Outcome:
     """``issues`` ``closed`` (the route has checked bots and the sender's permission): start the
-    dependents that waited for issue ``n``. Returns the issues started."""
+    dependents that waited for issue ``n``, and the work orders that waited for its scope. Returns
+    the issues started."""
     started = start_ready_dependents(ctx, n)
+    started += start_scope_waiters(ctx, n, Session.load, run_work_order)  # path ownership's hand-over
     return ctx.outcome("issues", event.action, "done", "dependents_started", issue_number=n,
                        started=started, count=len(started))
 
@@ -142,6 +146,9 @@ def handle_dispatch(event: DispatchEvent, ctx: HandlerContext, target: None) -> 
         session = Session.load(ctx, issue_number, plan.issues[issue_number].labels)
         # records wo:waiting and what it waits for
         fresh[issue_number] = run_work_order(session, plan.issues[issue_number]).state
+    deferred: dict[int, list[int]] = {}
+    if mode == "matrix":  # path ownership: no two overlapping work orders in one matrix
+        plan.ready, deferred = defer_overlapping(ctx, plan.ready, plan.issues, fresh)
     started: list[int] = []
     if mode == "sequential":
         for issue_number in plan.ready:
@@ -155,7 +162,7 @@ def handle_dispatch(event: DispatchEvent, ctx: HandlerContext, target: None) -> 
                 started += start_ready_dependents(ctx, issue_number)
     update_board(ctx, number, title or str(number), plan, fresh)
     return out("done", "milestone_planned", matrix=plan.ready if mode == "matrix" else [], started=started,
-               count=len(plan.ready), milestone=title or number)
+               count=len(plan.ready), milestone=title or number, deferred=deferred)
 
 
 class MilestonePlan:

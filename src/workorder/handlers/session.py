@@ -11,6 +11,8 @@ from ..loop.tracking import Tracker
 from ..loop.state_check import authenticate
 from .order_lock import order_hash
 from .dependencies import blockers_of, is_done
+from .ownership import hold_for_scope, releases_claim
+from .scope_waiters import start_scope_waiters
 from ..inputs.problems import InvalidInput
 from ..contracts.workorder import WorkOrder, parse_work_order_body
 from .context import HandlerContext
@@ -115,12 +117,15 @@ class RunResult:
 
 
 def run_work_order(session: Session, issue: Issue, mode: str = "start", notes: str | None = None,
-                   command_id: int | None = None) -> RunResult:
+                   command_id: int | None = None, override_scope: str | None = None) -> RunResult:
     """Validate the repo config and the work order of ``issue``, then run the loop in ``mode``.
 
     An invalid config blocks with its problems; an invalid work order gets ``invalid`` and the
     tracking comment lists every problem; nothing runs in either case. ``command_id`` (the comment
     that asked for this) is recorded before the loop starts, so a run that dies never repeats it.
+    Path ownership (:func:`workorder.handlers.ownership.hold_for_scope`) may make it wait (decision
+    ``waiting``, code ``scope_waiting``) or refuse it (``scope_conflict``); ``override_scope`` is the
+    maintainer who let it run anyway. A loop that releases its claim starts the orders waiting for it.
     """
     ctx = session.ctx
     refused = order_refusal(session, issue, mode)
@@ -156,6 +161,10 @@ def run_work_order(session: Session, issue: Issue, mode: str = "start", notes: s
             session.publish(state)
             return RunResult("waiting", "waiting", state)
         state.waiting_for = []
+    held = hold_for_scope(session, order, state, mode, override_scope)
+    if held is not None:
+        code = "scope_waiting" if held[0] == "waiting" else "scope_conflict"
+        return RunResult(held[0], code, session.state if held[0] == "waiting" and session.state else state)
     loop = session.loop(issue, order)
     spend = before_run(session, state, loop.budget)  # the caps across runs (workorder.handlers.budget_gate)
     if spend.refusal is not None:
@@ -166,6 +175,8 @@ def run_work_order(session: Session, issue: Issue, mode: str = "start", notes: s
     final = loop.run(state, mode=mode, notes=notes)
     after_run(session, spend, final)
     session.state = final
+    if releases_claim(final):
+        start_scope_waiters(session.ctx, session.number, Session.load, run_work_order)
     if final.state is State.INVALID:  # the pre-work check refused it (workorder.gates.precheck)
         return RunResult("invalid", "invalid_work_order", final, final.problems)
     return RunResult("done", "ran", final)

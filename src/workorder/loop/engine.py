@@ -24,6 +24,7 @@ from .phases import PhaseContext, Stopped
 from .po_review import pushed_head_packet
 from .publisher import Publisher
 from .se_phase import SePhase, handoff_of
+from .plan_phase import needs_plan, run_plan_phase
 from ..gates.secret_scan import refuse_leaking_push
 from .start import branch_name, initial_state, is_resumable
 from .state_check import StateTampered, check_against_branch, check_base
@@ -79,6 +80,8 @@ class WorkOrderLoop:
         try:
             if mode == "start" and not s.history and self._refused_before_work(s):
                 return s
+            if mode in ("start", "retry") and needs_plan(self.deps.config, self.order, s):
+                return run_plan_phase(self, s)  # plan first: a person approves the plan before any work
             return self._run(s, human=mode == "fix")
         except (GitError, ForgeError, OSError, StateTampered) as exc:
             return self._fail(s, exc)

@@ -27,6 +27,7 @@ from .phases import PhaseContext, Reviewed
 from ..agents.reviewer import run_llm_reviewer
 from ..agents.runner import redact
 from ..gates.secret_scan import leak_findings
+from ..gates.plan_check import plan_findings
 from .state import PhaseRecord, Publication, TrackingState
 from ..evidence.verify import run_verify_commands
 
@@ -79,7 +80,8 @@ class PoReview:
         gate_ctx = GateContext(ctx.order, deps.config, diff, runs, packet, wt.repo, reverted, tested, base_tested,
                                base_source, heldout, covered, dep_audit=audit)
         findings = run_gates(gate_ctx, gates)
-        findings = order_findings(leak_findings(wt, s.base_sha, "HEAD", deps.secrets) + findings)
+        planned = s.plan if s.plan_approved_by and gates is GATES else None  # plan first: the agent's work only
+        findings = order_findings(leak_findings(wt, s.base_sha, "HEAD", deps.secrets) + plan_findings(planned, diff) + findings)
         ctx.reverted.clear()
         findings, notes = self._llm_review(s, wt, pdir, packet, findings)
         findings = [f.model_copy(update={"evidence": redact(f.evidence, deps.secrets)}) if f.evidence else f

@@ -73,6 +73,7 @@ class SePhase:
             corrective_prompt=s.corrective_prompt, answer=s.answer, question=asked, protected=deps.config.protected,
             verify=[*deps.config.verify, *ctx.order.verify], rules=deps.rules, rules_path=deps.rules_path,
             channel=packet_channel(deps.config.runner.preset), workshop=deps.sandbox is not None,
+            plan=s.plan if s.plan_approved_by else None,
         )
 
     def _commit(self, s: TrackingState, wt: Git, phase: str, outcome: RunnerOutcome) -> None:

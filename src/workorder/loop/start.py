@@ -62,4 +62,10 @@ def initial_state(previous: TrackingState | None, mode: str, notes: str | None, 
         last_command_id=previous.last_command_id if previous else 0,
         human_cycles=previous.human_cycles if previous else 0,
         order_usage=previous.order_usage if previous else Usage(),  # the per-work-order budget spans runs
+        claims=previous.claims if previous else [],  # path ownership: claimed before the loop starts
+        claimed_at=previous.claimed_at if previous else None,
+        scope_override_by=previous.scope_override_by if previous else None,
+        # plan first: a plan made (and approved) for this very work order is kept
+        plan=previous.plan if previous and previous.work_order_hash == order_hash else None,
+        plan_approved_by=previous.plan_approved_by if previous and previous.work_order_hash == order_hash else None,
     )

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from ..inputs.bounded import load_json
 from ..contracts.packet import DoDPacket, Finding, RunnerQuestion, Verdict
+from ..contracts.plan_packet import PlanPacket
 from ..evidence.impact import Impact
 from ..presets import Usage
 from ..inputs.problems import InvalidInput
@@ -34,6 +35,7 @@ class State(StrEnum):
     NEEDS_ANSWER = "needs-answer"
     INVALID = "invalid"
     WAITING = "waiting"
+    PLAN = "plan"
 
 
 # (colour hex, description) of each state label, used when the label is missing in the repository.
@@ -48,25 +50,27 @@ LABEL_STYLE: dict[State, tuple[str, str]] = {
     State.NEEDS_ANSWER: ("c5def5", "workorder: the runner asked a question"),
     State.INVALID: ("e99695", "workorder: the work order is invalid"),
     State.WAITING: ("bfdadc", "workorder: waiting for its blockers to be done"),
+    State.PLAN: ("c2e0c6", "workorder: the runner's plan waits for /wo approve"),
 }
 
 # The one transition table: state → states it may move to. None is "no state label yet".
 TRANSITIONS: dict[State | None, frozenset[State]] = {
-    None: frozenset({State.RUNNING, State.INVALID, State.BLOCKED, State.WAITING}),
-    State.READY: frozenset({State.RUNNING, State.INVALID, State.BLOCKED, State.WAITING}),
-    State.INVALID: frozenset({State.RUNNING, State.INVALID, State.BLOCKED, State.WAITING}),
-    State.WAITING: frozenset({State.RUNNING, State.INVALID, State.BLOCKED, State.WAITING}),
+    None: frozenset({State.RUNNING, State.INVALID, State.BLOCKED, State.WAITING, State.PLAN}),
+    State.READY: frozenset({State.RUNNING, State.INVALID, State.BLOCKED, State.WAITING, State.PLAN}),
+    State.INVALID: frozenset({State.RUNNING, State.INVALID, State.BLOCKED, State.WAITING, State.PLAN}),
+    State.WAITING: frozenset({State.RUNNING, State.INVALID, State.BLOCKED, State.WAITING, State.PLAN}),
+    State.PLAN: frozenset({State.RUNNING, State.INVALID, State.BLOCKED, State.WAITING, State.PLAN}),
     State.RUNNING: frozenset({State.RUNNING, State.REVIEW, State.BLOCKED, State.NEEDS_ANSWER}),
     State.REVIEW: frozenset({State.RUNNING, State.PASSED, State.CHANGES_REQUESTED, State.BLOCKED}),
     State.CHANGES_REQUESTED: frozenset({State.RUNNING, State.REVIEW, State.BLOCKED}),
     State.PASSED: frozenset({State.APPROVED, State.CHANGES_REQUESTED, State.RUNNING, State.REVIEW, State.BLOCKED}),
     State.APPROVED: frozenset({State.CHANGES_REQUESTED, State.RUNNING, State.REVIEW, State.BLOCKED}),
-    State.BLOCKED: frozenset({State.RUNNING, State.REVIEW, State.INVALID, State.BLOCKED, State.WAITING}),
+    State.BLOCKED: frozenset({State.RUNNING, State.REVIEW, State.INVALID, State.BLOCKED, State.WAITING, State.PLAN}),
     State.NEEDS_ANSWER: frozenset({State.RUNNING, State.BLOCKED}),
 }
 
 # States from which the trigger label starts a fresh loop, and states of an interrupted run.
-STARTABLE = frozenset({None, State.READY, State.INVALID, State.BLOCKED, State.WAITING})
+STARTABLE = frozenset({None, State.READY, State.INVALID, State.BLOCKED, State.WAITING, State.PLAN})
 INTERRUPTED = frozenset({State.RUNNING, State.REVIEW, State.CHANGES_REQUESTED})
 
 
@@ -194,6 +198,16 @@ class TrackingState(BaseModel):
     publication: Publication | None = None
     # keys (rule, path, line) of the last FAIL verdict's BLOCKER/MAJOR findings (workorder.loop.convergence)
     last_finding_keys: list[tuple[str, str | None, int | None]] = Field(default_factory=list)
+    # path ownership (workorder.handlers.ownership): the in_scope globs this work order claims while it is
+    # running, when it claimed them (UTC ISO, microseconds), the running work orders it waits for, and the
+    # maintainer who let it run over an overlapping one (/wo override-scope)
+    claims: list[str] = Field(default_factory=list)
+    claimed_at: str | None = None
+    scope_blockers: list[int] = Field(default_factory=list)
+    scope_override_by: str | None = None
+    # plan first (workorder.loop.plan_phase): the runner's plan for this work order (its hash) and who approved it
+    plan: PlanPacket | None = None
+    plan_approved_by: str | None = None
 
 
 TRACKING_MARKER = "<!-- workorder:tracking -->"

@@ -108,5 +108,5 @@ def ran(result: RunResult) -> CommandResult:
         detail = result.problems[0]["message"] if result.problems else (failure.detail if failure else "")
         return CommandResult(False, result.code, {"s": result.state, "detail": detail})
     if result.decision in ("invalid", "refused"):
-        return CommandResult(False, result.code, {"problems": result.problems})
+        return CommandResult(False, result.code, {"problems": result.problems, "blockers": result.state.scope_blockers})
     return CommandResult(True, "ran", {"state": result.state.state.value, "s": result.state})

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ._base import Command, CommandCall, CommandResult
+from ._base import Command, CommandCall, CommandResult, ran
 from ...loop.outbox import Outbox
 from ...loop.verdict_status import set_approved
 from ...loop.state import State
-from ..session import Session
+from ..session import Session, run_work_order
 
 VERB = "approve"
 LANE = "now"
@@ -44,8 +44,29 @@ def approve(session: Session, login: str, sha: str = "", outbox: Outbox | None =
     return None, head
 
 
+def approvable(session: Session) -> str | None:
+    """``/wo approve``'s precondition: a plan waiting for approval (plan first), or a PASS to approve."""
+    if session.current is State.PLAN and session.state is not None and session.state.plan is not None:
+        return None
+    return approve_refusal(session)
+
+
+def approve_plan(call: CommandCall) -> CommandResult:
+    """Plan first (:mod:`workorder.loop.plan_phase`): record who approved the plan in the tracking state,
+    then start the execution with the plan in the prompt. Returns what the run did."""
+    session = call.session
+    assert session.state is not None
+    if session.tampered():
+        return CommandResult(False, "state_tampered")
+    session.state.plan_approved_by = call.comment.author
+    session.publish(session.state)  # the approval is durable before the work starts
+    return ran(run_work_order(session, call.get_issue(), command_id=call.comment.id))
+
+
 def cmd_approve(call: CommandCall) -> CommandResult:
-    """Approve the head (or the SHA given) for the comment's author."""
+    """Approve the head (or the SHA given) for the comment's author; in state plan, approve the plan."""
+    if call.session.current is State.PLAN:
+        return approve_plan(call)
     words = call.command.args.split()
     wanted = words[0].lower() if words else ""
     refusal, head = approve(call.session, call.comment.author, wanted, call.outbox)
@@ -53,7 +74,8 @@ def cmd_approve(call: CommandCall) -> CommandResult:
     return CommandResult(refusal is None, refusal or "approved", {"sha": wanted, "head": head, "reviewed": reviewed or ""})
 
 
-COMMAND = Command(VERB, "approve [sha]", "approve the PR's head commit: the human final gate",
-                  ("/wo approve", "/wo approve 1a2b3c4"), "config", State.APPROVED, cmd_approve, approve_refusal,
+COMMAND = Command(VERB, "approve [sha]", "approve the PR's head commit (the human final gate), or the runner's plan "
+                  "(plan first: the work starts)", ("/wo approve", "/wo approve 1a2b3c4"), "config", None, cmd_approve,
+                  approvable,
                   lane=LANE, acknowledged=ACKNOWLEDGED, claimed=True, reply="command_approve.md.j2",
                   codes=("approved", "not_passed", "approve_wrong_sha", "approve_stale"), order=60)
