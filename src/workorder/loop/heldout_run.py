@@ -10,6 +10,7 @@ verdict on the results is :mod:`workorder.gates.heldout`'s.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -83,6 +84,7 @@ def run_heldout(deps: LoopDeps, wt: Git, base_sha: str, verify: list[str]) -> He
         return None
     commands = config.commands or verify
     logs = Path(tempfile.mkdtemp(prefix="workorder-heldout-"))
+    before = tree_snapshot(wt.repo)
     try:
         _put_back(wt, base_sha, paths)
         runs = run_verify_commands(commands, wt.repo, deps.verify_env, deps.config.verify_timeout, logs,
@@ -91,4 +93,42 @@ def run_heldout(deps: LoopDeps, wt: Git, base_sha: str, verify: list[str]) -> He
     finally:
         shutil.rmtree(logs, ignore_errors=True)
         hide(wt, config.paths)
+        scrub_tree(wt, before)  # the run executed the agent's code beside the held-out tests: nothing it wrote stays
+        if deps.sandbox is not None:
+            deps.sandbox.scrub_shared_tmp()
     return HeldOut(tuple(paths), results)
+
+
+def tree_snapshot(tree: Path) -> dict[str, tuple[int, int]]:
+    """Every file, link and folder under ``tree`` outside ``.git`` as relative path -> (size, mtime in ns),
+    taken before a run that holds the held-out tests (see :func:`scrub_tree`)."""
+    found: dict[str, tuple[int, int]] = {}
+    for folder, dirs, files in os.walk(tree):
+        dirs[:] = [d for d in dirs if d != ".git"]
+        for name in [*dirs, *files]:
+            path = Path(folder, name)
+            st = path.lstat()
+            found[path.relative_to(tree).as_posix()] = (st.st_size, st.st_mtime_ns)
+    return found
+
+
+def scrub_tree(wt: Git, before: dict[str, tuple[int, int]]) -> list[str]:
+    """Undo in work tree ``wt`` what a run that held the held-out tests wrote, so the next SE phase cannot
+    read a copy: tracked files it changed or deleted are checked out from the index again; every other path
+    that is new or changed since ``before`` (:func:`tree_snapshot`; untracked or ignored files, folders,
+    links: a copy, or a name spelling the test out) is deleted. Returns the deleted paths. Raises GitError."""
+    changed = [p for p in wt.run("diff", "--name-only", "-z").split("\0") if p]
+    for start in range(0, len(changed), CHUNK):
+        wt.run("checkout", "-q", "--", *changed[start:start + CHUNK])
+    tracked = {p for p in wt.run("ls-files", "-z").split("\0") if p}
+    removed = []
+    for path, facts in sorted(tree_snapshot(wt.repo).items(), key=lambda item: -item[0].count("/")):
+        if path in tracked or before.get(path) == facts or (path in before and (wt.repo / path).is_dir()):
+            continue
+        target = wt.repo / path
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target, ignore_errors=True)
+        else:
+            target.unlink(missing_ok=True)
+        removed.append(path)
+    return removed

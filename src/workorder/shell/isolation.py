@@ -261,6 +261,14 @@ class Sandbox:
                 _copy_files(xdir, exchange, skip=copied_in)
 
     # -- privileged helpers --------------------------------------------------------------------
+    def scrub_shared_tmp(self) -> None:
+        """Remove what the agent user left at the top of the shared temporary folders (``/tmp``, ``/var/tmp``,
+        ``/dev/shm``) now, not only when the user is next borrowed: after a run that held files the agent must
+        never read (held-out tests, :mod:`workorder.loop.heldout_run`). Every phase has already killed the
+        user's processes. Best effort (a failed ``find`` is not an error); nothing without a boundary."""
+        if self.refusal is None and self.privilege is not None:
+            self._priv(agent_pool.leftovers_argv(self.user), check=False)
+
     def _priv(self, argv: list[str], check: bool = True) -> None:
         prefix = ["sudo", "-n"] if self.privilege == "sudo" else []
         proc = subprocess.run([*prefix, *argv], check=False, capture_output=True, text=True, env={"PATH": SUDO_PATH},

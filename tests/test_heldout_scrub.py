@@ -1,0 +1,118 @@
+"""The held-out run executes the agent's code beside the held-out tests: nothing that code writes may survive
+into the next SE phase (issue 19: held-out tests never reach the agent's sandbox). The attack: the agent's
+source copies the held-out test into the work tree (an untracked file, an ignored file, a tracked file it
+rewrites, a folder whose name spells the input) while the action runs it; the next cycle's agent reads it.
+Each test runs the attack through :func:`workorder.loop.heldout_run.run_heldout` and, as a control, with the
+scrub switched off, where the copy is still there."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from workorder.contracts.checks_config import AcceptanceConfig
+from workorder.loop import heldout_run
+from workorder.shell.proc import run_shell
+from workorder.shell.gitops import Git
+from workorder.shell.isolation import detect_privilege, sandbox_for
+
+SECRET = "assert solve(1234) == 99  # held-out input"
+IDENT = ["-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+# the agent's "verify" code: copies the held-out test four ways while the action runs it
+LEAK = (
+    "import pathlib, shutil\n"
+    "text = pathlib.Path('acceptance/test_hidden.py').read_text()\n"
+    "pathlib.Path('notes.txt').write_text(text)\n"                          # untracked
+    "pathlib.Path('build').mkdir(exist_ok=True)\n"
+    "pathlib.Path('build/cache.bin').write_text(text)\n"                    # ignored
+    "pathlib.Path('solve.py').write_text(pathlib.Path('solve.py').read_text() + '#' + text)\n"  # tracked
+    "pathlib.Path('input_1234_is_99').mkdir(exist_ok=True)\n"               # a name that spells it
+)
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", *IDENT, *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Git:
+    repo = tmp_path / "repo"
+    (repo / "acceptance").mkdir(parents=True)
+    (repo / "acceptance" / "test_hidden.py").write_text(SECRET + "\n")
+    (repo / "solve.py").write_text("def solve(x):\n    return 99\n")
+    (repo / "leak.py").write_text(LEAK)
+    (repo / ".gitignore").write_text("build/\n")
+    git(repo.parent, "init", "-q", "-b", "main", str(repo))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "base")
+    (repo / "build").mkdir()
+    (repo / "build" / "kept.txt").write_text("an ignored file that was there before\n")
+    wt = Git(repo)
+    heldout_run.hide(wt, ["acceptance/**"])
+    return wt
+
+
+def run(wt: Git) -> None:
+    deps = SimpleNamespace(config=SimpleNamespace(acceptance=AcceptanceConfig(paths=["acceptance/**"]), verify_timeout=60),
+                           verify_env={"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin"}, sandbox=None)
+    base = wt.run("rev-parse", "HEAD").strip()
+    held = heldout_run.run_heldout(deps, wt, base, [f"{Path(sys.executable).name} leak.py"])
+    assert held is not None and held.paths == ("acceptance/test_hidden.py",)
+
+
+def copies(repo: Path) -> list[str]:
+    found = [p.relative_to(repo).as_posix() for p in repo.rglob("*")
+             if ".git" not in p.parts and p.is_file() and "held-out input" in p.read_text(errors="replace")]
+    return found + [p.name for p in repo.rglob("input_1234*")]
+
+
+def test_nothing_the_held_out_run_wrote_survives_it(tree):
+    run(tree)
+    assert copies(tree.repo) == []
+    assert not (tree.repo / "acceptance" / "test_hidden.py").exists()
+    assert (tree.repo / "build" / "kept.txt").read_text() == "an ignored file that was there before\n"
+    assert (tree.repo / "solve.py").read_text() == "def solve(x):\n    return 99\n"
+    assert git(tree.repo, "status", "--porcelain") == ""
+
+
+def test_control_without_the_scrub_the_next_phase_could_read_the_copies(tree, monkeypatch):
+    monkeypatch.setattr(heldout_run, "scrub_tree", lambda wt, before: [])
+    run(tree)
+    assert sorted(copies(tree.repo)) == ["build/cache.bin", "input_1234_is_99", "notes.txt", "solve.py"]
+
+
+@pytest.mark.skipif(detect_privilege() is None, reason="the agent-user boundary needs root or passwordless sudo")
+def test_a_copy_the_agent_user_left_in_tmp_is_gone_after_the_held_out_run(tmp_path):
+    """A real agent user writes the copy to the shared /tmp during a phase; the held-out run's scrub removes
+    it. Control: before the scrub the agent user's file is there (the attack works without it)."""
+    sandbox = sandbox_for("user", True, privilege=detect_privilege())
+    try:
+        tree = sandbox.worktrees / "1"
+        tree.mkdir(parents=True)
+        leak = Path("/tmp") / f"workorder-heldout-leak-{os.getpid()}"
+        result = run_shell(f"echo '{SECRET}' > {leak}; exit 0", tree, {"PATH": "/usr/bin:/bin"}, 30,
+                           tmp_path / "out.log", sandbox=sandbox)
+        assert result.exit_code == 0 and leak.read_text().strip() == SECRET  # the control: it is there
+        sandbox.scrub_shared_tmp()
+        assert not leak.exists()
+    finally:
+        sandbox.close()
+
+
+def test_the_sandbox_clears_the_shared_temporary_folders_after_the_run(tree):
+    scrubbed = []
+    deps_sandbox = SimpleNamespace(scrub_shared_tmp=lambda: scrubbed.append(True))
+    deps = SimpleNamespace(config=SimpleNamespace(acceptance=AcceptanceConfig(paths=["acceptance/**"]), verify_timeout=60),
+                           verify_env={}, sandbox=deps_sandbox)
+    monkeypatch_run = heldout_run.run_verify_commands
+    try:
+        heldout_run.run_verify_commands = lambda *a, **k: []
+        heldout_run.run_heldout(deps, tree, tree.run("rev-parse", "HEAD").strip(), ["true"])
+    finally:
+        heldout_run.run_verify_commands = monkeypatch_run
+    assert scrubbed == [True]
