@@ -101,9 +101,7 @@ def _path(node):
     return str(getattr(node, "path", None) or node.fspath)
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_make_collect_report(collector):
-    on = _gate is not None and isinstance(collector, pytest.Module) and _gate.wants(_path(collector))
+def _traced(on):
     if on:
         _gate.enter()
     try:
@@ -111,16 +109,14 @@ def pytest_make_collect_report(collector):
     finally:
         if on:
             _gate.leave()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    yield from _traced(_gate is not None and isinstance(collector, pytest.Module) and _gate.wants(_path(collector)))
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
-    on = _gate is not None and _gate.wants(_path(item))
-    if on:
-        _gate.enter()
-    try:
-        yield
-    finally:
-        if on:
-            _gate.leave()
+    yield from _traced(_gate is not None and _gate.wants(_path(item)))
 '''
