@@ -107,26 +107,54 @@ def handle_issue_comment(event: IssueCommentEvent, ctx: HandlerContext, number: 
                    reason=ctx.reason("commands", count=done), issue=number, state=session.state)
 
 
+def answer_waiting(session: Session, pr_comments: list[Comment] | None = None) -> int:
+    """After a loop-lane run that no comment started (the trigger label, a push, a review on the PR), answer
+    the commands whose own runs GitHub dropped for it (one pending run per concurrency group), oldest first,
+    as a comment run of the loop lane would: from the issue's comments ``session`` listed when it loaded
+    (no new request) and ``pr_comments`` when the caller has them. Returns how many were answered; stops at
+    a command another run holds. Raises ForgeError."""
+    if session.state is None:
+        return 0
+    threads = [(session.number, session.comments)]
+    if pr_comments is not None and session.state.pr_number:
+        threads.append((session.state.pr_number, pr_comments))
+    outbox = Outbox(session.ctx.forge)
+    pending, _ = _waiting(session, threads, None)
+    done = 0
+    for thread, comment, _lane in pending:
+        if not _process(session, thread, comment, outbox):
+            break
+        done += 1
+    return done
+
+
 def _pending_comments(session: Session, event: IssueCommentEvent) -> tuple[list[tuple[int, Comment, str]], set[int]]:
     """Unanswered command comments of either lane on the issue and its PR, oldest first, as (thread
     number, comment, lane), always including this one (unless answered); and the ids of the
-    commands that already have a queued note. A loop-lane command is answered once the bot replied
-    to it or its id is at most the hidden state's ``last_command_id``; a now-lane command once the
-    bot replied to it."""
-    ctx = session.ctx
+    commands that already have a queued note (see :func:`_waiting`)."""
     threads = [(session.number, session.comments)]
     pr = session.state.pr_number if session.state else None
     if pr:
         threads.append((pr, session.forge.list_comments(pr)))
+    this = Comment(id=event.comment.id, author=event.comment.user.login, body=event.comment.body or "")
+    return _waiting(session, threads, (event.issue.number, this))
+
+
+def _waiting(session: Session, threads: list[tuple[int, list[Comment]]],
+             this: tuple[int, Comment] | None) -> tuple[list[tuple[int, Comment, str]], set[int]]:
+    """The unanswered command comments of ``threads`` ((number, comments) pairs) and ``this`` one, oldest
+    first, as (thread, comment, lane), and the ids that already have a queued note. A loop-lane command is
+    answered once the bot replied to it or its id is at most the hidden state's ``last_command_id``; a
+    now-lane command once the bot replied to it."""
+    ctx = session.ctx
     mine = [c.body for _, comments in threads for c in comments if c.author == ctx.bot_login]
     replied = {int(m.group(1)) for body in mine for m in _REPLY_MARKER.finditer(body)}
     noted = {int(m.group(1)) for body in mine for m in _QUEUED_MARKER.finditer(body)}
     # the watermark is set by loop-lane commands only: it says nothing about the now lane
     last = session.state.last_command_id if session.state else 0
-    this = Comment(id=event.comment.id, author=event.comment.user.login, body=event.comment.body or "")
     found: dict[int, tuple[int, Comment, str]] = {}
     candidates = [(t, c) for t, comments in threads for c in comments] if session.state is not None else []
-    for thread, c in [*candidates, (event.issue.number, this)]:  # before the first run there is no backlog
+    for thread, c in [*candidates, *([this] if this else [])]:  # before the first run there is no backlog
         if c.id in found or c.id in replied or _from_bot(c.author, ctx):
             continue
         commands = parse_commands(c.body, ctx.config.command_prefix)

@@ -22,6 +22,7 @@ from ..loop.state import (
     check_transition,
 )
 from ..contracts.workorder import parse_work_order_body
+from .comment import answer_waiting
 from .commands import approve, approve_refusal
 from .context import HandlerContext, PermissionCheck, Skip, ignored
 from .milestones import board_view, refresh_board, start_ready_dependents
@@ -80,6 +81,7 @@ def start_work_order(event: IssuesEvent, ctx: HandlerContext, n: int) -> Outcome
     issue = approved_issue(event, issue)
     result = run_work_order(session, issue)
     refresh_board(ctx, n, before, result.state, issue)
+    answer_waiting(session)  # loop-lane commands whose runs GitHub dropped for this one (#20 item 8)
     if result.decision == "refused":
         ctx.outbox.queue(PostComment(n, ctx.templates.render("run_refused.md.j2", code=result.code,
                                                              prefix=cfg.command_prefix,

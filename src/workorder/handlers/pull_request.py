@@ -13,6 +13,7 @@ from ..inputs.problems import InvalidInput
 from ..loop.outbox import PostComment
 from .route import issue_of_pull_request
 from ..contracts.workorder import parse_work_order_body
+from .comment import answer_waiting
 from .commands import fix_refusal
 from .context import HandlerContext, PermissionCheck, Skip, ignored, refused
 from .milestones import board_view, refresh_board
@@ -107,6 +108,7 @@ def handle_review_submitted(event: PullRequestReviewEvent, ctx: HandlerContext, 
     issue = session.forge.get_issue(number)
     result = run_work_order(session, issue, mode="fix", notes=notes)
     refresh_board(ctx, number, before, result.state, issue)
+    answer_waiting(session)  # the issue's loop-lane commands whose runs GitHub dropped for this one
     return Outcome(event="pull_request_review", action=event.action, decision="done", reason_code="ran",
                    reason=ctx.reason("ran", state_name=result.state.state.value), issue=number, state=result.state)
 
@@ -163,5 +165,7 @@ def handle_synchronize(event: PullRequestEvent, ctx: HandlerContext, number: int
     before = board_view(state)
     final = session.loop(issue, order).review_head(state)
     refresh_board(ctx, number, before, final, issue)
+    session.state = final
+    answer_waiting(session)  # the issue's loop-lane commands whose runs GitHub dropped for this one
     return Outcome(event="pull_request", action=event.action, decision="done", reason_code="ran",
                    reason=ctx.reason("ran", state_name=final.state.value), issue=number, state=final)
