@@ -62,7 +62,7 @@ title: Say who runs the agent
 milestone: M1
 objective: Write the agent's user name to notes/who.txt.
 in_scope: [notes/** (new)]
-done_when: [notes/who.txt holds the agent's user name]
+done_when: ["[no-test] notes/who.txt holds the agent's user name"]
 verify: [sh check.sh]
 risk: low
 ---

@@ -42,6 +42,7 @@ GATE_KINDS: dict[str, tuple[dict, Callable[..., str]]] = {
     "deps_register_invalid": ({"register": "r.yml", "problem": "p: bad"},
                               lambda register, problem:
                               f"the dependency register `{register}` on the default branch is invalid: {problem}"),
+    "plan_outside": ({"path": "src/x.py"}, lambda path: f"`{path}` changed but the approved plan does not list it"),
     "deps_vulnerable": ({"tool": "pip-audit", "package": "a", "version": "1.0", "advisory": "PYSEC-1",
                          "aliases": ["CVE-1"], "fixed": ["1.1"]},
                         lambda tool, package, version, advisory, aliases, fixed:

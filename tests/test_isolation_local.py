@@ -21,7 +21,8 @@ id -un > notes/who.txt
 cat > "$WORKORDER_RESULT_FILE" <<'JSON'
 {"status": "done", "summary": "wrote who ran me", "files_changed": ["notes/who.txt"],
  "commands_run": [], "tests_run": [],
- "evidence": [{"criterion": "1", "kind": "path", "ref": "notes/who.txt:1"}]}
+ "evidence": [{"criterion": "1", "kind": "path", "ref": "notes/who.txt:1"},
+              {"criterion": "1", "kind": "command", "ref": "test -s notes/who.txt"}]}
 JSON
 """
 ISSUE = """---

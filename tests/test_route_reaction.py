@@ -162,4 +162,4 @@ def test_the_route_step_reads_the_lanes_without_importing_the_commands(tmp_path)
             "('pydantic', 'jinja2', 'yaml', 'github')])")
     out = subprocess.run([python3, "-B", "-I", "-S", "-c", f"import sys; sys.path.insert(0, {str(ROOT / 'src')!r}); {code}"],
                          capture_output=True, text=True, check=True).stdout.splitlines()
-    assert out == ["['answer', 'fix', 'retry', 'start', 'unlock']", "[]"]
+    assert out == ["['answer', 'budget', 'fix', 'override-scope', 'retry', 'start', 'unlock']", "[]"]

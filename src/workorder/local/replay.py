@@ -31,6 +31,7 @@ from ..gates.criteria import evidence_table
 from ..loop.archive import archive_path, without_archive
 from ..loop.audit import Journal
 from ..loop.base_run import observe_tests
+from ..loop.base_source_run import observe_base_source
 from ..shell.gitops import Git
 
 _TIMING = re.compile(r"(Ran \d+ tests?) in \d+(?:\.\d+)?s")
@@ -99,8 +100,10 @@ def replay_review(git: Git, record: Path, runs_root: Path, verify_env: dict[str,
         deps = SimpleNamespace(git=git, worktrees=work / "trees", verify_env=verify_env, sandbox=None,
                                config=config, journal=Journal(runs_root))
         tested, base_tested = observe_tests(deps, facts["issue"], tree, base, log_dir, runs)
+        base_source = observe_base_source(deps, facts["issue"], base, wt.rev("HEAD"), [r.cmd for r in runs],
+                                          packet, diff)  # FAIL_TO_PASS, as the review ran it
         ctx = GateContext(order, config, diff, runs, packet, tree, tuple(facts.get("reverted", [])), tested,
-                          base_tested)
+                          base_tested, base_source)
         findings = gates_module.run_gates(ctx, gates_module.GATES)
         findings = gates_module.order_findings(findings + _llm_findings(recorded))
     finally:
