@@ -120,6 +120,8 @@ class PullRequestPayload(_Payload):
     base: BranchRef
     body: str | None = None
     state: str = "open"
+    # conversation comments when the event was sent (``pull_request`` events; a review's simple PR lacks it)
+    comments: int | None = Field(default=None, ge=0, le=MAX_ID)
 
 
 class ReviewPayload(_Payload):

@@ -26,6 +26,7 @@ from .comment import answer_waiting
 from .commands import approve, approve_refusal
 from .context import HandlerContext, PermissionCheck, Skip, ignored
 from .milestones import board_view, refresh_board, start_ready_dependents
+from .pr_thread import pr_comments
 from .session import Session, run_work_order
 from .order_lock import approved_issue
 
@@ -79,9 +80,10 @@ def start_work_order(event: IssuesEvent, ctx: HandlerContext, n: int) -> Outcome
         return out("ignored", "already_done", state_name=current.value if current else "none")
     before = board_view(session.state)
     issue = approved_issue(event, issue)
+    known_pr = session.state.pr_number if session.state else None  # a PR this run opens has no backlog
     result = run_work_order(session, issue)
     refresh_board(ctx, n, before, result.state, issue)
-    answer_waiting(session)  # loop-lane commands whose runs GitHub dropped for this one (#20 item 8)
+    answer_waiting(session, pr_comments(session, known_pr))  # commands whose runs GitHub dropped for this one (#20 item 8)
     if result.decision == "refused":
         ctx.outbox.queue(PostComment(n, ctx.templates.render("run_refused.md.j2", code=result.code,
                                                              prefix=cfg.command_prefix,

@@ -17,6 +17,7 @@ from .comment import answer_waiting
 from .commands import fix_refusal
 from .context import HandlerContext, PermissionCheck, Skip, ignored, refused
 from .milestones import board_view, refresh_board
+from .pr_thread import pr_comments
 from .session import Session, run_work_order, order_refusal
 
 
@@ -108,7 +109,7 @@ def handle_review_submitted(event: PullRequestReviewEvent, ctx: HandlerContext, 
     issue = session.forge.get_issue(number)
     result = run_work_order(session, issue, mode="fix", notes=notes)
     refresh_board(ctx, number, before, result.state, issue)
-    answer_waiting(session)  # the issue's loop-lane commands whose runs GitHub dropped for this one
+    answer_waiting(session, pr_comments(session, pr.number))  # commands on the issue and PR whose runs GitHub dropped
     return Outcome(event="pull_request_review", action=event.action, decision="done", reason_code="ran",
                    reason=ctx.reason("ran", state_name=result.state.state.value), issue=number, state=result.state)
 
@@ -166,6 +167,7 @@ def handle_synchronize(event: PullRequestEvent, ctx: HandlerContext, number: int
     final = session.loop(issue, order).review_head(state)
     refresh_board(ctx, number, before, final, issue)
     session.state = final
-    answer_waiting(session)  # the issue's loop-lane commands whose runs GitHub dropped for this one
+    pr = event.pull_request  # its comment count says whether the PR has comments to look at
+    answer_waiting(session, pr_comments(session, pr.number, pr.comments))  # the issue's and PR's dropped commands
     return Outcome(event="pull_request", action=event.action, decision="done", reason_code="ran",
                    reason=ctx.reason("ran", state_name=final.state.value), issue=number, state=final)
