@@ -13,7 +13,7 @@ import subprocess
 import pytest
 from conftest import labeled_payload, load_payload
 
-from workorder.handlers import labeled, pull_request
+from workorder.handlers import comment as comment_handler, labeled, pull_request
 from workorder.handlers.session import Session
 
 BRANCH = "wo/1-add-subtract-to-calc"
@@ -179,3 +179,23 @@ def test_a_first_cycle_pass_lists_no_pr_comments(action):
     """The PR a label run opens has no backlog (a command there has its own run still to come)."""
     passed(action)
     assert action.fake.count("GET", r"/issues/\d+/comments$") == action.fake.count("GET", r"/issues/1/comments$") == 1
+
+
+# -- the issue's comments as they are after the loop -------------------------------------------------------
+@pytest.mark.parametrize("relist", [True, False])
+def test_a_status_its_now_lane_run_answered_during_the_loop_is_not_answered_again(action, monkeypatch, relist):
+    """The issue's comments were listed when the label run began; a ``/wo status`` posted just before has its
+    own now-lane run, which answers it while the loop runs. Control (``relist`` False): answering from the
+    listing of the run's start replies to it a second time."""
+    if not relist:
+        monkeypatch.setattr(comment_handler, "relisted", lambda session: session.comments)
+    status = action.comment("/wo status")
+
+    def now_lane_run_answers(method, path):
+        if method == "POST" and path.endswith("/pulls") and not replies_to(action, status):
+            action.fake.add_comment(1, action.fake.bot_login,
+                                    f"**Status**: `running` <!-- workorder:reply-to {status['comment']['id']} -->")
+
+    action.fake.before_request = now_lane_run_answers
+    passed(action)
+    assert len(replies_to(action, status)) == (1 if relist else 2)

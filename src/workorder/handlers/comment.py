@@ -111,8 +111,10 @@ def answer_waiting(session: Session, pr_comments: list[Comment] | None = None) -
     """After a loop-lane run that no comment started (the trigger label, a push, a review on the PR), answer
     the commands whose own runs GitHub dropped for it (one pending run per concurrency group), oldest first,
     as a comment run of the loop lane would: from the issue's comments ``session`` listed when it loaded
-    (no new request) and ``pr_comments`` when the caller has them. Returns how many were answered; stops at
-    a command another run holds. Raises ForgeError."""
+    (no new request while nothing waits there) and ``pr_comments`` (the PR's, listed after the loop) when
+    the caller has them. When something waits, the issue is listed again first (one conditional read): a
+    now-lane run may have answered it while the loop ran. Returns how many were answered; stops at a command
+    another run holds. Raises ForgeError."""
     if session.state is None:
         return 0
     threads = [(session.number, session.comments)]
@@ -120,12 +122,21 @@ def answer_waiting(session: Session, pr_comments: list[Comment] | None = None) -
         threads.append((session.state.pr_number, pr_comments))
     outbox = Outbox(session.ctx.forge)
     pending, _ = _waiting(session, threads, None)
+    if any(thread == session.number for thread, _c, _l in pending):
+        threads[0] = (session.number, relisted(session))
+        pending, _ = _waiting(session, threads, None)
     done = 0
     for thread, comment, _lane in pending:
         if not _process(session, thread, comment, outbox):
             break
         done += 1
     return done
+
+
+def relisted(session: Session) -> list[Comment]:
+    """The issue's comments as they are now (``session.comments`` are as they were when the run began).
+    Raises ForgeError."""
+    return session.forge.list_comments(session.number)
 
 
 def _pending_comments(session: Session, event: IssueCommentEvent) -> tuple[list[tuple[int, Comment, str]], set[int]]:
