@@ -83,7 +83,7 @@ def start_work_order(event: IssuesEvent, ctx: HandlerContext, n: int) -> Outcome
     known_pr = session.state.pr_number if session.state else None  # a PR this run opens has no backlog
     result = run_work_order(session, issue)
     refresh_board(ctx, n, before, result.state, issue)
-    answer_waiting(session, pr_comments(session, known_pr))  # commands whose runs GitHub dropped for this one (#20 item 8)
+    answer_waiting(session, pr_comments(session, known_pr))  # commands whose runs were dropped for it (#20 item 8)
     if result.decision == "refused":
         ctx.outbox.queue(PostComment(n, ctx.templates.render("run_refused.md.j2", code=result.code,
                                                              prefix=cfg.command_prefix,
