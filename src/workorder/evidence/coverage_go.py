@@ -1,0 +1,199 @@
+"""Diff coverage for Go: which added lines of changed ``.go`` files ran under the review's own ``go test`` runs.
+
+A language probe of :mod:`workorder.evidence.coverage_probe` (``suffixes``, ``env``, ``read``). The verify
+commands stay as the project wrote them; the probe adds to ``GOFLAGS`` (``go help environment``: flags
+every ``go`` command applies when it knows them):
+
+* ``-coverprofile=<data>/go.out`` turns coverage on for ``go test`` only (``go build`` does not know the
+  flag). ``go test`` merges one profile per invocation into that file, so a second ``go test`` would
+  overwrite the first: the file is not read.
+* ``-coverpkg=<the changed packages>``: a change is measured when any test binary runs it, not only its
+  own package's tests (``go help testflag``). ``go build``/``go run`` know this flag too and instrument
+  the changed packages of a binary they build; ``GOCOVERDIR`` (when the environment has none) gives such
+  binaries a folder to write to, so they do not print "GOCOVERDIR not set" into the project's output.
+* ``-exec=<hook>/go-exec`` (``go help test``: "Run the test binary using xprog"): a POSIX shell script
+  that runs the test binary with its arguments and exit code unchanged, then copies the profile the
+  binary wrote (``go test`` passes it ``-test.coverprofile=<build dir>/_cover_.out``; it is written
+  when tests fail too) into a new folder of its own (``mktemp -d``): several packages and several
+  ``go test`` commands each leave a profile; none is overwritten. ``go run`` runs its binary through the
+  script too, unchanged. A run that was never built with coverage passes no ``-test.coverprofile``.
+  ``-exec`` also keeps ``go test`` from replaying cached results, which would leave no profile.
+
+The data folder is new for every review (``tempfile.mkdtemp`` under the work tree's results folder, the
+one place a sandboxed verify run may write; mode 0o777, as the agent user writes there), so nothing the
+agent committed or an earlier run left can count. When ``GOFLAGS`` already sets ``-exec``, ``-coverpkg``
+or ``-coverprofile`` the probe leaves the run alone (no data: not measured).
+
+Profiles are ``go tool cover``'s text format (``golang.org/x/tools/cover``, ``ParseProfiles``): a ``mode:``
+line, then ``<import path>/<file>.go:<startLine>.<startCol>,<endLine>.<endCol> <numStmts> <count>`` per
+block, columns 1-based bytes, the end exclusive. File names are import paths; each changed file's is its
+module's path (the ``module`` line of the nearest ``go.mod`` at or above it in the tree, a sub-folder
+module too) joined with its path inside that module. An added line is executable when a block covers
+code on it (not only blanks, braces or a ``//`` comment), and ran when such a block has a count > 0 in
+any profile. The profiles are written by a run of the agent's code: a hint, never proof.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import shutil
+import tempfile
+from pathlib import Path
+
+from .testresults import RESULTS_DIR
+
+MAX_PROFILE_BYTES = 16 * 1024 * 1024  # larger profiles are not read
+_BLOCK = re.compile(rb"^(?P<name>.+\.go):(?P<sl>\d+)\.(?P<sc>\d+),(?P<el>\d+)\.(?P<ec>\d+) (?P<n>\d+) (?P<count>\d+)$")
+_MODULE = re.compile(r'^\s*module\s+"?([^"\s]+)"?', re.MULTILINE)
+_SKIP_DIRS = {"vendor", "testdata"}  # not the module's own packages (go help packages)
+_BRACES = b"{}()[] \t\r;"
+
+Block = tuple[int, int, int, int, int]  # start line, start column, end line, end column, count
+
+EXEC = """#!/bin/sh
+# workorder diff coverage (go test -exec): run the test binary unchanged, then keep a copy of its coverage profile
+bin=$1
+shift
+profile=
+for arg do
+  case $arg in -test.coverprofile=*) profile=${arg#-test.coverprofile=} ;; esac
+done
+"$bin" "$@"
+status=$?
+if [ -n "$profile" ] && [ -f "$profile" ]; then
+  keep=$(mktemp -d %(data)s/run.XXXXXX) && chmod 777 "$keep" && cp "$profile" "$keep/profile.txt" &&
+    chmod 644 "$keep/profile.txt"
+fi
+exit $status
+"""
+
+
+def module_of(root: Path, path: str) -> tuple[str, str] | None:
+    """The Go module that holds ``path`` (relative to ``root``): its module path (the ``module`` line of
+    the nearest ``go.mod`` at or above the file, not above ``root``) and its folder relative to ``root``
+    (``""`` at the top). None without one, or when that ``go.mod`` names no module."""
+    parts = Path(path).parts[:-1]
+    for depth in range(len(parts), -1, -1):
+        folder = "/".join(parts[:depth])
+        gomod = root / folder / "go.mod"
+        if gomod.is_file() and not gomod.is_symlink():
+            found = _MODULE.search(gomod.read_text(encoding="utf-8", errors="replace")[:65536])
+            return (found.group(1), folder) if found else None
+    return None
+
+
+def import_names(root: Path, paths: list[str]) -> dict[str, str]:
+    """The name each Go file of ``paths`` (relative to ``root``) has in a coverage profile (its module
+    path and its path inside the module) -> the path. Files outside a module, test files, files under
+    ``vendor``/``testdata`` and names with whitespace or commas (they cannot go into ``GOFLAGS``) are left out."""
+    names = {}
+    for path in paths:
+        parts = Path(path).parts
+        if (not path.endswith(".go") or path.endswith("_test.go") or _SKIP_DIRS & set(parts[:-1])
+                or re.search(r"[\s,]", path)):
+            continue
+        module = module_of(root, path)
+        if module is not None:
+            inside = path[len(module[1]) + 1:] if module[1] else path
+            names[f"{module[0]}/{inside}"] = path
+    return names
+
+
+def parse_profile(text: bytes) -> dict[str, list[Block]]:
+    """The blocks of one coverage profile (text format, see the module docstring) per file name (an
+    import path). Lines that are not blocks (the ``mode:`` line, a damaged line) are skipped."""
+    blocks: dict[str, list[Block]] = {}
+    for line in text.splitlines():
+        found = _BLOCK.match(line.strip())
+        if found:
+            name = found.group("name").decode("utf-8", errors="replace")
+            blocks.setdefault(name, []).append(tuple(int(found.group(k)) for k in ("sl", "sc", "el", "ec", "count")))
+    return blocks
+
+
+def covered_lines(blocks: list[Block], source: bytes) -> tuple[set[int], set[int]]:
+    """Lines of ``source`` (a Go file's bytes) the ``blocks`` cover with code (not only blanks, braces
+    or a ``//`` comment), and those of them a block with a count > 0 covers: ``(executable, ran)``."""
+    lines = source.split(b"\n")
+    executable: set[int] = set()
+    ran: set[int] = set()
+    for start, start_col, end, end_col, count in blocks:
+        for number in range(max(start, 1), min(end, len(lines)) + 1):
+            text = lines[number - 1]
+            part = text[start_col - 1 if number == start else 0:end_col - 1 if number == end else len(text)]
+            part = part.strip(_BRACES)
+            if part and not part.startswith(b"//"):
+                executable.add(number)
+                if count > 0:
+                    ran.add(number)
+    return executable, ran
+
+
+class GoProbe:
+    """Measures the changed Go files ``names`` (profile name -> path relative to ``worktree``) in one
+    verify run: ``env`` before it, ``read`` after it (which removes what it set up)."""
+
+    suffixes = (".go",)
+
+    def __init__(self, worktree: Path, names: dict[str, str]):
+        self.worktree, self.names = worktree, names
+        results = worktree / RESULTS_DIR
+        results.mkdir(parents=True, exist_ok=True)
+        self.home = Path(tempfile.mkdtemp(prefix="coverage-go-", dir=results))  # new: nothing left over counts
+        self.home.chmod(0o755)
+        self.data = self.home / "data"
+        (self.data / "binaries").mkdir(parents=True)
+        for folder in (self.data, self.data / "binaries"):
+            folder.chmod(0o777)  # a sandboxed verify run writes here as the agent user
+        self.exec = self.home / "go-exec"
+        self.exec.write_text(EXEC % {"data": shlex.quote(str(self.data))}, encoding="utf-8")
+        self.exec.chmod(0o755)
+
+    def env(self, env: dict[str, str]) -> dict[str, str]:
+        """``GOFLAGS`` (``env``'s value first) and ``GOCOVERDIR`` that make every ``go test`` of the run
+        leave a profile; nothing when ``env``'s ``GOFLAGS`` already sets what the probe needs."""
+        flags = env.get("GOFLAGS", "")
+        if re.search(r"(^|\s)--?(exec|coverpkg|coverprofile)\b", flags):
+            return {}
+        packages = sorted({name.rsplit("/", 1)[0] for name in self.names})
+        ours = f"-coverprofile={self.data / 'go.out'} -coverpkg={','.join(packages)} -exec={self.exec}"
+        extra = {} if env.get("GOCOVERDIR") else {"GOCOVERDIR": str(self.data / "binaries")}
+        return {"GOFLAGS": f"{flags} {ours}".strip(), **extra}
+
+    def read(self, added: dict[str, set[int]]) -> dict[str, tuple[set[int], set[int]]] | None:
+        """Per changed Go file of ``added`` (path -> added line numbers) that a profile covers:
+        ``(added executable lines, those that ran)``. None when no ``go test`` left a profile."""
+        try:
+            profiles = [p for p in self.data.glob("run.*/profile.txt")
+                        if p.is_file() and not p.is_symlink() and p.stat().st_size <= MAX_PROFILE_BYTES]
+            if not profiles:
+                return None
+            blocks: dict[str, list[Block]] = {}
+            for profile in profiles:
+                try:
+                    text = profile.read_bytes()
+                except OSError:  # not readable: that run's data is missing, as if it wrote none
+                    continue
+                for name, found in parse_profile(text).items():
+                    if self.names.get(name) in added:
+                        blocks.setdefault(self.names[name], []).extend(found)
+            result = {}
+            for path, found in sorted(blocks.items()):
+                source = self.worktree / path
+                if source.is_file() and not source.is_symlink():
+                    executable, ran = covered_lines(found, source.read_bytes())
+                    result[path] = (executable & added[path], ran & added[path])
+            return result
+        finally:
+            shutil.rmtree(self.home, ignore_errors=True)
+
+
+def start_go_probe(worktree: Path, paths: list[str]) -> GoProbe | None:
+    """A :class:`GoProbe` for the changed code files ``paths`` (relative to ``worktree``, tests left out)
+    when some are Go files of a module in the tree and the tree's path fits into ``GOFLAGS``; else None."""
+    root = worktree.resolve()
+    names = import_names(root, paths)
+    if not names or re.search(r"\s", str(root)):
+        return None
+    return GoProbe(root, names)

