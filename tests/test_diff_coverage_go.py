@@ -75,7 +75,7 @@ def test_import_names_map_module_paths_to_repository_paths(tmp_path):
                      "svc/go.mod": 'module "example.com/svc/v2" // quoted\n',
                      "empty/go.mod": "go 1.21\n"})
     paths = ["calc.go", "calc/calc.go", "svc/api/api.go", "svc/main.go", "calc/calc_test.go",
-             "vendor/x/y.go", "calc/testdata/t.go", "empty/e.go", "calc/a b.go", "README.md"]
+             "vendor/x/y.go", "calc/testdata/t.go", "empty/e.go", "README.md"]
     assert import_names(tmp_path, paths) == {
         "example.com/m/calc.go": "calc.go", "example.com/m/calc/calc.go": "calc/calc.go",
         "example.com/svc/v2/api/api.go": "svc/api/api.go", "example.com/svc/v2/main.go": "svc/main.go"}
@@ -87,12 +87,11 @@ def test_import_names_map_module_paths_to_repository_paths(tmp_path):
 def test_the_probe_adds_to_goflags_and_steps_aside_when_the_project_sets_them(tmp_path):
     write(tmp_path, {"go.mod": "module example.com/m\n"})
     probe = start_go_probe(tmp_path, ["calc/calc.go", "calc/more.go", "main.go", "app.py"])
-    env = probe.env({"GOFLAGS": "-mod=mod"})
-    flags = env["GOFLAGS"].split()
-    assert flags[0] == "-mod=mod" and "-coverpkg=example.com/m,example.com/m/calc" in flags
-    assert any(f.startswith("-exec=") for f in flags) and env["GOCOVERDIR"].startswith(str(tmp_path.resolve()))
-    assert "GOCOVERDIR" not in probe.env({"GOCOVERDIR": "/theirs"})  # the project's own folder stays
+    [flags] = probe.env({"GOFLAGS": "-mod=mod"}).values()
+    assert flags.split() == ["-mod=mod", f"-coverprofile={probe.data}/go.out", f"-exec={probe.home}/go-exec"]
+    assert probe.data.is_relative_to(tmp_path.resolve() / ".workorder-results")
     assert probe.env({"GOFLAGS": "-exec=qemu-arm"}) == {}  # theirs would be replaced: not measured
+    assert probe.env({"GOFLAGS": "-count=1 --coverprofile=c.out"}) == {}
     assert probe.read({"main.go": {1}}) is None  # no go test ran
     assert not probe.home.exists()  # removed after reading
     assert start_go_probe(tmp_path, ["app.py", "x_test.go"]) is None
@@ -136,9 +135,13 @@ TEST_ADD = 'package calc\n\nimport "testing"\n\nfunc TestAdd(t *testing.T) {\n\t
 TEST_INSIDE = ('package calc\n\nimport "testing"\n\nfunc TestClampInside(t *testing.T) {\n'
                '\tif Clamp(5, 0, 10) != 5 {\n\t\tt.Fatal("inside")\n\t}\n}\n')
 TEST_LOW = TEST_INSIDE.replace("Inside", "Low").replace("Clamp(5, 0, 10) != 5", "Clamp(-1, 0, 10) != 0")
-# another package's test, run by another go test command: it reaches the high branch
-TEST_HIGH = ('package use\n\nimport (\n\t"testing"\n\n\t"example.com/m/calc"\n)\n\n'
-             'func TestHigh(t *testing.T) {\n\tif calc.Clamp(11, 0, 10) != 10 {\n\t\tt.Fatal("high")\n\t}\n}\n')
+TEST_HIGH = TEST_INSIDE.replace("Inside", "High").replace("Clamp(5, 0, 10) != 5", "Clamp(11, 0, 10) != 10")
+TESTS_ALL = TEST_INSIDE + "".join(t.split('import "testing"\n', 1)[1] for t in (TEST_LOW, TEST_HIGH))
+# a new package without tests, and one whose only test is another package's: both never ran
+REPORT = "package report\n\nfunc Line(s string) string {\n\treturn s + \"\\n\"\n}\n"
+USE = 'package use\n\nimport "example.com/m/calc"\n\nfunc Small(x int) int {\n\treturn calc.Clamp(x, 0, 3)\n}\n'
+USE_TEST = ('package use_test\n\nimport (\n\t"testing"\n\n\t"example.com/m/calc"\n)\n\n'
+            'func TestViaCalc(t *testing.T) {\n\tif calc.Clamp(1, 0, 3) != 1 {\n\t\tt.Fatal("x")\n\t}\n}\n')
 
 
 @pytest.fixture(scope="module")
@@ -211,13 +214,16 @@ def test_added_go_lines_no_test_runs_are_named_and_the_control_without_the_probe
 def test_profiles_of_several_packages_and_go_test_commands_all_count_in_a_sub_folder_module(tmp_path, go_env):
     git, base = go_repo(tmp_path, go_env, module="svc")
     top = git.repo / "svc"
-    add_clamp(git, top, {"calc/clamp_test.go": TEST_INSIDE + TEST_LOW.split("import \"testing\"\n", 1)[1],
-                         "use/use_test.go": TEST_HIGH})
-    commands = ["cd svc && go test ./calc/", "cd svc && go test ./use/"]  # the second covers the high branch
+    add_clamp(git, top, {"calc/clamp_test.go": TESTS_ALL, "report/report.go": REPORT, "use/use.go": USE,
+                         "use/use_test.go": USE_TEST})
+    commands = ["cd svc && go test -run 'Inside|Low' ./calc/",  # the second command runs the high branch,
+                "cd svc && go test -run 'High|Via' ./..."]  # in a go test of several packages
     ctx = measure(git, go_env, tmp_path, base, commands)
-    assert ctx.diff_coverage.changed == {"svc/calc/calc.go": [8, 9, 11, 12, 14]} and ctx.diff_coverage.missed == {}
-    assert gate_diff_coverage(ctx) == []
-    assert not ctx.diff_coverage.not_measured
+    assert ctx.diff_coverage.changed == {"svc/calc/calc.go": [8, 9, 11, 12, 14], "svc/report/report.go": [4],
+                                         "svc/use/use.go": [6]}
+    assert ctx.diff_coverage.missed == {"svc/report/report.go": [4], "svc/use/use.go": [6]}  # report/ has no tests, use/'s test never calls Small
+    assert ctx.diff_coverage.not_measured == []
 
-    lone = measure(git, go_env, tmp_path, base, commands[:1])  # control: the first command alone misses it
-    assert lone.diff_coverage.missed == {"svc/calc/calc.go": [12]}
+    lone = measure(git, go_env, tmp_path, base, commands[:1])  # control: the first command alone misses one
+    assert lone.diff_coverage.missed == {"svc/calc/calc.go": [12]}  # branch, and never went into report/, use/
+    assert lone.diff_coverage.not_measured == ["svc/report/report.go", "svc/use/use.go"]

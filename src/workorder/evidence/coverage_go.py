@@ -4,13 +4,14 @@ A language probe of :mod:`workorder.evidence.coverage_probe` (``suffixes``, ``en
 commands stay as the project wrote them; the probe adds to ``GOFLAGS`` (``go help environment``: flags
 every ``go`` command applies when it knows them):
 
-* ``-coverprofile=<data>/go.out`` turns coverage on for ``go test`` only (``go build`` does not know the
-  flag). ``go test`` merges one profile per invocation into that file, so a second ``go test`` would
-  overwrite the first: the file is not read.
-* ``-coverpkg=<the changed packages>``: a change is measured when any test binary runs it, not only its
-  own package's tests (``go help testflag``). ``go build``/``go run`` know this flag too and instrument
-  the changed packages of a binary they build; ``GOCOVERDIR`` (when the environment has none) gives such
-  binaries a folder to write to, so they do not print "GOCOVERDIR not set" into the project's output.
+* ``-coverprofile=<data>/go.out`` turns coverage on for ``go test`` only (``go build``, ``go run`` and
+  ``go vet`` do not know the flag and ignore it), with ``go test``'s default scope: each package is
+  measured by its own tests. ``go test`` merges one profile per invocation into that file, and a second
+  ``go test`` overwrites it; it is read only for what no test binary reports: the packages of the last
+  invocation that have no test files (Go 1.22+ lists their blocks with count 0).
+  No ``-coverpkg``: it would change what a verify command that measures coverage itself reports (a
+  percentage a threshold checks), so a change that only another package's tests run is named as never
+  run (a hint; the project's own ``-coverpkg`` on the command line or in ``GOFLAGS`` is used as given).
 * ``-exec=<hook>/go-exec`` (``go help test``: "Run the test binary using xprog"): a POSIX shell script
   that runs the test binary with its arguments and exit code unchanged, then copies the profile the
   binary wrote (``go test`` passes it ``-test.coverprofile=<build dir>/_cover_.out``; it is written
@@ -21,8 +22,10 @@ every ``go`` command applies when it knows them):
 
 The data folder is new for every review (``tempfile.mkdtemp`` under the work tree's results folder, the
 one place a sandboxed verify run may write; mode 0o777, as the agent user writes there), so nothing the
-agent committed or an earlier run left can count. When ``GOFLAGS`` already sets ``-exec``, ``-coverpkg``
-or ``-coverprofile`` the probe leaves the run alone (no data: not measured).
+agent committed or an earlier run left can count. When ``GOFLAGS`` already sets ``-exec`` or
+``-coverprofile`` the probe leaves the run alone (no data: not measured). A verify command's own
+``-coverprofile`` replaces the probe's (its file is written as without the probe) and its binaries still
+leave their profiles for the probe.
 
 Profiles are ``go tool cover``'s text format (``golang.org/x/tools/cover``, ``ParseProfiles``): a ``mode:``
 line, then ``<import path>/<file>.go:<startLine>.<startCol>,<endLine>.<endCol> <numStmts> <count>`` per
@@ -38,7 +41,6 @@ from __future__ import annotations
 import re
 import shlex
 import shutil
-import tempfile
 from pathlib import Path
 
 from .testresults import RESULTS_DIR
@@ -85,13 +87,12 @@ def module_of(root: Path, path: str) -> tuple[str, str] | None:
 
 def import_names(root: Path, paths: list[str]) -> dict[str, str]:
     """The name each Go file of ``paths`` (relative to ``root``) has in a coverage profile (its module
-    path and its path inside the module) -> the path. Files outside a module, test files, files under
-    ``vendor``/``testdata`` and names with whitespace or commas (they cannot go into ``GOFLAGS``) are left out."""
+    path and its path inside the module) -> the path. Files outside a module, test files and files under
+    ``vendor``/``testdata`` are left out."""
     names = {}
     for path in paths:
         parts = Path(path).parts
-        if (not path.endswith(".go") or path.endswith("_test.go") or _SKIP_DIRS & set(parts[:-1])
-                or re.search(r"[\s,]", path)):
+        if not path.endswith(".go") or path.endswith("_test.go") or _SKIP_DIRS & set(parts[:-1]):
             continue
         module = module_of(root, path)
         if module is not None:
@@ -137,35 +138,34 @@ class GoProbe:
     suffixes = (".go",)
 
     def __init__(self, worktree: Path, names: dict[str, str]):
+        import tempfile  # here: imported (about 20 ms) only by a review that measures Go
+
         self.worktree, self.names = worktree, names
         results = worktree / RESULTS_DIR
         results.mkdir(parents=True, exist_ok=True)
         self.home = Path(tempfile.mkdtemp(prefix="coverage-go-", dir=results))  # new: nothing left over counts
         self.home.chmod(0o755)
         self.data = self.home / "data"
-        (self.data / "binaries").mkdir(parents=True)
-        for folder in (self.data, self.data / "binaries"):
-            folder.chmod(0o777)  # a sandboxed verify run writes here as the agent user
+        self.data.mkdir()
+        self.data.chmod(0o777)  # a sandboxed verify run writes here as the agent user
         self.exec = self.home / "go-exec"
         self.exec.write_text(EXEC % {"data": shlex.quote(str(self.data))}, encoding="utf-8")
         self.exec.chmod(0o755)
 
     def env(self, env: dict[str, str]) -> dict[str, str]:
-        """``GOFLAGS`` (``env``'s value first) and ``GOCOVERDIR`` that make every ``go test`` of the run
-        leave a profile; nothing when ``env``'s ``GOFLAGS`` already sets what the probe needs."""
+        """``GOFLAGS`` (``env``'s value first) that makes every ``go test`` of the run leave a profile;
+        nothing when ``env``'s ``GOFLAGS`` already sets what the probe needs."""
         flags = env.get("GOFLAGS", "")
-        if re.search(r"(^|\s)--?(exec|coverpkg|coverprofile)\b", flags):
+        if re.search(r"(^|\s)--?(exec|coverprofile)\b", flags):
             return {}
-        packages = sorted({name.rsplit("/", 1)[0] for name in self.names})
-        ours = f"-coverprofile={self.data / 'go.out'} -coverpkg={','.join(packages)} -exec={self.exec}"
-        extra = {} if env.get("GOCOVERDIR") else {"GOCOVERDIR": str(self.data / "binaries")}
-        return {"GOFLAGS": f"{flags} {ours}".strip(), **extra}
+        return {"GOFLAGS": f"{flags} -coverprofile={self.data / 'go.out'} -exec={self.exec}".strip()}
 
     def read(self, added: dict[str, set[int]]) -> dict[str, tuple[set[int], set[int]]] | None:
         """Per changed Go file of ``added`` (path -> added line numbers) that a profile covers:
-        ``(added executable lines, those that ran)``. None when no ``go test`` left a profile."""
+        ``(added executable lines, those that ran)``, every profile counted (a block ran when it ran in
+        any). None when no ``go test`` left a profile."""
         try:
-            profiles = [p for p in self.data.glob("run.*/profile.txt")
+            profiles = [p for p in [*self.data.glob("run.*/profile.txt"), self.data / "go.out"]
                         if p.is_file() and not p.is_symlink() and p.stat().st_size <= MAX_PROFILE_BYTES]
             if not profiles:
                 return None
@@ -191,7 +191,8 @@ class GoProbe:
 
 def start_go_probe(worktree: Path, paths: list[str]) -> GoProbe | None:
     """A :class:`GoProbe` for the changed code files ``paths`` (relative to ``worktree``, tests left out)
-    when some are Go files of a module in the tree and the tree's path fits into ``GOFLAGS``; else None."""
+    when some are Go files of a module in the tree and the tree's path fits into ``GOFLAGS`` (no
+    whitespace); else None."""
     root = worktree.resolve()
     names = import_names(root, paths)
     if not names or re.search(r"\s", str(root)):
