@@ -19,6 +19,7 @@ from workorder.evidence import coverage_probe
 from workorder.evidence.coverage_go import GoProbe, covered_lines, import_names, module_of, parse_profile, start_go_probe
 from workorder.evidence.coverage_probe import DiffCoverage, _with_languages, start_probe
 from workorder.evidence.diff import read_diff
+from workorder.evidence.testresults import collect_results
 from workorder.evidence.verify import run_verify_commands
 from workorder.gates.context import GateContext
 from workorder.gates.diff_coverage import gate_diff_coverage
@@ -182,8 +183,11 @@ def measure(git: Git, env: dict[str, str], tmp_path: Path, base: str, commands: 
                                test_reports=True)
     assert [r.exit_code for r in runs] == [0] * len(commands), [r.output_tail for r in runs]
     covered = probe.read(diff, config.test_patterns) if probe else None
+    results = collect_results(git.repo, log_dir, runs)  # the per-test results read as without the probe
+    assert all(results.of(c) is not None and results.of(c).cases for c in commands), results
     order = WorkOrder(objective="Add Clamp", in_scope=["**"], done_when=["Clamp works"])
-    return GateContext(order, config, diff, runs, DoDPacket(status="done", summary="s"), git.repo, diff_coverage=covered)
+    return GateContext(order, config, diff, runs, DoDPacket(status="done", summary="s"), git.repo, test_results=results,
+                       diff_coverage=covered)
 
 
 def add_clamp(git: Git, top: Path, tests: dict[str, str]) -> None:
@@ -197,6 +201,8 @@ def test_added_go_lines_no_test_runs_are_named_and_the_control_without_the_probe
     git, base = go_repo(tmp_path, go_env)
     add_clamp(git, git.repo, {"calc/clamp_test.go": TEST_INSIDE})
     ctx = measure(git, go_env, tmp_path, base, ["go test ./..."])
+    assert {c.id: c.outcome for c in ctx.test_results.commands[0].cases} == {
+        "example.com/m/calc.TestAdd": "passed", "example.com/m/calc.TestClampInside": "passed"}
     assert ctx.diff_coverage.changed == {"calc/calc.go": [8, 9, 11, 12, 14]}
     [finding] = gate_diff_coverage(ctx)
     assert (finding.rule, finding.severity, finding.path, finding.line) == (

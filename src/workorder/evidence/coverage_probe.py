@@ -61,9 +61,9 @@ LANGUAGE_PROBES: list[Callable[[Path, list[str]], LanguageProbe | None]] = [star
 
 @dataclass
 class DiffCoverage:
-    """What ran of the change: ``changed`` executable added lines per Python file, ``missed`` those that
-    never ran, ``not_measured`` changed code files in languages that are not measured; ``measured``
-    False when no coverage data came back (then nothing is claimed)."""
+    """What ran of the change: ``changed`` executable added lines per file (Python's, and those of the
+    language probes), ``missed`` those that never ran, ``not_measured`` changed code files nothing
+    measured; ``measured`` False when no coverage data came back (then nothing is claimed)."""
 
     changed: dict[str, list[int]] = field(default_factory=dict)
     missed: dict[str, list[int]] = field(default_factory=dict)
@@ -184,10 +184,10 @@ def _with_languages(result: DiffCoverage, added: dict[str, set[int]], languages:
     for language in languages:
         mine = {p: lines for p, lines in added.items() if p.endswith(language.suffixes)}
         try:
-            found = language.read(mine) if mine else None
+            found = language.read(mine)  # also when nothing is its: read removes what it set up
         except Exception:  # the agent's run wrote the data: a damaged one never breaks the review
             found = None
-        if found is None:
+        if found is None or not mine:
             continue
         result.measured = True
         for path, (executable, ran) in found.items():
