@@ -88,11 +88,12 @@ def test_import_names_map_module_paths_to_repository_paths(tmp_path):
 def test_the_probe_adds_to_goflags_and_steps_aside_when_the_project_sets_them(tmp_path):
     write(tmp_path, {"go.mod": "module example.com/m\n"})
     probe = start_go_probe(tmp_path, ["calc/calc.go", "calc/more.go", "main.go", "app.py"])
-    [flags] = probe.env({"GOFLAGS": "-mod=mod"}).values()
-    assert flags.split() == ["-mod=mod", f"-coverprofile={probe.data}/go.out", f"-exec={probe.home}/go-exec"]
+    env = probe.env({"GOFLAGS": "-mod=mod"})
+    assert env["GOFLAGS"].split() == ["-mod=mod", "-cover", f"-exec={probe.home}/go-exec"]
+    assert env["GOCOVERDIR"] == str(probe.data / "binaries")
     assert probe.data.is_relative_to(tmp_path.resolve() / ".workorder-results")
+    assert "GOCOVERDIR" not in probe.env({"GOCOVERDIR": "/theirs"})  # the project's own folder stays
     assert probe.env({"GOFLAGS": "-exec=qemu-arm"}) == {}  # theirs would be replaced: not measured
-    assert probe.env({"GOFLAGS": "-count=1 --coverprofile=c.out"}) == {}
     assert probe.read({"main.go": {1}}) is None  # no go test ran
     assert not probe.home.exists()  # removed after reading
     assert start_go_probe(tmp_path, ["app.py", "x_test.go"]) is None
@@ -225,11 +226,27 @@ def test_profiles_of_several_packages_and_go_test_commands_all_count_in_a_sub_fo
     commands = ["cd svc && go test -run 'Inside|Low' ./calc/",  # the second command runs the high branch,
                 "cd svc && go test -run 'High|Via' ./..."]  # in a go test of several packages
     ctx = measure(git, go_env, tmp_path, base, commands)
-    assert ctx.diff_coverage.changed == {"svc/calc/calc.go": [8, 9, 11, 12, 14], "svc/report/report.go": [4],
-                                         "svc/use/use.go": [6]}
-    assert ctx.diff_coverage.missed == {"svc/report/report.go": [4], "svc/use/use.go": [6]}  # report/ has no tests, use/'s test never calls Small
-    assert ctx.diff_coverage.not_measured == []
+    assert ctx.diff_coverage.changed == {"svc/calc/calc.go": [8, 9, 11, 12, 14], "svc/use/use.go": [6]}
+    assert ctx.diff_coverage.missed == {"svc/use/use.go": [6]}  # use/'s test never calls Small
+    assert ctx.diff_coverage.not_measured == ["svc/report/report.go"]  # no test files: no profile
 
     lone = measure(git, go_env, tmp_path, base, commands[:1])  # control: the first command alone misses one
-    assert lone.diff_coverage.missed == {"svc/calc/calc.go": [12]}  # branch, and never went into report/, use/
+    assert lone.diff_coverage.missed == {"svc/calc/calc.go": [12]}  # branch, and never went into use/
     assert lone.diff_coverage.not_measured == ["svc/report/report.go", "svc/use/use.go"]
+
+
+FUZZ = 'package calc\n\nimport "testing"\n\nfunc FuzzClamp(f *testing.F) {\n\tf.Fuzz(func(t *testing.T, x int) { Clamp(x, 0, 10) })\n}\n'
+
+
+@pytest.mark.slow
+def test_fuzzing_and_the_projects_own_coverage_profile_run_as_without_the_probe(tmp_path, go_env):
+    git, base = go_repo(tmp_path, go_env)
+    add_clamp(git, git.repo, {"calc/clamp_test.go": TEST_INSIDE, "calc/fuzz_test.go": FUZZ})
+    fuzz = "go test -run NONE -fuzz FuzzClamp -fuzztime 3x -parallel 1 ./calc/"  # go test refuses -fuzz with
+    own = "go test -coverprofile=c.out ./... && grep -c calc.go c.out"  # -coverprofile: GOFLAGS may not set it
+    ctx = measure(git, go_env, tmp_path, base, [fuzz, own])  # measure() asserts every command exits 0
+    assert ctx.diff_coverage.missed == {"calc/calc.go": [9, 12]}  # the own profile's binary is measured
+    assert ctx.verify_runs[1].output_tail.strip().endswith("\n6")  # the project's own profile: calc.go's 6 blocks
+    [refused] = run_verify_commands([fuzz], git.repo, {**go_env, "GOFLAGS": f"-coverprofile={tmp_path}/p.out"}, 300,
+                                    tmp_path / "control")  # control: a probe that set -coverprofile broke this run
+    assert refused.exit_code != 0 and "cannot use -coverprofile flag with -fuzz flag" in refused.output_tail

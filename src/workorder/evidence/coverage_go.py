@@ -4,28 +4,28 @@ A language probe of :mod:`workorder.evidence.coverage_probe` (``suffixes``, ``en
 commands stay as the project wrote them; the probe adds to ``GOFLAGS`` (``go help environment``: flags
 every ``go`` command applies when it knows them):
 
-* ``-coverprofile=<data>/go.out`` turns coverage on for ``go test`` only (``go build``, ``go run`` and
-  ``go vet`` do not know the flag and ignore it), with ``go test``'s default scope: each package is
-  measured by its own tests. ``go test`` merges one profile per invocation into that file, and a second
-  ``go test`` overwrites it; it is read only for what no test binary reports: the packages of the last
-  invocation that have no test files (Go 1.22+ lists their blocks with count 0).
-  No ``-coverpkg``: it would change what a verify command that measures coverage itself reports (a
-  percentage a threshold checks), so a change that only another package's tests run is named as never
-  run (a hint; the project's own ``-coverpkg`` on the command line or in ``GOFLAGS`` is used as given).
+* ``-cover``: coverage on, with ``go test``'s default scope: each package is measured by its own tests.
+  Not ``-coverprofile``, which ``go test`` refuses with ``-fuzz`` (the verify run would fail), and no
+  ``-coverpkg``, which would change what a verify command that measures coverage itself reports (a
+  percentage a threshold checks); a change only another package's tests run is named as never run (a
+  hint; the project's own ``-coverpkg`` is used as given). ``go build``/``go run`` know ``-cover`` too and
+  instrument the binaries they build: ``GOCOVERDIR`` (set when the environment has none) gives them a
+  folder, so they do not print "GOCOVERDIR not set" into the project's output; it is not read.
 * ``-exec=<hook>/go-exec`` (``go help test``: "Run the test binary using xprog"): a POSIX shell script
-  that runs the test binary with its arguments and exit code unchanged, then copies the profile the
-  binary wrote (``go test`` passes it ``-test.coverprofile=<build dir>/_cover_.out``; it is written
-  when tests fail too) into a new folder of its own (``mktemp -d``): several packages and several
-  ``go test`` commands each leave a profile; none is overwritten. ``go run`` runs its binary through the
-  script too, unchanged. A run that was never built with coverage passes no ``-test.coverprofile``.
+  that runs each test binary, its exit code unchanged. A binary built with coverage (``go test`` passes
+  it ``-test.gocoverdir=``) and not fuzzing is given ``-test.coverprofile=<data>/run.XXXXXX/profile.txt``
+  first (a new folder, ``mktemp -d``), so a later one of the project's own wins; when the project asked
+  for a profile (``go test -coverprofile``: ``go test`` passes the binary ``-test.coverprofile=<build
+  dir>/_cover_.out`` and merges it into the project's file), a copy of it is kept there after the run.
+  The binary writes it when tests fail too. Several packages and several ``go test`` commands each leave
+  a profile; none is overwritten. ``go run`` runs its binary through the script too, unchanged.
   ``-exec`` also keeps ``go test`` from replaying cached results, which would leave no profile.
 
 The data folder is new for every review (``tempfile.mkdtemp`` under the work tree's results folder, the
 one place a sandboxed verify run may write; mode 0o777, as the agent user writes there), so nothing the
-agent committed or an earlier run left can count. When ``GOFLAGS`` already sets ``-exec`` or
-``-coverprofile`` the probe leaves the run alone (no data: not measured). A verify command's own
-``-coverprofile`` replaces the probe's (its file is written as without the probe) and its binaries still
-leave their profiles for the probe.
+agent committed or an earlier run left can count. When ``GOFLAGS`` already sets ``-exec`` the probe
+leaves the run alone (no data: not measured). Packages without test files leave no profile: their
+changed files stay not measured.
 
 Profiles are ``go tool cover``'s text format (``golang.org/x/tools/cover``, ``ParseProfiles``): a ``mode:``
 line, then ``<import path>/<file>.go:<startLine>.<startCol>,<endLine>.<endCol> <numStmts> <count>`` per
@@ -54,18 +54,28 @@ _BRACES = b"{}()[] \t\r;"
 Block = tuple[int, int, int, int, int]  # start line, start column, end line, end column, count
 
 EXEC = """#!/bin/sh
-# workorder diff coverage (go test -exec): run the test binary unchanged, then keep a copy of its coverage profile
+# workorder diff coverage (go test -exec): run the test binary, its exit code unchanged, and keep its coverage profile
 bin=$1
 shift
-profile=
+profile= covered= fuzz=
 for arg do
-  case $arg in -test.coverprofile=*) profile=${arg#-test.coverprofile=} ;; esac
+  case $arg in
+    -test.coverprofile=*) profile=${arg#-test.coverprofile=} ;;
+    -test.gocoverdir=*) covered=1 ;;
+    -test.fuzz=*) fuzz=1 ;;
+  esac
 done
+if [ -n "$covered" ] && [ -z "$profile$fuzz" ] && keep=$(mktemp -d %(data)s/run.XXXXXX); then
+  chmod 777 "$keep"
+  "$bin" "-test.coverprofile=$keep/profile.txt" "$@"
+  status=$?
+  chmod 644 "$keep/profile.txt" 2>/dev/null
+  exit $status
+fi
 "$bin" "$@"
 status=$?
-if [ -n "$profile" ] && [ -f "$profile" ]; then
-  keep=$(mktemp -d %(data)s/run.XXXXXX) && chmod 777 "$keep" && cp "$profile" "$keep/profile.txt" &&
-    chmod 644 "$keep/profile.txt"
+if [ -n "$profile" ] && [ -f "$profile" ] && keep=$(mktemp -d %(data)s/run.XXXXXX); then
+  chmod 777 "$keep" && cp "$profile" "$keep/profile.txt" && chmod 644 "$keep/profile.txt"
 fi
 exit $status
 """
@@ -146,26 +156,28 @@ class GoProbe:
         self.home = Path(tempfile.mkdtemp(prefix="coverage-go-", dir=results))  # new: nothing left over counts
         self.home.chmod(0o755)
         self.data = self.home / "data"
-        self.data.mkdir()
-        self.data.chmod(0o777)  # a sandboxed verify run writes here as the agent user
+        (self.data / "binaries").mkdir(parents=True)
+        for folder in (self.data, self.data / "binaries"):
+            folder.chmod(0o777)  # a sandboxed verify run writes here as the agent user
         self.exec = self.home / "go-exec"
         self.exec.write_text(EXEC % {"data": shlex.quote(str(self.data))}, encoding="utf-8")
         self.exec.chmod(0o755)
 
     def env(self, env: dict[str, str]) -> dict[str, str]:
-        """``GOFLAGS`` (``env``'s value first) that makes every ``go test`` of the run leave a profile;
-        nothing when ``env``'s ``GOFLAGS`` already sets what the probe needs."""
+        """``GOFLAGS`` (``env``'s value first) and ``GOCOVERDIR`` (when ``env`` has none) that make every
+        ``go test`` of the run leave a profile; nothing when ``env``'s ``GOFLAGS`` already sets ``-exec``."""
         flags = env.get("GOFLAGS", "")
-        if re.search(r"(^|\s)--?(exec|coverprofile)\b", flags):
+        if re.search(r"(^|\s)--?exec\b", flags):
             return {}
-        return {"GOFLAGS": f"{flags} -coverprofile={self.data / 'go.out'} -exec={self.exec}".strip()}
+        extra = {} if env.get("GOCOVERDIR") else {"GOCOVERDIR": str(self.data / "binaries")}
+        return {"GOFLAGS": f"{flags} -cover -exec={self.exec}".strip(), **extra}
 
     def read(self, added: dict[str, set[int]]) -> dict[str, tuple[set[int], set[int]]] | None:
         """Per changed Go file of ``added`` (path -> added line numbers) that a profile covers:
         ``(added executable lines, those that ran)``, every profile counted (a block ran when it ran in
         any). None when no ``go test`` left a profile."""
         try:
-            profiles = [p for p in [*self.data.glob("run.*/profile.txt"), self.data / "go.out"]
+            profiles = [p for p in self.data.glob("run.*/profile.txt")
                         if p.is_file() and not p.is_symlink() and p.stat().st_size <= MAX_PROFILE_BYTES]
             if not profiles:
                 return None
