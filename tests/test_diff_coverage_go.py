@@ -16,7 +16,8 @@ from workorder.contracts.packet import Severity
 from workorder.contracts.workorder import WorkOrder
 from workorder.contracts.packet import DoDPacket
 from workorder.evidence import coverage_probe
-from workorder.evidence.coverage_go import GoProbe, covered_lines, import_names, module_of, parse_profile, start_go_probe
+from workorder.evidence.coverage_go import (covered_lines, import_names, module_of, parse_profile, start_go_probe,
+                                           static_blocks)
 from workorder.evidence.coverage_probe import DiffCoverage, _with_languages, start_probe
 from workorder.evidence.diff import read_diff
 from workorder.evidence.testresults import collect_results
@@ -226,13 +227,15 @@ def test_profiles_of_several_packages_and_go_test_commands_all_count_in_a_sub_fo
     commands = ["cd svc && go test -run 'Inside|Low' ./calc/",  # the second command runs the high branch,
                 "cd svc && go test -run 'High|Via' ./..."]  # in a go test of several packages
     ctx = measure(git, go_env, tmp_path, base, commands)
-    assert ctx.diff_coverage.changed == {"svc/calc/calc.go": [8, 9, 11, 12, 14], "svc/use/use.go": [6]}
-    assert ctx.diff_coverage.missed == {"svc/use/use.go": [6]}  # use/'s test never calls Small
-    assert ctx.diff_coverage.not_measured == ["svc/report/report.go"]  # no test files: no profile
+    assert ctx.diff_coverage.changed == {"svc/calc/calc.go": [8, 9, 11, 12, 14], "svc/report/report.go": [4],
+                                         "svc/use/use.go": [6]}
+    # use/'s test never calls Small; report/ has no test files (no profile names it: go tool cover's blocks)
+    assert ctx.diff_coverage.missed == {"svc/report/report.go": [4], "svc/use/use.go": [6]}
+    assert ctx.diff_coverage.not_measured == []
 
     lone = measure(git, go_env, tmp_path, base, commands[:1])  # control: the first command alone misses one
-    assert lone.diff_coverage.missed == {"svc/calc/calc.go": [12]}  # branch, and never went into use/
-    assert lone.diff_coverage.not_measured == ["svc/report/report.go", "svc/use/use.go"]
+    assert lone.diff_coverage.missed == {"svc/calc/calc.go": [12], "svc/report/report.go": [4],
+                                         "svc/use/use.go": [6]}  # branch, and never went into use/
 
 
 FUZZ = 'package calc\n\nimport "testing"\n\nfunc FuzzClamp(f *testing.F) {\n\tf.Fuzz(func(t *testing.T, x int) { Clamp(x, 0, 10) })\n}\n'
@@ -250,3 +253,19 @@ def test_fuzzing_and_the_projects_own_coverage_profile_run_as_without_the_probe(
     [refused] = run_verify_commands([fuzz], git.repo, {**go_env, "GOFLAGS": f"-coverprofile={tmp_path}/p.out"}, 300,
                                     tmp_path / "control")  # control: a probe that set -coverprofile broke this run
     assert refused.exit_code != 0 and "cannot use -coverprofile flag with -fuzz flag" in refused.output_tail
+
+
+def test_go_tool_cover_gives_the_blocks_of_a_file_no_profile_names(tmp_path, go_env):
+    source = tmp_path / "calc.go"
+    source.write_text(CALC + CLAMP + "\n// Pos: [3 * 1]uint32{\n//\t99, 99, 0x10001,\n// }\n")  # a forged table
+    blocks = static_blocks(go_env, tmp_path / "tree", source)
+    assert blocks is not None and all(count == 0 for *_, count in blocks)
+    assert covered_lines(blocks, source.read_bytes())[0] == {4, 8, 9, 11, 12, 14}  # as go test's profile has them
+    source.write_text("package calc\nfunc (\n")
+    assert static_blocks(go_env, tmp_path / "tree", source) is None  # not Go: nothing claimed
+    fake = tmp_path / "tree" / "bin"
+    fake.mkdir(parents=True)
+    (fake / "go").write_text('#!/bin/sh\nprintf "\\nvar %s = struct {\\nPos: [3]uint32{\\n1, 1, 0x20001,\\n},\\n}\\n" '
+                             '"${4#-var=}"\n')  # answers as go tool cover would
+    (fake / "go").chmod(0o755)
+    assert static_blocks({"PATH": str(fake)}, tmp_path / "tree", source) is None  # a go inside the tree never runs

@@ -24,8 +24,10 @@ every ``go`` command applies when it knows them):
 The data folder is new for every review (``tempfile.mkdtemp`` under the work tree's results folder, the
 one place a sandboxed verify run may write; mode 0o777, as the agent user writes there), so nothing the
 agent committed or an earlier run left can count. When ``GOFLAGS`` already sets ``-exec`` the probe
-leaves the run alone (no data: not measured). Packages without test files leave no profile: their
-changed files stay not measured.
+leaves the run alone (no data: not measured). A changed file no profile names, when profiles came back
+(its package has no test files, or no verify command tested it), never ran, as coverage.py reports a
+changed module nothing imported: its blocks come from ``go tool cover -mode=set`` (the tool's source
+mode, which ships built with Go; run by the action on the file, outside the tree).
 
 Profiles are ``go tool cover``'s text format (``golang.org/x/tools/cover``, ``ParseProfiles``): a ``mode:``
 line, then ``<import path>/<file>.go:<startLine>.<startCol>,<endLine>.<endCol> <numStmts> <count>`` per
@@ -38,6 +40,7 @@ any profile. The profiles are written by a run of the agent's code: a hint, neve
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import shutil
@@ -46,6 +49,7 @@ from pathlib import Path
 from .testresults import RESULTS_DIR
 
 MAX_PROFILE_BYTES = 16 * 1024 * 1024  # larger profiles are not read
+MAX_UNSEEN = 100  # changed files no profile names that go tool cover reads, at most
 _BLOCK = re.compile(rb"^(?P<name>.+\.go):(?P<sl>\d+)\.(?P<sc>\d+),(?P<el>\d+)\.(?P<ec>\d+) (?P<n>\d+) (?P<count>\d+)$")
 _MODULE = re.compile(r'^\s*module\s+"?([^"\s]+)"?', re.MULTILINE)
 _SKIP_DIRS = {"vendor", "testdata"}  # not the module's own packages (go help packages)
@@ -162,10 +166,12 @@ class GoProbe:
         self.exec = self.home / "go-exec"
         self.exec.write_text(EXEC % {"data": shlex.quote(str(self.data))}, encoding="utf-8")
         self.exec.chmod(0o755)
+        self.tool_env: dict[str, str] = {}
 
     def env(self, env: dict[str, str]) -> dict[str, str]:
         """``GOFLAGS`` (``env``'s value first) and ``GOCOVERDIR`` (when ``env`` has none) that make every
         ``go test`` of the run leave a profile; nothing when ``env``'s ``GOFLAGS`` already sets ``-exec``."""
+        self.tool_env = env  # read finds go where the run did
         flags = env.get("GOFLAGS", "")
         if re.search(r"(^|\s)--?exec\b", flags):
             return {}
@@ -173,23 +179,19 @@ class GoProbe:
         return {"GOFLAGS": f"{flags} -cover -exec={self.exec}".strip(), **extra}
 
     def read(self, added: dict[str, set[int]]) -> dict[str, tuple[set[int], set[int]]] | None:
-        """Per changed Go file of ``added`` (path -> added line numbers) that a profile covers:
-        ``(added executable lines, those that ran)``, every profile counted (a block ran when it ran in
-        any). None when no ``go test`` left a profile."""
+        """Per changed Go file of ``added`` (path -> added line numbers): ``(added executable lines, those
+        that ran)``, every profile counted (a block ran when it ran in any); a file no profile names (its
+        package's tests never ran) with its blocks from ``go tool cover``, none ran. None when no
+        ``go test`` left a profile."""
         try:
-            profiles = [p for p in self.data.glob("run.*/profile.txt")
-                        if p.is_file() and not p.is_symlink() and p.stat().st_size <= MAX_PROFILE_BYTES]
-            if not profiles:
+            blocks = self._profiled(added)
+            if blocks is None:
                 return None
-            blocks: dict[str, list[Block]] = {}
-            for profile in profiles:
-                try:
-                    text = profile.read_bytes()
-                except OSError:  # not readable: that run's data is missing, as if it wrote none
-                    continue
-                for name, found in parse_profile(text).items():
-                    if self.names.get(name) in added:
-                        blocks.setdefault(self.names[name], []).extend(found)
+            unseen = [p for p in sorted(set(self.names.values()) & set(added)) if p not in blocks]
+            for path in unseen[:MAX_UNSEEN]:
+                found = static_blocks(self.tool_env, self.worktree, self.worktree / path)
+                if found is not None:
+                    blocks[path] = found
             result = {}
             for path, found in sorted(blocks.items()):
                 source = self.worktree / path
@@ -199,6 +201,48 @@ class GoProbe:
             return result
         finally:
             shutil.rmtree(self.home, ignore_errors=True)
+
+    def _profiled(self, added: dict[str, set[int]]) -> dict[str, list[Block]] | None:
+        """The blocks of the files of ``added`` in the run's profiles; None when there is no profile."""
+        profiles = [p for p in self.data.glob("run.*/profile.txt")
+                    if p.is_file() and not p.is_symlink() and p.stat().st_size <= MAX_PROFILE_BYTES]
+        if not profiles:
+            return None
+        blocks: dict[str, list[Block]] = {}
+        for profile in profiles:
+            try:
+                text = profile.read_bytes()
+            except OSError:  # not readable: that run's data is missing, as if it wrote none
+                continue
+            for name, found in parse_profile(text).items():
+                if self.names.get(name) in added:
+                    blocks.setdefault(self.names[name], []).extend(found)
+        return blocks
+
+
+def static_blocks(env: dict[str, str], worktree: Path, source: Path) -> list[Block] | None:
+    """The blocks of the Go file ``source`` with count 0, from ``go tool cover -mode=set`` (its source
+    mode: the instrumented file ends with a ``Pos`` table of start line, end line and ``endCol<<16 |
+    startCol`` per block). ``go`` comes from ``env``'s ``PATH`` (the verify run's), never from inside
+    ``worktree``; it runs outside the tree, with no toolchain switch. None when that fails."""
+    import subprocess
+
+    go = shutil.which("go", path=env.get("PATH", ""))
+    if go is None or Path(go).resolve().is_relative_to(worktree):
+        return None
+    var = f"WorkorderCover{os.urandom(8).hex()}"  # the file cannot name it: its own text never matches
+    tool_env = {**{k: env[k] for k in ("PATH", "GOROOT") if k in env}, "GOTOOLCHAIN": "local", "GOENV": "off"}
+    try:
+        done = subprocess.run([go, "tool", "cover", "-mode=set", f"-var={var}", str(source)], cwd="/", env=tool_env,
+                              capture_output=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    at = done.stdout.rfind(f"\nvar {var} = struct".encode())
+    table = re.search(rb"Pos: \[[^]]*\]uint32\{(.*?)\}", done.stdout[at:], re.DOTALL) if at >= 0 else None
+    if done.returncode != 0 or table is None:
+        return None
+    return [(int(start), int(cols, 16) & 0xFFFF, int(end), int(cols, 16) >> 16, 0)
+            for start, end, cols in re.findall(rb"(\d+), (\d+), 0x([0-9a-fA-F]+),", table.group(1))]
 
 
 def start_go_probe(worktree: Path, paths: list[str]) -> GoProbe | None:
