@@ -98,6 +98,11 @@ def test_the_probe_adds_to_goflags_and_steps_aside_when_the_project_sets_them(tm
     assert probe.read({"main.go": {1}}) is None  # no go test ran
     assert not probe.home.exists()  # removed after reading
     assert start_go_probe(tmp_path, ["app.py", "x_test.go"]) is None
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / ".workorder-results").rmdir()
+    (tmp_path / ".workorder-results").symlink_to(elsewhere)  # committed by the agent
+    assert start_go_probe(tmp_path, ["main.go"]) is None and not list(elsewhere.iterdir())
 
 
 class FakeProbe:

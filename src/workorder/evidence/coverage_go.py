@@ -248,9 +248,10 @@ def static_blocks(env: dict[str, str], worktree: Path, source: Path) -> list[Blo
 def start_go_probe(worktree: Path, paths: list[str]) -> GoProbe | None:
     """A :class:`GoProbe` for the changed code files ``paths`` (relative to ``worktree``, tests left out)
     when some are Go files of a module in the tree and the tree's path fits into ``GOFLAGS`` (no
-    whitespace); else None."""
+    whitespace); else None (also when the results folder is a link the agent committed: it could point
+    anywhere)."""
     root = worktree.resolve()
     names = import_names(root, paths)
-    if not names or re.search(r"\s", str(root)):
+    if not names or re.search(r"\s", str(root)) or (root / RESULTS_DIR).is_symlink():
         return None
     return GoProbe(root, names)
