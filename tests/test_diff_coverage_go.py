@@ -56,6 +56,7 @@ SOURCE = (b"package calc\n"  # 1
     ([(3, 34, 4, 13, 1)], {4}, {4}),  # from the function's "{" to the if's "{": line 3 has only the brace
     ([(5, 3, 6, 1, 0)], {5}, set()),  # the end is exclusive: column 1 of line 6 is not in the block
     ([(5, 3, 6, 3, 1)], {5}, {5}),  # a closing brace alone is no code
+    ([(3, 1, 3, 6, 1)], {3}, {3}),  # "func " is code
     ([(4, 2, 5, 3, 1)], {4}, {4}),  # column 3 of line 5 ("r") is the end, not in the block: only tabs are
     ([(7, 2, 9, 10, 1)], {9}, {9}),  # a comment and a blank line inside a block are no code
     ([(4, 2, 4, 13, 1), (5, 3, 6, 1, 0)], {4, 5}, {4}),

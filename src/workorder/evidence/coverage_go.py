@@ -53,7 +53,7 @@ MAX_UNSEEN = 100  # changed files no profile names that go tool cover reads, at 
 _BLOCK = re.compile(rb"^(?P<name>.+\.go):(?P<sl>\d+)\.(?P<sc>\d+),(?P<el>\d+)\.(?P<ec>\d+) (?P<n>\d+) (?P<count>\d+)$")
 _MODULE = re.compile(r'^\s*module\s+"?([^"\s]+)"?', re.MULTILINE)
 _SKIP_DIRS = {"vendor", "testdata"}  # not the module's own packages (go help packages)
-_BRACES = b"{}()[] \t\r;"
+_BRACES = b"{}()[] \t\r;,"  # a line of only these is no code
 
 Block = tuple[int, int, int, int, int]  # start line, start column, end line, end column, count
 
