@@ -47,11 +47,11 @@ class AcceptanceConfig(BaseModel):
 
 
 class DiffCoverageConfig(BaseModel):
-    """``diff_coverage``: changed source lines must run under the passing tests (Python, coverage.py)."""
+    """``diff_coverage``: changed source lines must run under the passing tests (Python with coverage.py, Go with go test)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    enabled: bool = Field(default=True, description="measure which changed Python lines the tests execute")
+    enabled: bool = Field(default=True, description="measure which changed lines the tests execute (Python, Go)")
     min_percent: float = Field(default=0.0, ge=0, le=100,
-                               description="percent of changed Python lines that must run, else MAJOR (default 0: "
+                               description="percent of changed lines that must run, else MAJOR (default 0: "
                                            "lines that never ran are named as a MINOR note)")

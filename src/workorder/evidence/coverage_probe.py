@@ -9,8 +9,10 @@ changed files, and starts it only when a changed file is imported; under pytest 
 test files that reach a changed file are traced (:mod:`workorder.evidence.coverage_hook`,
 :mod:`workorder.evidence.coverage_scope`). Data goes to parallel data files under the work tree's results folder (the one place a sandboxed verify run
 may write). The action combines them and compares with the diff: each added line that coverage.py
-counts as a statement, in a changed Python file that is not a test file, must have run. The finding is
-:mod:`workorder.gates.diff_coverage`'s.
+counts as a statement, in a changed Python file that is not a test file, must have run. Other languages
+are measured in the same run by language probes (:class:`LanguageProbe`, the factories in
+``LANGUAGE_PROBES``: Go's is :mod:`workorder.evidence.coverage_go`); changed code no probe measured is
+reported as not measured. The finding is :mod:`workorder.gates.diff_coverage`'s.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ import importlib.util
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, Protocol
 
 from ..inputs.globs import compile_globs
+from .coverage_go import start_go_probe
 from .coverage_hook import HOOK
 from .coverage_hook import PLUGIN as PLUGIN_TEXT
 from .coverage_scope import related_tests
@@ -36,11 +39,31 @@ CODE_SUFFIXES = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".go", ".rs", ".r
 PLUGIN = "workorder_cov_plugin"  # the hook names it in PYTEST_PLUGINS
 
 
+class LanguageProbe(Protocol):
+    """Diff coverage of another language in the same verify run (Python's is :class:`CoverageProbe`'s)."""
+
+    suffixes: tuple[str, ...]  # the changed files it measures, e.g. (".go",)
+
+    def env(self, env: dict[str, str]) -> dict[str, str]:
+        """Extra variables for the verify run, over ``env`` (the run's environment so far)."""
+        ...
+
+    def read(self, added: dict[str, set[int]]) -> dict[str, tuple[set[int], set[int]]] | None:
+        """After the run, for ``added`` (its changed files, relative path -> added line numbers): per
+        measured path, (added executable lines, those of them that ran); None: no data came back."""
+        ...
+
+
+# Each takes the work tree and the changed code files that are not tests (relative paths, every language)
+# and returns a probe, or None when it has nothing to measure; start_probe asks each in turn.
+LANGUAGE_PROBES: list[Callable[[Path, list[str]], LanguageProbe | None]] = [start_go_probe]
+
+
 @dataclass
 class DiffCoverage:
-    """What ran of the change: ``changed`` executable added lines per Python file, ``missed`` those that
-    never ran, ``not_measured`` changed code files in languages that are not measured; ``measured``
-    False when no coverage data came back (then nothing is claimed)."""
+    """What ran of the change: ``changed`` executable added lines per file (Python's, and those of the
+    language probes), ``missed`` those that never ran, ``not_measured`` changed code files nothing
+    measured; ``measured`` False when no coverage data came back (then nothing is claimed)."""
 
     changed: dict[str, list[int]] = field(default_factory=dict)
     missed: dict[str, list[int]] = field(default_factory=dict)
@@ -57,10 +80,13 @@ class DiffCoverage:
 class CoverageProbe:
     """Sets up and reads the coverage measurement of one verify run in ``worktree``."""
 
-    def __init__(self, worktree: Path, paths: list[str] | None = None, related: list[str] | None = None):
+    def __init__(self, worktree: Path, paths: list[str] | None = None, related: list[str] | None = None,
+                 languages: list[LanguageProbe] | None = None):
         """Set up in ``worktree`` the measurement of ``paths`` (relative; None: every file), tracing in
-        pytest only the tests of the ``related`` test files (relative; None: every test)."""
+        pytest only the tests of the ``related`` test files (relative; None: every test); the
+        ``languages`` probes measure other languages' files in the same run."""
         self.worktree = worktree.resolve()
+        self.languages = languages or []
         include = [str(self.worktree / p) for p in paths] if paths else [f"{self.worktree}/*"]
         self.hook = self.worktree / RESULTS_DIR / "coverage-hook"  # in the tree: a sandboxed run can read it
         self.hook.mkdir(parents=True, exist_ok=True)
@@ -87,10 +113,19 @@ class CoverageProbe:
     def env(self, env: dict[str, str]) -> dict[str, str]:
         """The variables that make the verify run measured, over ``env``."""
         path = ":".join(p for p in (str(self.hook), env.get("PYTHONPATH", "")) if p)
-        return {"PYTHONPATH": path, "WORKORDER_COVERAGE_RC": str(self.hook / "coveragerc")}
+        extra = {"PYTHONPATH": path, "WORKORDER_COVERAGE_RC": str(self.hook / "coveragerc")}
+        for language in self.languages:
+            extra.update(language.env({**env, **extra}))
+        return extra
 
     def read(self, diff: Diff, test_patterns: list[str]) -> DiffCoverage:
-        """The coverage of ``diff``'s added lines from the run's data (then removed, with the hook)."""
+        """The coverage of ``diff``'s added lines from the run's data (then removed, with the hook), the
+        language probes' files included."""
+        result = self._read_python(diff, test_patterns)
+        return _with_languages(result, _added(diff, test_patterns), self.languages)
+
+    def _read_python(self, diff: Diff, test_patterns: list[str]) -> DiffCoverage:
+        """The coverage of ``diff``'s added Python lines (see :meth:`read`)."""
         from coverage import Coverage
 
         try:
@@ -109,11 +144,7 @@ class CoverageProbe:
 
 def _changed(diff: Diff, test_patterns: list[str], cov, root: Path) -> DiffCoverage:
     """Compare ``diff``'s added lines with the combined data of ``cov`` (None: no data came back)."""
-    tests = compile_globs([*test_patterns, "**/conftest.py", "conftest.py"])
-    added: dict[str, set[int]] = {}
-    for line in diff.added_lines:
-        if not tests.match_file(line.path):
-            added.setdefault(line.path, set()).add(line.line)
+    added = _added(diff, test_patterns)
     result = DiffCoverage(measured=cov is not None)
     measured = (".py",) if cov is not None else ()  # no data came back: Python was not measured either
     result.not_measured = sorted(p for p in added if p.endswith((".py", *CODE_SUFFIXES)) and not p.endswith(measured))
@@ -136,9 +167,47 @@ def _changed(diff: Diff, test_patterns: list[str], cov, root: Path) -> DiffCover
     return result
 
 
+def _added(diff: Diff, test_patterns: list[str]) -> dict[str, set[int]]:
+    """``diff``'s added line numbers per path, test files (``test_patterns``, conftest.py) left out."""
+    tests = compile_globs([*test_patterns, "**/conftest.py", "conftest.py"])
+    added: dict[str, set[int]] = {}
+    for line in diff.added_lines:
+        if not tests.match_file(line.path):
+            added.setdefault(line.path, set()).add(line.line)
+    return added
+
+
+def _with_languages(result: DiffCoverage, added: dict[str, set[int]], languages: list[LanguageProbe]) -> DiffCoverage:
+    """``result`` with what each of ``languages`` measured of its files in ``added``: their executable
+    added lines in ``changed``, those that never ran in ``missed``, no longer ``not_measured``;
+    ``measured`` when any data came back. A probe that fails measures nothing."""
+    for language in languages:
+        mine = {p: lines for p, lines in added.items() if p.endswith(language.suffixes)}
+        try:
+            found = language.read(mine)  # also when nothing is its: read removes what it set up
+        except Exception:  # the agent's run wrote the data: a damaged one never breaks the review
+            found = None
+        if found is None or not mine:
+            continue
+        result.measured = True
+        for path, (executable, ran) in found.items():
+            if path not in mine:
+                continue
+            result.not_measured = [p for p in result.not_measured if p != path]
+            changed = sorted(executable & mine[path])
+            if changed:
+                result.changed[path] = changed
+                missed = [n for n in changed if n not in ran]
+                if missed:
+                    result.missed[path] = missed
+    result.changed, result.missed = dict(sorted(result.changed.items())), dict(sorted(result.missed.items()))
+    return result
+
+
 def start_probe(config, diff: Diff, worktree: Path) -> CoverageProbe | None:
     """A probe for the review's verify run when ``config.diff_coverage`` is enabled and ``diff`` adds
-    lines to code files that are not tests; else None."""
+    lines to code files that are not tests (with the probes of ``LANGUAGE_PROBES`` that have something
+    to measure); else None."""
     if not config.diff_coverage.enabled:
         return None
     tests = compile_globs([*config.test_patterns, "**/conftest.py", "conftest.py"])
@@ -147,4 +216,5 @@ def start_probe(config, diff: Diff, worktree: Path) -> CoverageProbe | None:
         return None
     python = sorted(p for p in code if p.endswith(".py"))
     related = related_tests(worktree, python, config.test_patterns) if python else None
-    return CoverageProbe(worktree, python or None, related)
+    languages = [probe for factory in LANGUAGE_PROBES if (probe := factory(worktree, sorted(code))) is not None]
+    return CoverageProbe(worktree, python or None, related, languages)

@@ -1,15 +1,18 @@
-"""Diff coverage: the Python source lines a change adds must run under the tests.
+"""Diff coverage: the source lines a change adds must run under the tests.
 
-The review's own verify run is measured with coverage.py (no extra run): every Python process the verify
+The review's own verify run is measured (no extra run). Python with coverage.py: every Python process the verify
 commands start imports a ``sitecustomize`` from a folder the action puts first on ``PYTHONPATH`` (in the
 work tree's results folder, with a copy of coverage.py, so a sandboxed run can read it), which
 calls ``coverage.process_startup()`` (coverage.py's documented way to measure subprocesses,
 coverage.readthedocs.io/en/latest/subprocess.html) with an rc file that records only the work tree's
 files, in parallel data files under the work tree's results folder (the one place a sandboxed verify run
 may write). The action combines them and compares with the diff: each added line that coverage.py
-counts as a statement, in a changed Python file that is not a test file, must have run. Below
+counts as a statement, in a changed Python file that is not a test file, must have run. Other languages
+through language probes in the same run: Go's ``go test`` runs leave coverage profiles
+(:mod:`workorder.evidence.coverage_go`); an added line a profile block covers must have run. Below
 ``diff_coverage.min_percent`` the review gets a MAJOR ``coverage.changed_lines`` naming the path:line
-ranges that never ran (above it, the same finding as a MINOR note). Changed code in other languages is reported as a MINOR ``coverage.not_measured``
+ranges that never ran (above it, the same finding as a MINOR note). Changed code no probe measured (a
+language without one, or no data came back) is reported as a MINOR ``coverage.not_measured``
 (never silently passed). The data is written by the verify run, which runs the agent's code: it is a
 hint that code is untested, not proof that it is tested. The measurement is
 :mod:`workorder.evidence.coverage_probe`'s; this module judges it.
@@ -41,16 +44,16 @@ def ranges(lines: list[int]) -> list[str]:
 
 
 # MAJOR below diff_coverage.min_percent, else lowered to a MINOR note (a hint, never proof)
-CHANGED_LINES = Rule("coverage.changed_lines", Severity.MAJOR, "added Python lines that never ran under verify",
+CHANGED_LINES = Rule("coverage.changed_lines", Severity.MAJOR, "added lines that never ran under verify",
                      anchor="diff-coverage", also=(Severity.MINOR,))
 NOT_MEASURED = Rule("coverage.not_measured", Severity.MINOR, "changed code in a language diff coverage does not measure",
                     anchor="diff-coverage")
 
 
 def gate_diff_coverage(ctx: GateContext) -> list[Finding]:
-    """``coverage.changed_lines`` naming the path:line ranges of changed executable Python lines that never
+    """``coverage.changed_lines`` naming the path:line ranges of changed executable lines that never
     ran under the verify commands: MAJOR when fewer than ``diff_coverage.min_percent`` ran, else MINOR;
-    ``coverage.not_measured`` for changed code in other languages. Nothing without a measurement."""
+    ``coverage.not_measured`` for changed code nothing measured. Nothing without a measurement."""
     measured = ctx.diff_coverage
     if measured is None:
         return []
