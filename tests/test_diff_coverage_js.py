@@ -29,6 +29,7 @@ from workorder.gates.context import GateContext
 from workorder.gates.diff_coverage import gate_diff_coverage
 from workorder.inputs.globs import compile_globs
 from workorder.shell.gitops import Git
+from workorder.shell.isolation import detect_privilege, sandbox_for
 
 # What Jest 30.5.2 wrote (coverageReporters json and lcov) for src/calc.js below, its test calling add(1, 2)
 # and clamp(5, 0, 10): statement 2 (`return lo`, line 7) and 4 (`return hi`, on line 9 after the `if`) never ran.
@@ -228,6 +229,24 @@ def test_report_paths_must_be_plain_files_of_the_repository(bad):
         RepoConfig.model_validate({"diff_coverage": {"reports": [bad]}})
 
 
+@pytest.mark.skipif(detect_privilege() is None, reason="the agent-user boundary needs root or passwordless sudo (sudo -n)")
+def test_a_sandboxed_verify_run_writes_the_report_in_the_work_tree_and_the_action_reads_it(tmp_path):
+    box = sandbox_for("user", True, privilege=detect_privilege())
+    try:
+        tree = box.worktrees / "1"
+        _write(tree, "coverage/lcov.info", "SF:src/calc.js\nDA:1,1\nDA:2,1\nend_of_record\n")  # committed: "all ran"
+        probe = JsCoverageProbe(tree)
+        # what Jest does as the agent user: the report, with the run's absolute (resolved) work tree path
+        cmd = ('mkdir -p coverage && printf "SF:%s/src/calc.js\\nDA:1,1\\nDA:2,0\\nend_of_record\\n" "$PWD" '
+               '> coverage/lcov.info && id -u > coverage/uid')
+        [run] = run_verify_commands([cmd], tree, {"PATH": "/usr/bin:/bin"}, 60, tmp_path, sandbox=box)
+        assert run.exit_code == 0, run.output_tail
+        assert int((tree / "coverage" / "uid").read_text()) != os.getuid()  # written by the agent user
+        assert probe.read({"src/calc.js": {1, 2}}) == {"src/calc.js": ({1, 2}, {1})}
+    finally:
+        box.close()
+
+
 # -- the finding -------------------------------------------------------------------------------------
 def diff_coverage(measured: dict | None, added: dict[str, set[int]]) -> DiffCoverage:
     """The DiffCoverage the review would build from the probe's result (its registration is coverage_probe's)."""
@@ -388,3 +407,16 @@ def test_real_run_does_not_believe_a_committed_report(tmp_path, monkeypatch):
     monkeypatch.setattr(JsCoverageProbe, "clear", lambda self: [])
     measured, covered, found = review(git, env, tmp_path, base, "jest")
     assert measured == {"src/calc.js": (set(lines), set(lines))} and found == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("runner", ["jest", "vitest"])
+def test_real_run_names_a_new_file_no_test_loads(tmp_path, runner):
+    git, env = js_repo(tmp_path, runner, ["lcov"])  # collectCoverageFrom / coverage.include list src/**/*.js
+    base = git.rev("HEAD")
+    (git.repo / "src" / "double.js").write_text("function double(x) {\n  return x * 2;\n}\n\nmodule.exports = { double };\n")
+    commit(git, "double, untested")
+    measured, covered, [finding] = review(git, env, tmp_path, base, runner)
+    assert measured == {"src/double.js": ({2, 5}, set())}
+    assert (finding.rule, finding.severity) == ("coverage.changed_lines", Severity.MINOR)  # min_percent 0: a note
+    assert "never executed: src/double.js:2, src/double.js:5" in finding.evidence

@@ -8,7 +8,8 @@ makes files no test loads appear too, with zero counts. Vitest (vitest.dev/guide
 ``vitest run --coverage`` with ``@vitest/coverage-v8`` or ``@vitest/coverage-istanbul`` and
 ``coverage.reporter`` including ``json`` or ``lcov``, the same files. Nothing is added to the verify
 run: the action only deletes the report files ``diff_coverage.reports`` names before it and reads
-them after it. Two formats:
+them after it (when several verify commands write the same file, the last one's report is what counts).
+A changed file no report names is left out (not measured): its executable lines are unknown. Two formats:
 
 * Istanbul JSON (``coverage-final.json``, istanbul-lib-coverage's file coverage): one object per file,
   keyed by its path, with ``statementMap`` (``{id: {start: {line, column}, end: {...}}}``) and ``s``
