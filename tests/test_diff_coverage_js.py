@@ -14,6 +14,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agents.cli_install import cache_root
 from test_baseline import commit
@@ -98,6 +100,16 @@ def test_lcov_gives_each_files_executable_lines_and_which_ran(text, expected):
 def test_the_format_is_told_apart_by_content():
     assert read_report(json.dumps(JEST_JSON).encode()) == {"/tmp/jsdemo/src/calc.js": JEST_LINES}
     assert read_report(LCOV.encode()) == {"src/calc.js": JEST_LINES}
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.one_of(st.binary(max_size=300), st.text(alphabet="SFDA:,0123456789-\nend_of_record{}[]\"stmap", max_size=300)
+                 .map(str.encode), st.recursive(st.none() | st.integers() | st.text(max_size=5),
+                                                lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=5), c, max_size=3))
+                 .map(lambda v: json.dumps(v).encode())))
+def test_any_report_text_is_read_without_raising(data):
+    files = read_report(data)
+    assert files is None or all(isinstance(n, int) and isinstance(r, bool) for lines in files.values() for n, r in lines.items())
 
 
 ROOTS = ("/work/tree", "/link/tree")

@@ -43,7 +43,7 @@ from ..contracts.checks_config import JS_COVERAGE_REPORTS as DEFAULT_REPORTS
 from ..inputs.globs import compile_globs
 
 JS_SUFFIXES = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".mts", ".cts")
-MAX_REPORT_BYTES = 64 * 1024 * 1024  # larger reports are not read
+MAX_REPORT_BYTES = 32 * 1024 * 1024  # larger reports are not read (a big monorepo: configure lcov, far smaller)
 
 Lines = dict[int, bool]  # executable line -> ran
 
