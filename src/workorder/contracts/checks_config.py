@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from ..inputs.globs import check_glob
 
 Risk = Literal["low", "medium", "high"]
+JS_COVERAGE_REPORTS = ("coverage/coverage-final.json", "coverage/lcov.info")  # Jest's and Vitest's default places
 
 
 class FailToPassConfig(BaseModel):
@@ -47,11 +48,33 @@ class AcceptanceConfig(BaseModel):
 
 
 class DiffCoverageConfig(BaseModel):
-    """``diff_coverage``: changed source lines must run under the passing tests (Python with coverage.py, Go with go test)."""
+    """``diff_coverage``: changed source lines must run under the passing tests (Python with coverage.py, Go with go test, JS/TS from Jest/Vitest reports)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    enabled: bool = Field(default=True, description="measure which changed lines the tests execute (Python, Go)")
+    enabled: bool = Field(default=True, description="measure which changed lines the tests execute (Python, Go, JS/TS)")
     min_percent: float = Field(default=0.0, ge=0, le=100,
                                description="percent of changed lines that must run, else MAJOR (default 0: "
                                            "lines that never ran are named as a MINOR note)")
+    reports: list[str] = Field(
+        default_factory=lambda: list(JS_COVERAGE_REPORTS), max_length=20,
+        description="Jest/Vitest coverage reports (Istanbul JSON or LCOV) the verify run writes, relative to the "
+                    "repository: deleted before the run, read after it (default coverage/coverage-final.json, "
+                    "coverage/lcov.info; [] measures no JavaScript)")
+
+    @field_validator("reports")
+    @classmethod
+    def _report_paths(cls, value: list[str]) -> list[str]:
+        return [_report_path(p) for p in value]
+
+
+def _report_path(path: str) -> str:
+    """One ``diff_coverage.reports`` entry, stripped. Raises ``ValueError`` (naming what is expected) for an
+    empty path, an absolute one, a ``..`` or empty segment, a backslash or a glob character."""
+    value = path.strip()
+    parts = value.split("/")
+    if not value or value.startswith(("/", "~")) or "" in parts or ".." in parts or "." in parts:
+        raise ValueError(f"'{value}' must be a plain file path inside the repository, e.g. coverage/lcov.info")
+    if any(c in value for c in "\\*?[]\x00"):
+        raise ValueError(f"'{value}' must name one file: no glob characters or backslashes")
+    return value

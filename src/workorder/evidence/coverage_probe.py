@@ -11,7 +11,8 @@ test files that reach a changed file are traced (:mod:`workorder.evidence.covera
 may write). The action combines them and compares with the diff: each added line that coverage.py
 counts as a statement, in a changed Python file that is not a test file, must have run. Other languages
 are measured in the same run by language probes (:class:`LanguageProbe`, the factories in
-``LANGUAGE_PROBES``: Go's is :mod:`workorder.evidence.coverage_go`); changed code no probe measured is
+``LANGUAGE_PROBES``: Go's is :mod:`workorder.evidence.coverage_go`, Jest/Vitest's
+:mod:`workorder.evidence.coverage_js`); changed code no probe measured is
 reported as not measured. The finding is :mod:`workorder.gates.diff_coverage`'s.
 """
 
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Callable, Protocol
 
 from ..inputs.globs import compile_globs
 from .coverage_go import start_go_probe
+from .coverage_js import js_probe
 from .coverage_hook import HOOK
 from .coverage_hook import PLUGIN as PLUGIN_TEXT
 from .coverage_scope import related_tests
@@ -34,7 +36,7 @@ if TYPE_CHECKING:
     from .diff import Diff
 
 DATA_DIR = "coverage"  # under RESULTS_DIR
-CODE_SUFFIXES = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".go", ".rs", ".rb", ".java", ".kt", ".cs", ".c",
+CODE_SUFFIXES = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".mts", ".cts", ".go", ".rs", ".rb", ".java", ".kt", ".cs", ".c",
                  ".cc", ".cpp", ".h", ".php", ".swift", ".scala")
 PLUGIN = "workorder_cov_plugin"  # the hook names it in PYTEST_PLUGINS
 
@@ -54,9 +56,14 @@ class LanguageProbe(Protocol):
         ...
 
 
-# Each takes the work tree and the changed code files that are not tests (relative paths, every language)
-# and returns a probe, or None when it has nothing to measure; start_probe asks each in turn.
-LANGUAGE_PROBES: list[Callable[[Path, list[str]], LanguageProbe | None]] = [start_go_probe]
+def _go_probe(config, worktree: Path, paths: list[str]) -> LanguageProbe | None:
+    """Go's probe (it needs no config): see :func:`workorder.evidence.coverage_go.start_go_probe`."""
+    return start_go_probe(worktree, paths)
+
+
+# Each takes the repository config, the work tree and the changed code files that are not tests (relative
+# paths, every language) and returns a probe, or None when it has nothing to measure; start_probe asks each.
+LANGUAGE_PROBES: list[Callable[..., LanguageProbe | None]] = [_go_probe, js_probe]
 
 
 @dataclass
@@ -216,5 +223,5 @@ def start_probe(config, diff: Diff, worktree: Path) -> CoverageProbe | None:
         return None
     python = sorted(p for p in code if p.endswith(".py"))
     related = related_tests(worktree, python, config.test_patterns) if python else None
-    languages = [probe for factory in LANGUAGE_PROBES if (probe := factory(worktree, sorted(code))) is not None]
+    languages = [probe for factory in LANGUAGE_PROBES if (probe := factory(config, worktree, sorted(code))) is not None]
     return CoverageProbe(worktree, python or None, related, languages)
