@@ -432,3 +432,34 @@ def test_real_run_names_a_new_file_no_test_loads(tmp_path, runner):
     assert measured == {"src/double.js": ({2, 5}, set())}
     assert (finding.rule, finding.severity) == ("coverage.changed_lines", Severity.MINOR)  # min_percent 0: a note
     assert "never executed: src/double.js:2, src/double.js:5" in finding.evidence
+
+
+@pytest.mark.slow
+def test_the_review_probe_measures_js_beside_python(tmp_path, monkeypatch):
+    """start_probe, as the PO review calls it, carries the JS probe: the half-tested change's lines are named;
+    control: with no language probes registered the same change is only 'not measured'."""
+    from workorder.evidence import coverage_probe
+
+    git, env = js_repo(tmp_path, "jest", ["json"])
+    base = git.rev("HEAD")
+    (git.repo / "src" / "calc.js").write_text(CLAMP_JS)
+    (git.repo / "src" / "calc.test.js").write_text(TEST_CLAMP)
+    commit(git, "clamp, half tested")
+    config = RepoConfig()
+
+    def measured_by_the_review():
+        diff = read_diff(git, base)
+        probe = coverage_probe.start_probe(config, diff, git.repo)
+        assert probe is not None
+        log_dir = tmp_path / "review"
+        log_dir.mkdir(exist_ok=True)
+        [run] = run_verify_commands([COMMANDS["jest"]], git.repo, {**env, **probe.env(env)}, 120, log_dir,
+                                    test_reports=True)
+        assert run.exit_code == 0, run.output_tail
+        return probe.read(diff, config.test_patterns)
+
+    covered = measured_by_the_review()
+    assert covered.missed == {"src/calc.js": [7, 10]} and covered.not_measured == []
+    monkeypatch.setattr(coverage_probe, "LANGUAGE_PROBES", [])
+    covered = measured_by_the_review()
+    assert covered.missed == {} and covered.not_measured == ["src/calc.js"]
