@@ -33,6 +33,7 @@ def clear_tree_bytecode(tree: Path) -> bool:
     one could not be deleted, ``tree`` cannot be walked, or a link in it leads to a folder outside it (whose
     bytecode the run could read). Never raises for a file system error."""
     failed: list[OSError] = []
+    tree = Path(tree)
     inside = os.path.realpath(tree) + os.sep
     for folder, dirs, files in os.walk(tree, onerror=failed.append):
         top = Path(folder) == tree
