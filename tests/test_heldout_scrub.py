@@ -116,3 +116,72 @@ def test_the_sandbox_clears_the_shared_temporary_folders_after_the_run(tree):
     finally:
         heldout_run.run_verify_commands = monkeypatch_run
     assert scrubbed == [True]
+
+
+@pytest.fixture
+def shared_folders():
+    """World-writable folders of another user (root) under /tmp: one sticky (1777), one not (0777)."""
+    made = []
+    for mode in (0o1777, 0o777):
+        folder = Path("/tmp") / f"workorder-shared-{oct(mode)[2:]}-{os.getpid()}"
+        folder.mkdir()
+        folder.chmod(mode)
+        (folder / "root-file").write_text("another user's file\n")
+        made.append(folder)
+    yield made
+    for folder in made:
+        subprocess.run(["rm", "-rf", str(folder)], check=False)
+
+
+def hide_copies(sandbox, tmp_path: Path, folders: list[Path]) -> list[Path]:
+    """As the agent user: a copy of the held-out test in each folder, and one in a folder of its own
+    inside it (mode 0500, so only a scrub that makes it writable again can empty it)."""
+    tree = sandbox.worktrees / "1"
+    tree.mkdir(parents=True, exist_ok=True)
+    script = "; ".join(f"echo '{SECRET}' > {f}/copy; mkdir -p {f}/own/deep; echo '{SECRET}' > {f}/own/deep/copy; "
+                       f"chmod 500 {f}/own/deep {f}/own" for f in folders)
+    result = run_shell(script + "; exit 0", tree, {"PATH": "/usr/bin:/bin"}, 30, tmp_path / "out.log", sandbox=sandbox)
+    assert result.exit_code == 0
+    copies = [p for f in folders for p in (f / "copy", f / "own" / "deep" / "copy")]
+    assert all(p.read_text().strip() == SECRET for p in copies)  # the attack: the copies are there
+    return copies
+
+
+@pytest.mark.skipif(detect_privilege() is None, reason="the agent-user boundary needs root or passwordless sudo")
+def test_a_copy_inside_another_users_world_writable_folder_is_gone_after_the_held_out_run(tmp_path, shared_folders):
+    sandbox = sandbox_for("user", True, privilege=detect_privilege())
+    try:
+        copies = hide_copies(sandbox, tmp_path, shared_folders)
+        sandbox.scrub_shared_tmp()
+        assert [p for p in copies if p.exists()] == []
+        assert not any((f / "own").exists() for f in shared_folders)
+        assert all((f / "root-file").read_text() == "another user's file\n" for f in shared_folders)  # not the agent's
+        assert all(f.is_dir() for f in shared_folders)
+    finally:
+        sandbox.close()
+
+
+@pytest.mark.skipif(detect_privilege() is None, reason="the agent-user boundary needs root or passwordless sudo")
+def test_control_with_only_the_top_level_scrub_the_copies_survive(tmp_path, shared_folders, monkeypatch):
+    from workorder.shell import tmp_scrub
+
+    monkeypatch.setattr(tmp_scrub, "remove_owned", lambda *a, **k: None)
+    sandbox = sandbox_for("user", True, privilege=detect_privilege())
+    try:
+        copies = hide_copies(sandbox, tmp_path, shared_folders)
+        sandbox.scrub_shared_tmp()
+        assert all(p.read_text().strip() == SECRET for p in copies)  # the next phase could read them
+    finally:
+        subprocess.run(["chmod", "-R", "u+rwx", *(str(f) for f in shared_folders)], check=False)
+        sandbox.close()
+
+
+def test_the_deep_scrub_runs_as_the_agent_user_never_as_root(monkeypatch):
+    from workorder.shell import tmp_scrub
+
+    monkeypatch.setattr(tmp_scrub.pwd, "getpwnam", lambda name: SimpleNamespace(pw_uid=4242, pw_gid=4343))
+    argv, extra = tmp_scrub.owned_argv("root", "workorder-agent-3")
+    assert extra == {"user": 4242, "group": 4343, "extra_groups": []} and argv[:2] == ["/bin/sh", "-c"]
+    argv, extra = tmp_scrub.owned_argv("sudo", "workorder-agent-3")
+    assert argv[:5] == ["sudo", "-n", "-u", "workorder-agent-3", "--"] and extra == {}
+    assert "-xdev" in tmp_scrub.SCRIPT and "-maxdepth" in tmp_scrub.SCRIPT and "-L" not in tmp_scrub.SCRIPT

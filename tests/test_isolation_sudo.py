@@ -79,7 +79,7 @@ def test_a_passwordless_sudo_user_runs_the_agent_as_another_user_that_finds_no_t
     (shared / "workorder" / "shell").mkdir(parents=True)
     for name in ("__init__.py", "shell/__init__.py", "shell/gitops.py", "shell/gitenv.py", "shell/isolation.py",
                  "shell/proc.py", "shell/pythonshim.py", "shell/agent_pool.py", "shell/handback.py",
-                 "shell/schedulers.py", "shell/agent_repo.py"):
+                 "shell/schedulers.py", "shell/agent_repo.py", "shell/tmp_scrub.py"):
         shutil.copy(SRC / name, shared / "workorder" / name)
     (shared / "phase.py").write_text(PHASE)
     exchange = shared / "exchange"

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..shell.proc import run_shell
+from .bytecode import NO_BYTECODE_ENV, bytecode_env
 from .testresults import report_env
 from .testresults_model import VerifyRun
 
@@ -13,12 +14,12 @@ if TYPE_CHECKING:
     from ..shell.isolation import Sandbox
 
 
-# Python neither reads nor writes bytecode in the work tree during the action's own verify run: a
-# __pycache__ the agent left (its own test runs; never committed) holds .pyc files that Python trusts by
-# source mtime and size, so a fix of the same size made in the same second would be tested as the old
-# code. PYTHONPYCACHEPREFIX moves the cache to a path that can never exist (docs.python.org/3/using/
-# cmdline.html#envvar-PYTHONPYCACHEPREFIX), so every module is compiled from the committed source.
-VERIFY_ENV = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": "/dev/null/workorder-no-pycache"}
+# Python neither reads nor writes bytecode of the work tree during the action's own verify run: a
+# __pycache__ the agent left holds .pyc files that Python trusts by source mtime and size, so a fix of the
+# same size made in the same second would be tested as the old code. Every __pycache__ of the tree is deleted
+# before each command; installed packages' bytecode is read (workorder.evidence.bytecode). VERIFY_ENV, no
+# bytecode read at all (PYTHONPYCACHEPREFIX to a path that can never exist), is the fallback.
+VERIFY_ENV = NO_BYTECODE_ENV
 
 
 def run_verify_commands(
@@ -37,7 +38,8 @@ def run_verify_commands(
     runs = []
     for index, cmd in enumerate(commands, start=1):
         reports = report_env(env, worktree, index) if test_reports else {}
-        result = run_shell(cmd, worktree, {**env, **VERIFY_ENV, **reports}, timeout_s, log_dir / f"verify-{index}.log",
+        bytecode = bytecode_env(worktree)  # before each command: the last one ran the agent's code
+        result = run_shell(cmd, worktree, {**env, **bytecode, **reports}, timeout_s, log_dir / f"verify-{index}.log",
                            sandbox=sandbox)
         runs.append(
             VerifyRun(

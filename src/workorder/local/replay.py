@@ -4,7 +4,9 @@ how the audit differs (nothing when the verdict pipeline is unchanged).
 Each review record (``<runs>/<issue>/<cycle>-review/``, :mod:`workorder.loop.audit`) holds the diff the agent
 made (``diff.patch``), what it was judged on (``replay.json``: base commit, work order, DoD packet, reverted
 paths) and the verdict (``verdict.json``). Replay applies the patch to the base in a detached work tree of the
-repository, runs the verify commands there, the gates (:data:`workorder.gates.GATES`, looked up when it runs)
+repository, observes it as the action's review does, by the same code (:func:`workorder.loop.review_runs.observe_review`:
+the verify run measured for diff coverage, PASS_TO_PASS, FAIL_TO_PASS's base-source run, the held-out
+acceptance tests, the dependency audit), runs the gates (:data:`workorder.gates.GATES`, looked up when it runs)
 with the config of the base commit, and compares the new verdict with the recorded one. The LLM reviewer is not
 re-run: its findings are carried over from the record. The baseline comes from the records' base cache.
 """
@@ -25,13 +27,10 @@ from ..contracts.defaultbranch import read_default_branch
 from ..contracts.packet import DoDPacket, Verdict, verdict_for
 from ..contracts.workorder import WorkOrder
 from ..evidence.diff import read_diff
-from ..evidence.verify import run_verify_commands
-from ..gates.context import GateContext
 from ..gates.criteria import evidence_table
 from ..loop.archive import archive_path, without_archive
 from ..loop.audit import Journal
-from ..loop.base_run import observe_tests
-from ..loop.base_source_run import observe_base_source
+from ..loop.review_runs import observe_review
 from ..shell.gitops import Git
 
 _TIMING = re.compile(r"(Ran \d+ tests?) in \d+(?:\.\d+)?s")
@@ -95,15 +94,10 @@ def replay_review(git: Git, record: Path, runs_root: Path, verify_env: dict[str,
         diff = without_archive(read_diff(wt, base, "HEAD"), archive_path(config, facts["issue"], facts["title"]))
         log_dir = work / f"logs-{facts['issue']}-{record.name}"
         log_dir.mkdir(parents=True)
-        runs = run_verify_commands([*config.verify, *order.verify], tree, verify_env, config.verify_timeout,
-                                   log_dir, test_reports=True)
         deps = SimpleNamespace(git=git, worktrees=work / "trees", verify_env=verify_env, sandbox=None,
                                config=config, journal=Journal(runs_root))
-        tested, base_tested = observe_tests(deps, facts["issue"], tree, base, log_dir, runs)
-        base_source = observe_base_source(deps, facts["issue"], base, wt.rev("HEAD"), [r.cmd for r in runs],
-                                          packet, diff)  # FAIL_TO_PASS, as the review ran it
-        ctx = GateContext(order, config, diff, runs, packet, tree, tuple(facts.get("reverted", [])), tested,
-                          base_tested, base_source)
+        observed = observe_review(deps, facts["issue"], wt, base, order, packet, diff, log_dir)  # the review's steps
+        ctx = observed.gate_context(order, deps, diff, packet, wt, tuple(facts.get("reverted", [])))
         findings = gates_module.run_gates(ctx, gates_module.GATES)
         findings = gates_module.order_findings(findings + _llm_findings(recorded))
     finally:

@@ -12,24 +12,17 @@ from __future__ import annotations
 from ..contracts.packet import DoDPacket, Finding, Severity, Verdict, verdict_for
 from ..evidence.diff import Diff, read_diff, read_patch
 from ..gates.criteria import evidence_table
-from ..evidence.coverage_probe import start_probe
 from ..gates import GATES, order_findings, run_gates
-from ..gates.context import GateContext
 from ..shell.gitops import Git
 from ..evidence.impact import measure_impact
-from .base_run import observe_tests
-from .dep_audit import audit_dependencies
-from .base_source_run import observe_base_source
-from .heldout_run import hide as hide_heldout
-from .heldout_run import run_heldout
 from .archive import archive_path, without_archive
+from .review_runs import observe_review
 from .phases import PhaseContext, Reviewed
 from ..agents.reviewer import run_llm_reviewer
 from ..agents.runner import redact
 from ..gates.secret_scan import leak_findings
 from ..gates.plan_check import plan_findings
 from .state import PhaseRecord, Publication, TrackingState
-from ..evidence.verify import run_verify_commands
 
 MAX_REVIEW_DIFF = 60_000  # characters of the diff put into the LLM review prompt
 
@@ -54,31 +47,19 @@ class PoReview:
         pdir = deps.journal.phase_dir(ctx.number, s.cycle, "review")
         assert s.base_sha is not None
         diff = without_archive(read_diff(wt, s.base_sha, "HEAD"), archive_path(deps.config, ctx.number, ctx.issue.title))
-        hide_heldout(wt, deps.config.acceptance.paths)  # verify runs as the agent's work tree is
         (pdir / "diff.patch").write_text(read_patch(wt, s.base_sha, "HEAD"), encoding="utf-8")
         deps.journal.write_json(pdir / "replay.json", {  # what `workorder replay` needs besides the patch and packet
             "base": s.base_sha, "issue": ctx.number, "title": ctx.issue.title, "order": ctx.order.model_dump(mode="json"),
             "reverted": list(ctx.reverted), "packet": packet.model_dump(mode="json")})
-        probe = start_probe(deps.config, diff, wt.repo)  # diff coverage: this same run, measured
-        runs = run_verify_commands(
-            [*deps.config.verify, *ctx.order.verify], wt.repo, {**deps.verify_env, **(probe.env(deps.verify_env) if probe else {})},
-            deps.config.verify_timeout, pdir, sandbox=deps.sandbox, test_reports=True,
-        )
-        covered = probe.read(diff, deps.config.test_patterns) if probe else None
-        tested, base_tested = observe_tests(deps, ctx.number, wt.repo, s.base_sha, pdir, runs)  # base: once per base
-        base_source = observe_base_source(deps, ctx.number, s.base_sha, wt.rev("HEAD"), [r.cmd for r in runs], packet,
-                                          diff)
-        heldout = run_heldout(deps, wt, s.base_sha, [r.cmd for r in runs])  # put back, run, hidden again
-        wt.discard_changes()  # what verify wrote is not the agent's work
+        observed = observe_review(deps, ctx.number, wt, s.base_sha, ctx.order, packet, diff, pdir)  # replay's too
+        runs = observed.runs
         deps.journal.write_json(pdir / "verify.json", [r.model_dump() for r in runs])
         for run in runs:
             ctx.event(s, "verify", command=run.cmd, exit_code=run.exit_code, timed_out=run.timed_out)
         reverted = tuple(p for p in ctx.reverted if p not in diff.touched_paths)
-        audit = audit_dependencies(wt, diff, deps.config, deps.verify_env)  # dependency_audit: off unless configured
-        if audit is not None:
-            deps.journal.write_json(pdir / "dep_audit.json", audit.model_dump(mode="json"))
-        gate_ctx = GateContext(ctx.order, deps.config, diff, runs, packet, wt.repo, reverted, tested, base_tested,
-                               base_source, heldout, covered, dep_audit=audit)
+        if observed.audit is not None:
+            deps.journal.write_json(pdir / "dep_audit.json", observed.audit.model_dump(mode="json"))
+        gate_ctx = observed.gate_context(ctx.order, deps, diff, packet, wt, reverted)
         findings = run_gates(gate_ctx, gates)
         planned = s.plan if s.plan_approved_by and gates is GATES else None  # plan first: the agent's work only
         findings = order_findings(leak_findings(wt, s.base_sha, "HEAD", deps.secrets) + plan_findings(planned, diff) + findings)

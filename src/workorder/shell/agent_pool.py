@@ -64,7 +64,7 @@ def leftovers_argv(user: str) -> list[str]:
     had their chance to read them). Only the top level is searched (a whole ``/tmp`` can hold hundreds of
     thousands of files; the parents are root's sticky folders, so no other user can swap a path
     component under ``rm``); what the user left inside another user's world-writable folder goes when
-    that folder's owner is lent again."""
+    that folder's owner is lent again, or, after a held-out run, at once (:mod:`workorder.shell.tmp_scrub`)."""
     roots = [p for p in ("/tmp", "/var/tmp", "/dev/shm") if Path(p).is_dir()]
     return ["find", *roots, "-xdev", "-mindepth", "1", "-maxdepth", "1", "-user", user,
             "-exec", "rm", "-rf", "--one-file-system", "{}", "+"]

@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from . import agent_pool, handback, schedulers
+from . import agent_pool, handback, schedulers, tmp_scrub
 
 AGENT_USER = "workorder-agent"
 Mode = Literal["auto", "user", "none"]
@@ -264,10 +264,14 @@ class Sandbox:
     def scrub_shared_tmp(self) -> None:
         """Remove what the agent user left at the top of the shared temporary folders (``/tmp``, ``/var/tmp``,
         ``/dev/shm``) now, not only when the user is next borrowed: after a run that held files the agent must
-        never read (held-out tests, :mod:`workorder.loop.heldout_run`). Every phase has already killed the
-        user's processes. Best effort (a failed ``find`` is not an error); nothing without a boundary."""
+        never read (held-out tests, :mod:`workorder.loop.heldout_run`); then, run as the agent user, what it
+        owns deeper (inside another user's world-writable folder: :mod:`workorder.shell.tmp_scrub`). Every
+        phase has already killed the user's processes. Best effort (a failed ``find`` is not an error);
+        nothing without a boundary."""
         if self.refusal is None and self.privilege is not None:
             self._priv(agent_pool.leftovers_argv(self.user), check=False)
+            tmp_scrub.remove_owned(self.privilege, self.user)
+            self._kill_all()
 
     def _priv(self, argv: list[str], check: bool = True) -> None:
         prefix = ["sudo", "-n"] if self.privilege == "sudo" else []
