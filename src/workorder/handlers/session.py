@@ -161,11 +161,11 @@ def run_work_order(session: Session, issue: Issue, mode: str = "start", notes: s
             session.publish(state)
             return RunResult("waiting", "waiting", state)
         state.waiting_for = []
-    held = hold_for_scope(session, order, state, mode, override_scope)
-    if held is not None:
-        code = "scope_waiting" if held[0] == "waiting" else "scope_conflict"
-        return RunResult(held[0], code, session.state if held[0] == "waiting" and session.state else state)
+    claim = hold_for_scope(session, order, state, mode, override_scope)
+    if isinstance(claim, tuple):  # a retry, fix or answer while an overlapping order runs: nothing written
+        return RunResult("refused", "scope_conflict", state)
     loop = session.loop(issue, order)
+    loop.scope_claim = claim  # a start's claim goes out with the loop's first running write, then it looks
     spend = before_run(session, state, loop.budget)  # the caps across runs (workorder.handlers.budget_gate)
     if spend.refusal is not None:
         if session.current in (State.PASSED, State.APPROVED):  # a PASS waiting for a person stays as it is
@@ -173,6 +173,8 @@ def run_work_order(session: Session, issue: Issue, mode: str = "start", notes: s
         stop_over_budget(session, state, spend.refusal)
         return RunResult("done", BUDGET_EXHAUSTED, state)
     final = loop.run(state, mode=mode, notes=notes)
+    if claim is not None and claim.held and claim.shown is not None:  # an older overlapping claim: nothing ran
+        return RunResult(claim.held, "scope_waiting" if claim.held == "waiting" else "scope_conflict", claim.shown)
     after_run(session, spend, final)
     session.state = final
     if releases_claim(final):
