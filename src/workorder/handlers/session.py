@@ -43,14 +43,17 @@ class Session:
         return self._tamper[0]
 
     @classmethod
-    def load(cls, ctx: HandlerContext, number: int, labels: tuple[str, ...] | None) -> Session:
+    def load(cls, ctx: HandlerContext, number: int, labels: tuple[str, ...] | None,
+             comment_count: int | None = None) -> Session:
         """Load issue ``number``'s state with one API request (its comments). ``labels`` are the
-        issue's labels when the payload has them; otherwise the hidden state's label stands in."""
+        issue's labels when the payload has them; otherwise the hidden state's label stands in.
+        ``comment_count``: the issue's count of comments as just read from GitHub (never a payload's, which
+        may be old); at 0 there is nothing to list (no tracking comment, no command), so no request."""
         assert ctx.forge is not None
         cfg = ctx.config
         names = LabelNames(cfg.label_prefix, cfg.trigger)
         tracker = Tracker(ctx.forge, number, names, ctx.bot_login, ctx.templates, labels or ())
-        comments = ctx.forge.list_comments(number)
+        comments = [] if comment_count == 0 else ctx.forge.list_comments(number)
         state = tracker.load_from(comments)
         if labels is None and state is not None:
             tracker.issue_labels = {names.label(state.state)}

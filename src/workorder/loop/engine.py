@@ -73,9 +73,8 @@ class WorkOrderLoop:
         * ``fix``: one human-driven corrective cycle with ``notes`` (``/wo fix``, a change-request review).
 
         It ends at PASS, at the cycle cap, at a blocked runner or a question, when the work order was
-        edited, or when a person set ``blocked`` meanwhile. With :attr:`scope_claim` set (path ownership), the
-        claim goes out with the first running write and the work order may be held back right after it
-        (:func:`workorder.loop.scope_claim.claim_and_look`). Git and forge errors end the loop as
+        edited, or when a person set ``blocked`` meanwhile (or path ownership's :attr:`scope_claim` held it
+        back, :func:`workorder.loop.scope_claim.claim_and_look`). Git and forge errors end the loop as
         ``blocked`` with the error recorded (never a traceback); a transient GitHub failure is marked
         so, and a re-run of the same event or ``/wo retry`` resumes from the last durable step.
         """
@@ -85,8 +84,7 @@ class WorkOrderLoop:
             if mode == "start" and not s.history and self._refused_before_work(s):
                 return s
             if mode in ("start", "retry") and needs_plan(self.deps.config, self.order, s):
-                # plan first: a person approves the plan before any work (a claim goes out before the plan)
-                return s if claim_and_look(self, s) else run_plan_phase(self, s)
+                return s if claim_and_look(self, s) else run_plan_phase(self, s)  # plan first (a person approves it)
             return self._run(s, human=mode == "fix")
         except (GitError, ForgeError, OSError, StateTampered) as exc:
             return self._fail(s, exc)
