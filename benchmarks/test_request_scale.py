@@ -3,7 +3,10 @@
 The planning job (``workflow_dispatch`` with ``milestone``) runs for real over 256 open work orders; of
 the 256 matrix jobs (``workflow_dispatch`` with the issue, one work order each, a first-cycle PASS), a
 handful run for real against the fake GitHub and the rest is extrapolated from their measured cost
-(256 real agent runs would take many minutes). The requests counted are the rate-limited ones (every
+(256 real agent runs would take many minutes). Path ownership is on (the default): the 256 orders claim
+disjoint paths, as a milestone the matrix can run at once must (overlapping ones wait for each other);
+the scripted agent of a real job changes ``calc``, so that job's order is the calc work order. The
+requests counted are the rate-limited ones (every
 answer but a 304). Budgets (docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api):
 a GitHub App installation has 5,000 requests an hour (up to 12,500 on large organisations), a
 repository's ``GITHUB_TOKEN`` 1,000 an hour.
@@ -42,6 +45,13 @@ def dispatch(run: ActionRun, issue: int | None = None) -> dict:
     return json.loads(out[out.index("{"):])
 
 
+def own_paths(n: int) -> str:
+    """A work order of its own: the calc work order, in_scope ``pkg<n>/**`` (no other order claims it)."""
+    scoped = WORK_ORDER.replace("  - calc/**\n  - tests/**\n", f"  - pkg{n}/**\n")
+    assert scoped != WORK_ORDER
+    return scoped
+
+
 def test_a_256_order_milestone_matrix_stays_within_an_app_installations_hour(
         benchmark, tmp_path, workspace, base_env, python_bin):
     run = ActionRun(tmp_path, workspace, base_env, python_bin)
@@ -51,7 +61,7 @@ def test_a_256_order_milestone_matrix_stays_within_an_app_installations_hour(
         fake.labels[names.label(state)] = {"color": color, "description": description}
     fake.milestones = {1: "M1"}
     for n in range(1, ORDERS + 1):
-        fake.add_issue(n, f"Order {n}", WORK_ORDER, [], milestone=1)
+        fake.add_issue(n, f"Order {n}", own_paths(n), [], milestone=1)
 
     plan = benchmark.pedantic(lambda: dispatch(run), rounds=1, iterations=1)
     assert plan["reason_code"] == "milestone_planned" and len(plan["matrix"]) == ORDERS, plan
@@ -59,17 +69,19 @@ def test_a_256_order_milestone_matrix_stays_within_an_app_installations_hour(
 
     per_job = []
     for n in plan["matrix"][:REAL_JOBS]:
-        before = fake.rate_limited()
+        fake.issues[n]["body"] = WORK_ORDER  # what the scripted agent can do (the one before it has passed)
+        before, calls_before, free_before = fake.rate_limited(), len(fake.calls), fake.not_modified
         result = dispatch(run, issue=n)
         assert result["reason_code"] == "ran" and fake.issues[n]["labels"] == ["wo:passed"], result
         per_job.append(fake.rate_limited() - before)
         if len(per_job) == 1:
-            first_log = [f"{m} {path.removeprefix('/repos/' + fake.repo)}" for m, path in fake.calls[len(fake.calls) - per_job[0]:]]
+            first_log = [f"{m} {path.removeprefix('/repos/' + fake.repo)}" for m, path in fake.calls[calls_before:]]
+            first_free = fake.not_modified - free_before
     per_order = max(per_job)
     total = planning + ORDERS * per_order
     print(f"\nplanning job: {planning} rate-limited requests for {ORDERS} work orders")
     print(f"matrix jobs run for real: {REAL_JOBS}, requests each: {per_job} (first-cycle PASS)")
-    print("one matrix job's requests:\n" + "\n".join("  " + line for line in first_log))
+    print(f"one matrix job's requests ({first_free} of them a free 304):\n" + "\n".join("  " + line for line in first_log))
     print(f"requests per order: {per_order} (+{planning / ORDERS:.2f} of planning)")
     print(f"{ORDERS}-order matrix: {planning} + {ORDERS} x {per_order} = {total} requests "
           f"(extrapolated from {REAL_JOBS} real jobs); GitHub App installation: {APP_INSTALLATION_PER_HOUR}/hour "

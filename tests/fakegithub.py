@@ -157,7 +157,7 @@ class FakeGitHub:
         milestone = issue.get("milestone")
         return {"number": n, "title": issue["title"], "body": issue["body"], "state": issue["state"],
                 "labels": [self._label(x) for x in issue["labels"]], "user": self._user(issue["user"]),
-                "node_id": f"I_{n}", "milestone": {"number": milestone, "title": self.milestones.get(milestone, "")}
+                "comments": len(self.issue_comments(n)), "node_id": f"I_{n}", "milestone": {"number": milestone, "title": self.milestones.get(milestone, "")}
                 if milestone else None,
                 "issue_dependencies_summary": {  # blocked_by counts open blockers only, total_* all of them
                     "blocked_by": sum(1 for b in issue.get("blocked_by", []) if self.issues.get(b, {}).get("state") == "open"),

@@ -30,6 +30,8 @@ def test_control_without_it_the_dropped_start_waits_in_silence(action, monkeypat
 
 
 def test_a_first_cycle_pass_with_nothing_waiting_costs_no_request_more(action):
-    """The backlog is read from the comments the run listed when it loaded: no new request."""
+    """The backlog is read from the comments the run listed when it loaded: no new request. (A person's
+    comment is there so that they are listed at all: an issue that says it has none is not asked.)"""
+    action.fake.add_comment(1, "Codertocat", "Looks good, go ahead.")
     action.handle(labeled_payload())
     assert action.fake.count("GET", r"/issues/1/comments$") == 1

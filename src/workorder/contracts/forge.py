@@ -33,6 +33,7 @@ class Issue:
     milestone: int | None = None
     blocked_by_count: int | None = None  # from GitHub's issue_dependencies_summary; None: unknown
     total_blocked_by: int | None = None  # the same summary's count of open and closed blockers
+    comment_count: int | None = None  # GitHub's ``comments`` of the issue as read; None: unknown
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ def next_link(link: str) -> str | None:
 
 def issue_from_json(data: dict) -> Issue:
     """An :class:`Issue` from the REST JSON of an issue (list or single); the dependency counts are
-    None when GitHub sends no ``issue_dependencies_summary``."""
+    None when GitHub sends no ``issue_dependencies_summary``, the comment count when it sends no ``comments``."""
     summary = data.get("issue_dependencies_summary")
     milestone = data.get("milestone") or {}
     return Issue(
@@ -40,4 +40,5 @@ def issue_from_json(data: dict) -> Issue:
         html_url=data.get("html_url", ""), milestone=milestone.get("number") if isinstance(milestone, dict) else None,
         blocked_by_count=summary.get("blocked_by") if isinstance(summary, dict) else None,
         total_blocked_by=summary.get("total_blocked_by") if isinstance(summary, dict) else None,
+        comment_count=data["comments"] if isinstance(data.get("comments"), int) else None,
     )

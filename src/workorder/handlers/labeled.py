@@ -68,7 +68,7 @@ def start_work_order(event: IssuesEvent, ctx: HandlerContext, n: int) -> Outcome
     issue = forge.get_issue(n)
     if issue.state != "open":
         return out("ignored", "issue_closed")
-    session = Session.load(ctx, n, issue.labels)
+    session = Session.load(ctx, n, issue.labels, issue.comment_count)  # no comments yet: none listed
     session.tracker.labels_read(issue.labels)  # just read: the first state change replaces them in one request
     current = session.current
     interrupted = current in INTERRUPTED or (session.state is not None and is_resumable(session.state))

@@ -126,7 +126,7 @@ def handle_dispatch(event: DispatchEvent, ctx: HandlerContext, target: None) -> 
     forge = ctx.forge
     if ctx.target_issue is not None:
         issue = forge.get_issue(ctx.target_issue)
-        session = Session.load(ctx, issue.number, issue.labels)
+        session = Session.load(ctx, issue.number, issue.labels, issue.comment_count)
         session.tracker.labels_read(issue.labels)  # just read: the first state change replaces them in one request
         before = board_view(session.state)
         result = run_work_order(session, issue)
@@ -155,7 +155,7 @@ def handle_dispatch(event: DispatchEvent, ctx: HandlerContext, target: None) -> 
             if issue_number in started:
                 continue
             issue = forge.get_issue(issue_number)
-            result = run_work_order(Session.load(ctx, issue_number, issue.labels), issue)
+            result = run_work_order(Session.load(ctx, issue_number, issue.labels, issue.comment_count), issue)
             fresh[issue_number] = result.state
             started.append(issue_number)
             if result.state.state is State.PASSED:

@@ -7,7 +7,8 @@ invalid). Only the bot's own tracking comment is read (:meth:`workorder.loop.tra
 a claimant with no recorded claim (started before this feature) claims its issue body's ``in_scope``.
 
 Claim, then look (two runs may start at the same moment): a starting run first publishes its claim (state
-``running``, its ``claimed_at``), then lists the others' claims once; when an overlapping claim older than
+``running``, its ``claimed_at``: the loop's own first running write, :class:`ScopeClaim` and
+:mod:`workorder.loop.scope_claim`), then lists the others' claims once; when an overlapping claim older than
 its own (``claimed_at``, then issue number) is there, it backs off (``wo:waiting`` naming it, or with
 ``refuse`` back to its previous state) before the agent runs. Of two runs that raced, the later claim
 always sees the earlier one, so at most one goes on (this rests on the runners' clocks, which GitHub keeps
@@ -17,6 +18,7 @@ in sync, and on GitHub answering a read after a write with it).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from datetime import UTC, datetime
 
 from ..contracts.forge import Issue
@@ -90,14 +92,56 @@ def _wait(tracker: Tracker, state: TrackingState, blockers: list[int], order: Wo
     publish(state)
 
 
+@dataclass
+class ScopeClaim:
+    """A starting run's claim, for its loop (:class:`workorder.loop.scope_claim.ClaimHook`): the loop publishes
+    it with its first running write, then :meth:`look` checks the others' claims. ``before`` is the state
+    before the run (what a held-back order publishes); ``held`` is set when it was held back: ``"waiting"``
+    or ``"refused"``, with ``shown``, the state published then."""
+
+    session: Any
+    order: WorkOrder
+    before: TrackingState
+    held: str | None = None
+    shown: TrackingState | None = None
+
+    def stamp(self, s: TrackingState) -> None:
+        """Record the claim in ``s``: the work order's globs, claimed now."""
+        s.claims, s.claimed_at = scope_of(self.order), claim_time()
+
+    def look(self, s: TrackingState) -> bool:
+        """The others' claims, once ``s``'s claim is published: an overlapping older one (``claimed_at``,
+        then issue number) holds this order back: ``wo:waiting`` naming them, or with ``ownership: refuse``
+        back to its previous state, claim withdrawn. Returns True when held back. Raises ForgeError."""
+        session, ctx = self.session, self.session.ctx
+        mine = (s.claimed_at or "", session.number)
+        claims = conflicts(s.claims, running_claims(ctx, session.number))
+        earlier = [c.issue for c in claims if (c.claimed_at, c.issue) < mine]
+        if not earlier:
+            return False  # a younger overlapping claim backs off when it looks
+        shown = self.before.model_copy(deep=True)
+        shown.claims, shown.claimed_at, s.scope_blockers = s.claims, s.claimed_at, earlier
+        if ctx.config.ownership == "refuse":
+            shown.scope_blockers = earlier
+            session.tracker.set_state(s, shown.state, check=False)  # back to where it was, claim withdrawn
+            session.publish(shown)
+            self.held = "refused"
+        else:
+            _wait(session.tracker, shown, earlier, self.order, session.publish)
+            self.held = "waiting"
+        self.shown = shown
+        return True
+
+
 def hold_for_scope(session, order: WorkOrder, state: TrackingState, mode: str,
-                   override_by: str | None = None) -> tuple[str, list[int]] | None:
+                   override_by: str | None = None) -> tuple[str, list[int]] | ScopeClaim | None:
     """Path ownership before a loop run of ``session``'s work order (``mode`` as in
     :func:`workorder.handlers.session.run_work_order`). Records the claim (``state.claims``, and
-    ``claimed_at`` when it starts) and returns None when the run may go on; else (decision, blockers):
-    ``("waiting", [...])`` (published as ``wo:waiting`` naming them) or ``("refused", [...])``
-    (``ownership: refuse``, or a retry/fix/answer while an overlapping order runs: nothing written).
-    ``override_by``: the maintainer who let it run anyway (``/wo override-scope``). Raises ForgeError."""
+    ``claimed_at`` when it starts). Returns None when the run may go on; ``("refused", blockers)`` for a
+    retry/fix/answer while an overlapping order runs (nothing written); for a start, the
+    :class:`ScopeClaim` its loop publishes with its first running write and then looks with (it may make
+    the order wait, or with ``refuse`` withdraw). ``override_by``: the maintainer who let it run anyway
+    (``/wo override-scope``). Raises ForgeError."""
     ctx: HandlerContext = session.ctx
     scope = scope_of(order)
     state.claims, state.scope_blockers = scope, []
@@ -109,20 +153,7 @@ def hold_for_scope(session, order: WorkOrder, state: TrackingState, mode: str,
     if mode != "start":  # retry, fix, answer: refused while an overlapping order runs
         state.scope_blockers = [c.issue for c in conflicts(scope, running_claims(ctx, session.number))]
         return ("refused", state.scope_blockers) if state.scope_blockers else None
-    claim = state.model_copy(deep=True)
-    session.tracker.set_state(claim, State.RUNNING)
-    session.publish(claim)  # the claim is visible before the others are looked at
-    mine = (state.claimed_at, session.number)
-    earlier = [c.issue for c in conflicts(scope, running_claims(ctx, session.number)) if (c.claimed_at, c.issue) < mine]
-    if not earlier:
-        return None  # a younger overlapping claim backs off when it looks
-    state.scope_blockers = earlier
-    if ctx.config.ownership == "refuse":
-        session.tracker.set_state(claim, state.state, check=False)  # back to where it was, claim withdrawn
-        session.publish(state)
-        return "refused", earlier
-    _wait(session.tracker, claim, earlier, order, session.publish)
-    return "waiting", earlier
+    return ScopeClaim(session, order, state.model_copy(deep=True))  # claim, then look: in the loop's first write
 
 
 def releases_claim(state: TrackingState) -> bool:

@@ -43,14 +43,17 @@ class Session:
         return self._tamper[0]
 
     @classmethod
-    def load(cls, ctx: HandlerContext, number: int, labels: tuple[str, ...] | None) -> Session:
+    def load(cls, ctx: HandlerContext, number: int, labels: tuple[str, ...] | None,
+             comment_count: int | None = None) -> Session:
         """Load issue ``number``'s state with one API request (its comments). ``labels`` are the
-        issue's labels when the payload has them; otherwise the hidden state's label stands in."""
+        issue's labels when the payload has them; otherwise the hidden state's label stands in.
+        ``comment_count``: the issue's count of comments as just read from GitHub (never a payload's, which
+        may be old); at 0 there is nothing to list (no tracking comment, no command), so no request."""
         assert ctx.forge is not None
         cfg = ctx.config
         names = LabelNames(cfg.label_prefix, cfg.trigger)
         tracker = Tracker(ctx.forge, number, names, ctx.bot_login, ctx.templates, labels or ())
-        comments = ctx.forge.list_comments(number)
+        comments = [] if comment_count == 0 else ctx.forge.list_comments(number)
         state = tracker.load_from(comments)
         if labels is None and state is not None:
             tracker.issue_labels = {names.label(state.state)}
@@ -161,11 +164,11 @@ def run_work_order(session: Session, issue: Issue, mode: str = "start", notes: s
             session.publish(state)
             return RunResult("waiting", "waiting", state)
         state.waiting_for = []
-    held = hold_for_scope(session, order, state, mode, override_scope)
-    if held is not None:
-        code = "scope_waiting" if held[0] == "waiting" else "scope_conflict"
-        return RunResult(held[0], code, session.state if held[0] == "waiting" and session.state else state)
+    claim = hold_for_scope(session, order, state, mode, override_scope)
+    if isinstance(claim, tuple):  # a retry, fix or answer while an overlapping order runs: nothing written
+        return RunResult("refused", "scope_conflict", state)
     loop = session.loop(issue, order)
+    loop.scope_claim = claim  # a start's claim goes out with the loop's first running write, then it looks
     spend = before_run(session, state, loop.budget)  # the caps across runs (workorder.handlers.budget_gate)
     if spend.refusal is not None:
         if session.current in (State.PASSED, State.APPROVED):  # a PASS waiting for a person stays as it is
@@ -173,6 +176,8 @@ def run_work_order(session: Session, issue: Issue, mode: str = "start", notes: s
         stop_over_budget(session, state, spend.refusal)
         return RunResult("done", BUDGET_EXHAUSTED, state)
     final = loop.run(state, mode=mode, notes=notes)
+    if claim is not None and claim.held and claim.shown is not None:  # an older overlapping claim: nothing ran
+        return RunResult(claim.held, "scope_waiting" if claim.held == "waiting" else "scope_conflict", claim.shown)
     after_run(session, spend, final)
     session.state = final
     if releases_claim(final):

@@ -25,6 +25,7 @@ from .po_review import pushed_head_packet
 from .publisher import Publisher
 from .se_phase import SePhase, handoff_of
 from .plan_phase import needs_plan, run_plan_phase
+from .scope_claim import ClaimHook, claim_and_look
 from ..gates.secret_scan import refuse_leaking_push
 from .start import branch_name, initial_state, is_resumable
 from .state_check import StateTampered, check_against_branch, check_base
@@ -58,6 +59,7 @@ class WorkOrderLoop:
         self.publisher = Publisher(deps.forge, tracker, deps.templates, deps.config, issue, order,
                                    deps.default_branch, deps.review_forge, deps.run_url)
         self.verdicts = VerdictStep(self.phases, self.publisher, self._push)
+        self.scope_claim: ClaimHook | None = None  # path ownership's claim: published with the first running write
 
     # -- entry -------------------------------------------------------------------------------
     def run(self, previous: TrackingState | None, mode: str = "start", notes: str | None = None) -> TrackingState:
@@ -71,7 +73,8 @@ class WorkOrderLoop:
         * ``fix``: one human-driven corrective cycle with ``notes`` (``/wo fix``, a change-request review).
 
         It ends at PASS, at the cycle cap, at a blocked runner or a question, when the work order was
-        edited, or when a person set ``blocked`` meanwhile. Git and forge errors end the loop as
+        edited, or when a person set ``blocked`` meanwhile (or path ownership's :attr:`scope_claim` held it
+        back, :func:`workorder.loop.scope_claim.claim_and_look`). Git and forge errors end the loop as
         ``blocked`` with the error recorded (never a traceback); a transient GitHub failure is marked
         so, and a re-run of the same event or ``/wo retry`` resumes from the last durable step.
         """
@@ -81,7 +84,7 @@ class WorkOrderLoop:
             if mode == "start" and not s.history and self._refused_before_work(s):
                 return s
             if mode in ("start", "retry") and needs_plan(self.deps.config, self.order, s):
-                return run_plan_phase(self, s)  # plan first: a person approves the plan before any work
+                return s if claim_and_look(self, s) else run_plan_phase(self, s)  # plan first (a person approves it)
             return self._run(s, human=mode == "fix")
         except (GitError, ForgeError, OSError, StateTampered) as exc:
             return self._fail(s, exc)
@@ -127,10 +130,14 @@ class WorkOrderLoop:
         while True:
             pub = s.publication
             if pub is not None and pub.cycle == s.cycle and not pub.done:
+                if claim_and_look(self, s):
+                    return s
                 packet, verdict = pub.packet, self.verdicts.publish(s, pub, resumed=True)
             else:
                 phase = "fix" if s.cycle > 1 or s.corrective_prompt else "dev"
                 s.phase = phase
+                if claim_and_look(self, s):  # path ownership: the claim goes out in this very write, then a look
+                    return s
                 self._publish(s)
                 developed = SePhase(self.phases).run(s, wt, phase)
                 if isinstance(developed, Stopped):
