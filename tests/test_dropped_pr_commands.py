@@ -178,7 +178,8 @@ def test_control_without_the_pr_listing_the_label_run_leaves_it(action, monkeypa
 def test_a_first_cycle_pass_lists_no_pr_comments(action):
     """The PR a label run opens has no backlog (a command there has its own run still to come)."""
     passed(action)
-    assert action.fake.count("GET", r"/issues/\d+/comments$") == action.fake.count("GET", r"/issues/1/comments$") == 1
+    issue = action.fake.count("GET", r"/issues/1/comments$")  # 0: an issue whose read says no comments is not listed
+    assert issue <= 1 and action.fake.count("GET", r"/issues/\d+/comments$") == issue
 
 
 # -- the issue's comments as they are after the loop -------------------------------------------------------
