@@ -12,7 +12,27 @@ Claim, then look (two runs may start at the same moment): a starting run first p
 its own (``claimed_at``, then issue number) is there, it backs off (``wo:waiting`` naming it, or with
 ``refuse`` back to its previous state) before the agent runs. Of two runs that raced, the later claim
 always sees the earlier one, so at most one goes on (this rests on the runners' clocks, which GitHub keeps
-in sync, and on GitHub answering a read after a write with it).
+in sync, and on GitHub answering a read after a write with it). Why: if X and Y both went on, say Y looked
+last; X's claim was out then, so Y went on only because X's claim is younger. X's look, before Y's, saw no
+older claim of Y: Y's label was not ``running`` yet (a ``running`` issue whose claim is not written, or
+still shows an earlier time, counts as older), and Y stamps its time after its label. So Y's time is later
+than X's look, which is later than X's time: Y's claim is the younger, a contradiction.
+
+A mutual wait (a deadlock otherwise: neither finishes, so neither is woken): A looks while B is labelled
+``running`` with no claim written (counts as the oldest): A waits for B; B claims (younger), looks before
+A's wait is out, sees A older: B waits for A. So right after writing its wait, a run lists the open issues
+once more (:func:`blockers_all_wait`); when every blocker is itself ``waiting`` (none will hand over), it
+claims afresh: the ``running`` label, then a new ``claimed_at``, then the tracking comment, and looks again
+(:meth:`ScopeClaim.look`). That is a start like any other, so the argument above keeps two overlapping
+orders from both going on; the new time matters (a claim made while it waited is older now). Liveness: of
+two runs in a mutual wait, the one whose wait went out last sees the other's wait in its check, so at
+least one claims afresh; a cycle of waits is broken by its last writer the same way. The re-claims are
+bounded (:data:`RECLAIMS`): each needs the race to happen again. Only a run that waits pays (one listing).
+
+A re-run of a start that died while ``running`` (its claim out) before any phase ended may have died before
+its look ended, so it looks again (``ScopeClaim(resumed=True)``) with the time it published: its claim has
+been visible since, so a younger overlapping claim saw it and backed off, and an older one makes it wait.
+A run past its first phase had looked (the look precedes the agent), so its re-runs hold their claim.
 """
 
 from __future__ import annotations
@@ -85,6 +105,20 @@ def claim_time() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
+# How often a run that waits in a mutual wait claims afresh and looks again (module docstring).
+RECLAIMS = 3
+
+
+def blockers_all_wait(session, blockers: list[int]) -> bool:
+    """True when every one of ``blockers`` is an open issue labelled ``waiting`` and in no
+    :data:`CLAIMING` state (so none of them will hand over to the order that waits for it). Costs one
+    listing of the open issues. Raises ForgeError."""
+    names = session.tracker.names
+    states = {i.number: set(names.states_in(i.labels)) for i in session.ctx.forge.list_issues()}
+    return bool(blockers) and all(b in states and State.WAITING in states[b] and not states[b] & set(CLAIMING)
+                                  for b in blockers)
+
+
 def _wait(tracker: Tracker, state: TrackingState, blockers: list[int], order: WorkOrder, publish) -> None:
     state.scope_blockers = blockers
     state.work_order_hash = order.content_hash()
@@ -104,15 +138,32 @@ class ScopeClaim:
     before: TrackingState
     held: str | None = None
     shown: TrackingState | None = None
+    resumed: bool = False
 
     def stamp(self, s: TrackingState) -> None:
-        """Record the claim in ``s``: the work order's globs, claimed now."""
-        s.claims, s.claimed_at = scope_of(self.order), claim_time()
+        """Record the claim in ``s``: the work order's globs, claimed now (a resumed run keeps the time it
+        published: ``resumed``)."""
+        s.claims = scope_of(self.order)
+        s.claimed_at = s.claimed_at if self.resumed and s.claimed_at else claim_time()
 
     def look(self, s: TrackingState) -> bool:
+        """:meth:`look_once`; when that made the order wait and every blocker now waits too (a mutual wait:
+        module docstring), claim afresh (running, a new ``claimed_at``, published) and look again, at most
+        :data:`RECLAIMS` times. Returns True when held back. Raises ForgeError."""
+        for _ in range(RECLAIMS):
+            if not self.look_once(s) or self.held != "waiting" or not blockers_all_wait(self.session, s.scope_blockers):
+                return self.held is not None
+            self.held, self.shown, s.scope_blockers = None, None, []
+            self.session.tracker.set_state(s, State.RUNNING, check=False)  # the label first, then the time
+            s.claimed_at = claim_time()
+            self.session.publish(s)
+        return self.look_once(s)
+
+    def look_once(self, s: TrackingState) -> bool:
         """The others' claims, once ``s``'s claim is published: an overlapping older one (``claimed_at``,
         then issue number) holds this order back: ``wo:waiting`` naming them, or with ``ownership: refuse``
-        back to its previous state, claim withdrawn. Returns True when held back. Raises ForgeError."""
+        back to its previous state (``ready`` for a resumed run), claim withdrawn. Returns True when held
+        back. Raises ForgeError."""
         session, ctx = self.session, self.session.ctx
         mine = (s.claimed_at or "", session.number)
         claims = conflicts(s.claims, running_claims(ctx, session.number))
@@ -123,6 +174,7 @@ class ScopeClaim:
         shown.claims, shown.claimed_at, s.scope_blockers = s.claims, s.claimed_at, earlier
         if ctx.config.ownership == "refuse":
             shown.scope_blockers = earlier
+            shown.state = State.READY if shown.state in CLAIMING else shown.state  # a resumed run: not running
             session.tracker.set_state(s, shown.state, check=False)  # back to where it was, claim withdrawn
             session.publish(shown)
             self.held = "refused"
@@ -146,9 +198,12 @@ def hold_for_scope(session, order: WorkOrder, state: TrackingState, mode: str,
     scope = scope_of(order)
     state.claims, state.scope_blockers = scope, []
     state.scope_override_by = override_by
-    if ctx.config.ownership == "off" or override_by or session.current in CLAIMING:
+    relook = mode == "start" and session.current is State.RUNNING and not state.history
+    if ctx.config.ownership == "off" or override_by or session.current in CLAIMING and not relook:
         state.claimed_at = state.claimed_at if session.current in CLAIMING else claim_time()
-        return None  # off, overridden, or it holds its claim already (a resumed run)
+        return None  # off, overridden, or it holds its claim already (a resumed run past its first phase)
+    if relook:  # a re-run of a start that may have died before its look ended: it looks again, same claim
+        return ScopeClaim(session, order, state.model_copy(deep=True), resumed=True)
     state.claimed_at = claim_time()
     if mode != "start":  # retry, fix, answer: refused while an overlapping order runs
         state.scope_blockers = [c.issue for c in conflicts(scope, running_claims(ctx, session.number))]

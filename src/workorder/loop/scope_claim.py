@@ -35,9 +35,9 @@ def claim_and_look(loop, s: TrackingState) -> bool:
     hook, loop.scope_claim = loop.scope_claim, None
     if hook is None:
         return False
-    hook.stamp(s)  # the claim's time right before the write that makes it visible
     if s.state is not State.RUNNING:  # a resumed publication or the plan phase: not labelled running yet
         loop.publisher.set_state(s, State.RUNNING, check=False)
+    hook.stamp(s)  # the claim's time after the label, right before the write that makes it visible
     loop._publish(s)
     if not hook.look(s):
         return False
