@@ -162,3 +162,26 @@ def test_the_rerun_keeps_its_claims_time(action):
     code, out = action.handle(labeled_payload())
     assert action.fake.issues[1]["labels"] == ["wo:passed"], out
     assert state_of(action, 1).claimed_at == "2026-06-01T00:00:00.000000+00:00"
+
+
+# -- the stamp after the label ------------------------------------------------------------------------------
+def test_a_claim_labelled_running_by_the_hook_is_stamped_after_the_label(action, monkeypatch):
+    """A plan-first start is labelled ``running`` by the claim itself: its time is taken after that label
+    is on (a time taken before it would let a run that looked in between rank younger than this one, though
+    it never saw this claim: both would go on)."""
+    from test_plan_first import use_planner
+
+    action.commit_config("plan_first: [medium]\n")
+    use_planner(action, ["calc/ops.py"])
+    stamps: dict[str, list[str]] = {}
+
+    def stamp() -> str:
+        now = f"2026-12-07T06:00:{len(stamps):02d}.000000+00:00"
+        stamps[now] = [f"{m} {p.rsplit('/repos/Codertocat/Hello-World', 1)[-1]}" for m, p in action.fake.calls]
+        return now
+
+    monkeypatch.setattr(ownership, "claim_time", stamp)
+    action.handle(labeled_payload())
+    before = stamps[state_of(action, 1).claimed_at]
+    labelled = [i for i, call in enumerate(action.fake.calls) if call[1].endswith("/issues/1/labels")]
+    assert labelled and labelled[0] < len(before), (labelled, before)
