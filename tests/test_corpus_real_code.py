@@ -130,7 +130,17 @@ def judge(case: Case, root: Path, env: dict[str, str], tmp_path: Path, config: R
     return run_gates(ctx)
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+# The fast tier judges one honest and one gaming case (and its control); the slow tier the whole corpus
+# (each case is three real pytest runs; tests/test_fail_to_pass.py has every gaming shape on a small project).
+FAST = {"honest-feature-with-its-test", "gaming-cites-a-test-that-passed-on-the-base"}
+
+
+def tiered(cases: list[Case]) -> list:
+    """``cases`` as parameters, those outside :data:`FAST` marked ``slow``."""
+    return [pytest.param(c, id=c.id, marks=() if c.id in FAST else pytest.mark.slow) for c in cases]
+
+
+@pytest.mark.parametrize("case", tiered(CASES))
 def test_real_code_corpus(case, env, tmp_path):  # noqa: F811
     findings = judge(case, tmp_path / "repo", env, tmp_path)
     failing = [(f.rule, f.severity.value) for f in findings if verdict_for([f]) == "FAIL"]
@@ -140,7 +150,7 @@ def test_real_code_corpus(case, env, tmp_path):  # noqa: F811
         assert case.expect in {rule for rule, _ in failing}, failing
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c.expect and c.expect.startswith("evidence.")], ids=lambda c: c.id)
+@pytest.mark.parametrize("case", tiered([c for c in CASES if c.expect and c.expect.startswith("evidence.")]))
 def test_control_without_fail_to_pass_the_gaming_passes(case, env, tmp_path):  # noqa: F811
     off = RepoConfig.model_validate({"verify_timeout": 120, "fail_to_pass": {"enabled": False}})
     assert verdict_for(judge(case, tmp_path / "repo", env, tmp_path, off)) == "PASS"

@@ -113,7 +113,8 @@ def test_every_transient_fault_at_every_request_ends_right(cases, flow, kind):
     matrix(cases, flow, kind, range(1, (base.fake.writes if kind == "kill" else len(base.fake.calls)) + 1))
 
 
-@pytest.mark.parametrize("kind", TRANSIENT_FAULTS)
+@pytest.mark.parametrize("kind", [pytest.param(k, marks=pytest.mark.slow) if k.startswith("403-") else k
+                                  for k in TRANSIENT_FAULTS])  # the fast tier: 429 stands for the rate limits
 def test_each_transient_fault_at_the_first_a_middle_and_the_last_request_ends_right(cases, kind):
     """The fast tier's sample of the matrix: the first-cycle PASS flow, each fault at three requests."""
     base = baseline(cases, "pass")
@@ -153,7 +154,8 @@ PERMANENT_CALLS = [
 ]
 
 
-@pytest.mark.parametrize("kind", PERMANENT_FAULTS)
+@pytest.mark.parametrize("kind", [k if k in ("403", "422") else pytest.param(k, marks=pytest.mark.slow)
+                                  for k in PERMANENT_FAULTS])  # the fast tier: two refusals, the slow tier all
 def test_refusals_end_blocked_with_a_handoff_naming_the_call(cases, kind):
     for method, path, call in PERMANENT_CALLS:
         run = cases.new(FLOWS["pass"][0])

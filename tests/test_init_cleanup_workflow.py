@@ -81,6 +81,7 @@ def test_the_actions_cleanup_mode_runs_workorder_cleanup_and_applies_only_withou
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("lint-venv")  # .ci/lint fills its cached venv once: with tests/test_lint.py on one worker
 def test_the_written_cleanup_workflow_is_lint_clean(tmp_path):
     """zizmor, actionlint and the workflow schema (.ci/lint, as tests/test_lint.py runs it) on init's output."""
     path = tmp_path / "workorder-cleanup.yml"

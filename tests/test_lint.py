@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).parent.parent
 # the slow tier (.ci/run): the first run downloads the pinned linters from PyPI
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("lint-venv")]  # one worker fills the linters' venv
 LINT = ROOT / ".ci" / "lint"
 
 

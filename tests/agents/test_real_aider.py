@@ -20,7 +20,7 @@ from agents.standins.openai_chat import ChatScript, Turn, json_block, model_not_
 
 from conftest import labeled_payload
 
-pytestmark = pytest.mark.agents
+pytestmark = [pytest.mark.agents, pytest.mark.xdist_group("agent-clis")]  # one worker fills the CLI cache
 
 KEY = "sk-standin-" + "a1" * 20
 MODEL = "standin-coder"

@@ -29,7 +29,7 @@ from agents.standins.anthropic import (
 )
 from conftest import ActionRun, labeled_payload
 
-pytestmark = pytest.mark.agents
+pytestmark = [pytest.mark.agents, pytest.mark.xdist_group("agent-clis")]  # one worker fills the CLI cache
 
 KEY = "sk-ant-test-" + "k" * 40
 BRANCH = "wo/1-add-subtract-to-calc"

@@ -24,7 +24,7 @@ from agents.standins.openai_responses import (
 
 from conftest import labeled_payload
 
-pytestmark = pytest.mark.agents
+pytestmark = [pytest.mark.agents, pytest.mark.xdist_group("agent-clis")]  # one worker fills the CLI cache
 
 KEY = "sk-standin-" + "c3" * 20
 MODEL = "gpt-5.5"

@@ -20,6 +20,7 @@ from workorder.shell.model_proxy import PLACEHOLDER_KEY
 
 pytestmark = [pytest.mark.agents, pytest.mark.skipif(egress.availability() is not None,
                                                      reason=f"no network namespace: {egress.availability()}")]
+pytestmark.append(pytest.mark.xdist_group("agent-clis"))  # one worker fills the CLI cache
 
 
 @pytest.mark.parametrize("gitignore", [True, False], ids=["with-gitignore", "without-gitignore"])

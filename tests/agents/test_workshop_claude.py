@@ -22,6 +22,7 @@ from workorder.shell.model_proxy import ModelProxy, Upstream
 
 pytestmark = [pytest.mark.agents, pytest.mark.skipif(egress.availability() is not None,
                                                      reason=f"no network namespace: {egress.availability()}")]
+pytestmark.append(pytest.mark.xdist_group("agent-clis"))  # one worker fills the CLI cache
 
 
 @pytest.mark.parametrize("workshop", [True, False], ids=["workshop", "control-open"])
