@@ -33,6 +33,8 @@ from workorder.inputs.globs import compile_globs
 from workorder.shell.gitops import Git
 from workorder.shell.isolation import detect_privilege, sandbox_for
 
+pytestmark = pytest.mark.xdist_group("js-runners")  # one worker fills the cached Jest/Vitest installs
+
 # What Jest 30.5.2 wrote (coverageReporters json and lcov) for src/calc.js below, its test calling add(1, 2)
 # and clamp(5, 0, 10): statement 2 (`return lo`, line 7) and 4 (`return hi`, on line 9 after the `if`) never ran.
 JEST_JSON = {"/tmp/jsdemo/src/calc.js": {
