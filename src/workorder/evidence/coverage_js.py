@@ -41,6 +41,7 @@ from pathlib import Path
 
 from ..contracts.checks_config import JS_COVERAGE_REPORTS as DEFAULT_REPORTS
 from ..inputs.globs import compile_globs
+from .testresults import read_bounded
 
 JS_SUFFIXES = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".mts", ".cts")
 MAX_REPORT_BYTES = 32 * 1024 * 1024  # larger reports are not read (a big monorepo: configure lcov, far smaller)
@@ -206,17 +207,7 @@ class JsCoverageProbe:
         target = self._inside(rel)
         if target is None:
             return None
-        try:
-            if not stat.S_ISREG(os.lstat(target).st_mode):
-                return None
-            fd = os.open(target, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-        except OSError:
-            return None
-        with os.fdopen(fd, "rb") as fh:
-            st = os.fstat(fh.fileno())
-            if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_REPORT_BYTES:
-                return None
-            return fh.read(MAX_REPORT_BYTES + 1)[:MAX_REPORT_BYTES]
+        return read_bounded(target, MAX_REPORT_BYTES)
 
 
 def _relative(rel: str) -> bool:

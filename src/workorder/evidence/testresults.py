@@ -114,17 +114,18 @@ def _unittest_id(name: str, where: str) -> str:
     return where if where.endswith("." + name) else f"{where}.{name}"
 
 
-def _read_bounded(path: Path) -> bytes | None:
-    """The bytes of regular file ``path`` (never through a symlink, at most MAX_REPORT_BYTES), or None."""
+def read_bounded(path: Path | str, limit: int = MAX_REPORT_BYTES) -> bytes | None:
+    """The bytes of regular file ``path``, or None when it is missing, a symlink, not a regular file (a FIFO
+    never blocks the read: opened non-blocking) or over ``limit`` bytes (default MAX_REPORT_BYTES)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return None
     with os.fdopen(fd, "rb") as fh:
         st = os.fstat(fh.fileno())
-        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_REPORT_BYTES:
+        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
             return None
-        return fh.read(MAX_REPORT_BYTES)
+        return fh.read(limit + 1)[:limit]
 
 
 def read_log(cmd: str, text: str, root: str = "") -> CommandResults | None:
@@ -141,7 +142,7 @@ def collect_results(worktree: Path, log_dir: Path, runs: list[VerifyRun]) -> Tes
     commands = []
     for index, run in enumerate(runs, start=1):
         reports = worktree / RESULTS_DIR
-        data = None if reports.is_symlink() else _read_bounded(reports / f"junit-{index}.xml")
+        data = None if reports.is_symlink() else read_bounded(reports / f"junit-{index}.xml")
         result = None
         if data is not None:
             (log_dir / f"junit-{index}.xml").write_bytes(data)
@@ -151,7 +152,7 @@ def collect_results(worktree: Path, log_dir: Path, runs: list[VerifyRun]) -> Tes
             except (ET.ParseError, ValueError, LookupError):
                 result = None
         else:
-            log = _read_bounded(log_dir / f"verify-{index}.log")
+            log = read_bounded(log_dir / f"verify-{index}.log")
             result = read_log(run.cmd, log.decode("utf-8", "replace"), str(worktree)) if log is not None else None
         if result is not None:
             commands.append(result)
