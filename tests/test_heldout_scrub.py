@@ -185,3 +185,30 @@ def test_the_deep_scrub_runs_as_the_agent_user_never_as_root(monkeypatch):
     argv, extra = tmp_scrub.owned_argv("sudo", "workorder-agent-3")
     assert argv[:5] == ["sudo", "-n", "-u", "workorder-agent-3", "--"] and extra == {}
     assert "-xdev" in tmp_scrub.SCRIPT and "-maxdepth" in tmp_scrub.SCRIPT and "-L" not in tmp_scrub.SCRIPT
+
+
+@pytest.mark.skipif(detect_privilege() is None or not Path("/run/lock").is_dir(),
+                    reason="needs the agent-user boundary (root or passwordless sudo) and a /run/lock folder")
+@pytest.mark.parametrize("scrubbed", [True, False])
+def test_a_copy_in_run_lock_is_gone_after_the_held_out_run(tmp_path, monkeypatch, scrubbed):
+    """/run/lock is world-writable (1777) like /tmp: a copy there is removed. Control (``scrubbed`` False: the
+    deep scrub's roots without /run/lock) shows the copy survives for the next phase to read."""
+    from workorder.shell import tmp_scrub
+
+    if not scrubbed:
+        real = tmp_scrub.remove_owned
+        without = tuple(r for r in tmp_scrub.ROOTS if r != "/run/lock")
+        monkeypatch.setattr(tmp_scrub, "remove_owned", lambda privilege, user: real(privilege, user, without))
+    sandbox = sandbox_for("user", True, privilege=detect_privilege())
+    copy = Path("/run/lock") / f"workorder-copy-{os.getpid()}"
+    try:
+        tree = sandbox.worktrees / "1"
+        tree.mkdir(parents=True, exist_ok=True)
+        result = run_shell(f"echo '{SECRET}' > {copy}; exit 0", tree, {"PATH": "/usr/bin:/bin"}, 30,
+                           tmp_path / "out.log", sandbox=sandbox)
+        assert result.exit_code == 0 and copy.read_text().strip() == SECRET  # the attack: the copy is there
+        sandbox.scrub_shared_tmp()
+        assert copy.exists() is not scrubbed
+    finally:
+        copy.unlink(missing_ok=True)
+        sandbox.close()

@@ -4,7 +4,8 @@ Root's scrub (:func:`workorder.shell.agent_pool.leftovers_argv`) removes what th
 of ``/tmp``, ``/var/tmp`` and ``/dev/shm``; a run that held the held-out tests could also have put a copy
 inside a world-writable folder another user owns there (``/tmp/shared/``, mode 1777 or 0777), where the
 next SE phase, the same user, would read it. This walk removes every file and folder the agent user owns
-at any depth. It runs as the agent user itself, never as root: inside a folder another user can write, a
+at any depth, in those three and in ``/run/lock`` (sticky and world-writable on Debian and Ubuntu, so a
+copy can sit at its top as well). It runs as the agent user itself, never as root: inside a folder another user can write, a
 path component can be swapped for a link between the walk and the removal, and run as the agent the
 removal can only ever reach what the agent could remove anyway. ``find`` does not follow links and stays
 on each folder's file system (``-xdev``); it is bounded in depth (``MAX_DEPTH``: only folders of other
@@ -19,7 +20,7 @@ import pwd
 import subprocess
 from pathlib import Path
 
-ROOTS = ("/tmp", "/var/tmp", "/dev/shm")
+ROOTS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")  # /run/lock: world-writable too (/var/lock links there)
 MAX_DEPTH = 64
 TIME_LIMIT_S = 120
 SUDO_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/bin:/sbin"
