@@ -134,6 +134,7 @@ def stash_and_peek(tmp_path: Path) -> dict:
                   tmp_path / "b.log", sandbox=box_b)
         peek = (box_b.worktrees / "1" / "peek.txt").read_text()
     finally:
+        held, box_a.slot = box_a.slot, None  # A's user stays locked: no other run (an xdist worker) borrows it now
         box_a.close()
         box_b.close()
     outlived = stash.exists()
@@ -144,6 +145,8 @@ def stash_and_peek(tmp_path: Path) -> dict:
         later.close()
     finally:
         agent_pool.claim = real_claim
+        if held is not None:
+            held.release()
     found = stash.exists()
     stash.unlink(missing_ok=True)
     return {"peek": peek, "outlived": outlived, "found_later": found}
