@@ -151,7 +151,9 @@ def test_first_cycle_pass_with_the_agents_own_packet(action, codex, gitignore):
     assert "Ran 2 tests" in ran and "\nOK" in ran, "the agent's shell found the action's python (no login shell)"
     assert KEY not in ran, "the commands codex runs do not see the API key"
     worktree = action.tmp_path / "state" / "worktrees" / "1"
-    assert (worktree / "tests" / "__pycache__").is_dir()
+    # the agent's run left tests/__pycache__ behind; the review deleted the tree's bytecode before each verify
+    # command (evidence/bytecode.py), so what must hold is that none of it reached the branch:
+    assert not (worktree / "tests" / "__pycache__").exists()
     files = branch_files(action)
     assert "tests/test_subtract.py" in files
     assert not [f for f in files if "__pycache__" in f or f.endswith(".pyc") or f.startswith((".codex", ".agents"))]
