@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import fcntl
 import io
 import json
 import os
 import shlex
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -37,6 +40,28 @@ verify:
 risk: medium
 ---
 """
+
+
+GROUP_LOCKS = Path(tempfile.gettempdir()) / "workorder-test-groups"
+
+
+@pytest.fixture(autouse=True)
+def xdist_group_lock(request):
+    """Tests marked ``xdist_group("name")`` share something on the host (a probe user, a cache being
+    filled, an ``atd``): they never run at the same time, whichever worker or pytest session runs them.
+
+    ``--dist loadgroup`` alone no longer gives that: pytest 9.2 reads a node id from ``Node._id``, and
+    pytest-xdist 3.8 still appends the group to ``_nodeid``, so grouped tests were spread over workers
+    (stop 24's CI). An exclusive ``flock`` on one file per group under ``GROUP_LOCKS`` also covers the
+    two pytest sessions ``.ci/run`` runs side by side. Yields nothing."""
+    names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                    for m in request.node.iter_markers("xdist_group")})
+    with contextlib.ExitStack() as stack:
+        for name in names:
+            GROUP_LOCKS.mkdir(mode=0o1777, exist_ok=True)
+            handle = stack.enter_context(open(GROUP_LOCKS / f"{name}.lock", "a"))
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 def agent_command(scenario: str, *args: str) -> str:

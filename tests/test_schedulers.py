@@ -21,6 +21,10 @@ from workorder.shell import schedulers
 from workorder.shell.isolation import Sandbox, sandbox_for
 from workorder.shell.proc import run_shell
 
+# One worker runs them all: they share the probe user, the deny files and the atd they start, and a
+# deny or purge of the probe on another xdist worker removed the control's queued job (stop 24's CI).
+pytestmark = pytest.mark.xdist_group("schedulers")
+
 PROBE = "wo-sched-probe"
 needs_root = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("runuser"),
                                 reason="makes a probe user and runs commands as it: needs root and runuser")
