@@ -87,7 +87,12 @@ def atd():
     running = comm is not None and comm.exists() and comm.read_text().strip() == "atd"
     proc = None if running else subprocess.Popen(["/usr/sbin/atd", "-f"], stdout=subprocess.DEVNULL,
                                                  stderr=subprocess.DEVNULL)
-    time.sleep(0.5)
+    # ``at`` wakes atd through the pid file; a job queued before atd wrote it waits for atd's next
+    # scan (up to an hour), so wait for our atd's pid there, not a fixed time (a loaded host is slow)
+    deadline = time.monotonic() + 20
+    while proc is not None and time.monotonic() < deadline and not (
+            pidfile.exists() and pidfile.read_text().strip() == str(proc.pid)):
+        time.sleep(0.05)
     yield
     if proc is not None:
         proc.kill()
