@@ -42,7 +42,7 @@ risk: medium
 """
 
 
-GROUP_LOCKS = Path(tempfile.gettempdir()) / "workorder-test-groups"
+GROUP_LOCKS = Path(tempfile.gettempdir()) / f"workorder-test-groups-{os.getuid()}"  # per user: no one else's files
 
 
 @pytest.fixture(autouse=True)
@@ -56,9 +56,10 @@ def xdist_group_lock(request):
     two pytest sessions ``.ci/run`` runs side by side. Yields nothing."""
     names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
                     for m in request.node.iter_markers("xdist_group")})
+    if names:
+        GROUP_LOCKS.mkdir(mode=0o700, exist_ok=True)
     with contextlib.ExitStack() as stack:
         for name in names:
-            GROUP_LOCKS.mkdir(mode=0o1777, exist_ok=True)
             handle = stack.enter_context(open(GROUP_LOCKS / f"{name}.lock", "a"))
             fcntl.flock(handle, fcntl.LOCK_EX)
         yield

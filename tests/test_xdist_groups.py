@@ -15,7 +15,7 @@ from conftest import GROUP_LOCKS
 
 def try_lock(name: str) -> bool:
     """Whether another open file could take ``name``'s group lock right now."""
-    GROUP_LOCKS.mkdir(mode=0o1777, exist_ok=True)
+    GROUP_LOCKS.mkdir(mode=0o700, exist_ok=True)
     with open(GROUP_LOCKS / f"{name}.lock", "a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
