@@ -65,10 +65,10 @@ class DiffCoverageConfig(BaseModel):
     @field_validator("reports")
     @classmethod
     def _report_paths(cls, value: list[str]) -> list[str]:
-        return [_report_path(p) for p in value]
+        return [check_report_path(p) for p in value]
 
 
-def _report_path(path: str) -> str:
+def check_report_path(path: str) -> str:
     """One ``diff_coverage.reports`` entry, stripped. Raises ``ValueError`` (naming what is expected) for an
     empty path, an absolute one, a ``..`` or empty segment, a backslash or a glob character."""
     value = path.strip()

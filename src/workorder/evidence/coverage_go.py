@@ -46,7 +46,7 @@ import shlex
 import shutil
 from pathlib import Path
 
-from .testresults import RESULTS_DIR
+from .testresults import RESULTS_DIR, read_bounded
 
 MAX_PROFILE_BYTES = 16 * 1024 * 1024  # larger profiles are not read
 MAX_UNSEEN = 100  # changed files no profile names that go tool cover reads, at most
@@ -204,16 +204,12 @@ class GoProbe:
 
     def _profiled(self, added: dict[str, set[int]]) -> dict[str, list[Block]] | None:
         """The blocks of the files of ``added`` in the run's profiles; None when there is no profile."""
-        profiles = [p for p in self.data.glob("run.*/profile.txt")
-                    if p.is_file() and not p.is_symlink() and p.stat().st_size <= MAX_PROFILE_BYTES]
-        if not profiles:
+        texts = [read_bounded(p, MAX_PROFILE_BYTES) for p in self.data.glob("run.*/profile.txt")]
+        texts = [t for t in texts if t is not None]  # not a regular file, too big or unreadable: as if none
+        if not texts:
             return None
         blocks: dict[str, list[Block]] = {}
-        for profile in profiles:
-            try:
-                text = profile.read_bytes()
-            except OSError:  # not readable: that run's data is missing, as if it wrote none
-                continue
+        for text in texts:
             for name, found in parse_profile(text).items():
                 if self.names.get(name) in added:
                     blocks.setdefault(self.names[name], []).extend(found)

@@ -40,6 +40,7 @@ import stat
 from pathlib import Path
 
 from ..contracts.checks_config import JS_COVERAGE_REPORTS as DEFAULT_REPORTS
+from ..contracts.checks_config import check_report_path
 from ..inputs.globs import compile_globs
 from .testresults import read_bounded
 
@@ -211,9 +212,12 @@ class JsCoverageProbe:
 
 
 def _relative(rel: str) -> bool:
-    """A plain repo-relative path: not empty, not absolute, no ``..`` segment (the config checks this too)."""
-    parts = rel.replace("\\", "/").split("/")
-    return bool(rel.strip()) and not rel.startswith(("/", "~")) and ".." not in parts and "" not in parts
+    """A plain repo-relative file path, by the config's own rule (``check_report_path``): a probe made
+    directly, not from a validated config, never reaches outside the work tree either."""
+    try:
+        return check_report_path(rel) == rel
+    except ValueError:
+        return False
 
 
 def js_probe(config, worktree: Path, changed_paths: list[str] | set[str]) -> JsCoverageProbe | None:

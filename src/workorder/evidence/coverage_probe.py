@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Callable, Protocol
 
 from ..inputs.globs import compile_globs
 from .coverage_go import start_go_probe
-from .coverage_js import js_probe
+from .coverage_js import JS_SUFFIXES, js_probe
 from .coverage_hook import HOOK
 from .coverage_hook import PLUGIN as PLUGIN_TEXT
 from .coverage_scope import related_tests
@@ -36,8 +36,8 @@ if TYPE_CHECKING:
     from .diff import Diff
 
 DATA_DIR = "coverage"  # under RESULTS_DIR
-CODE_SUFFIXES = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".mts", ".cts", ".go", ".rs", ".rb", ".java", ".kt", ".cs", ".c",
-                 ".cc", ".cpp", ".h", ".php", ".swift", ".scala")
+CODE_SUFFIXES = (*JS_SUFFIXES, ".go", ".rs", ".rb", ".java", ".kt", ".cs", ".c", ".cc", ".cpp", ".h", ".php", ".swift",
+                 ".scala")
 PLUGIN = "workorder_cov_plugin"  # the hook names it in PYTEST_PLUGINS
 
 
@@ -164,24 +164,33 @@ def _changed(diff: Diff, test_patterns: list[str], cov, root: Path) -> DiffCover
             _, statements, _, _, _ = cov.analysis2(str(source))
         except Exception:  # not Python coverage.py can parse: nothing to claim
             continue
-        changed = sorted(added[path] & set(statements))
-        if changed:
-            ran = set(data.lines(str(source)) or ())
-            result.changed[path] = changed
-            missed = [n for n in changed if n not in ran]
-            if missed:
-                result.missed[path] = missed
+        _record(result, path, added[path] & set(statements), set(data.lines(str(source)) or ()))
     return result
+
+
+def _record(result: DiffCoverage, path: str, changed: set[int], ran: set[int]) -> None:
+    """Put ``path``'s ``changed`` executable added lines in ``result.changed``, those not in ``ran`` in
+    ``result.missed`` (nothing when none changed)."""
+    if changed:
+        result.changed[path] = sorted(changed)
+        missed = sorted(changed - ran)
+        if missed:
+            result.missed[path] = missed
 
 
 def _added(diff: Diff, test_patterns: list[str]) -> dict[str, set[int]]:
     """``diff``'s added line numbers per path, test files (``test_patterns``, conftest.py) left out."""
-    tests = compile_globs([*test_patterns, "**/conftest.py", "conftest.py"])
+    tests = _test_files(test_patterns)
     added: dict[str, set[int]] = {}
     for line in diff.added_lines:
         if not tests.match_file(line.path):
             added.setdefault(line.path, set()).add(line.line)
     return added
+
+
+def _test_files(test_patterns: list[str]):
+    """The matcher of the files diff coverage leaves out: ``test_patterns`` and every conftest.py."""
+    return compile_globs([*test_patterns, "**/conftest.py", "conftest.py"])
 
 
 def _with_languages(result: DiffCoverage, added: dict[str, set[int]], languages: list[LanguageProbe]) -> DiffCoverage:
@@ -201,12 +210,7 @@ def _with_languages(result: DiffCoverage, added: dict[str, set[int]], languages:
             if path not in mine:
                 continue
             result.not_measured = [p for p in result.not_measured if p != path]
-            changed = sorted(executable & mine[path])
-            if changed:
-                result.changed[path] = changed
-                missed = [n for n in changed if n not in ran]
-                if missed:
-                    result.missed[path] = missed
+            _record(result, path, executable & mine[path], ran)
     result.changed, result.missed = dict(sorted(result.changed.items())), dict(sorted(result.missed.items()))
     return result
 
@@ -217,7 +221,7 @@ def start_probe(config, diff: Diff, worktree: Path) -> CoverageProbe | None:
     to measure); else None."""
     if not config.diff_coverage.enabled:
         return None
-    tests = compile_globs([*config.test_patterns, "**/conftest.py", "conftest.py"])
+    tests = _test_files(config.test_patterns)
     code = {a.path for a in diff.added_lines if a.path.endswith((".py", *CODE_SUFFIXES)) and not tests.match_file(a.path)}
     if not code or importlib.util.find_spec("coverage") is None:  # not installed: not measured
         return None

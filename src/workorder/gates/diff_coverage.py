@@ -1,15 +1,12 @@
 """Diff coverage: the source lines a change adds must run under the tests.
 
-The review's own verify run is measured (no extra run). Python with coverage.py: every Python process the verify
-commands start imports a ``sitecustomize`` from a folder the action puts first on ``PYTHONPATH`` (in the
-work tree's results folder, with a copy of coverage.py, so a sandboxed run can read it), which
-calls ``coverage.process_startup()`` (coverage.py's documented way to measure subprocesses,
-coverage.readthedocs.io/en/latest/subprocess.html) with an rc file that records only the work tree's
-files, in parallel data files under the work tree's results folder (the one place a sandboxed verify run
-may write). The action combines them and compares with the diff: each added line that coverage.py
-counts as a statement, in a changed Python file that is not a test file, must have run. Other languages
-through language probes in the same run: Go's ``go test`` runs leave coverage profiles
-(:mod:`workorder.evidence.coverage_go`); an added line a profile block covers must have run. Below
+The review's own verify run is measured (no extra run). Python with coverage.py: every Python process the
+verify commands start imports a ``sitecustomize`` the action puts first on ``PYTHONPATH``, which records
+only the changed files, from the first import of one; each added line that coverage.py counts as a
+statement, in a changed Python file that is not a test file, must have run. Other languages through
+language probes in the same run: Go's ``go test`` runs leave coverage profiles
+(:mod:`workorder.evidence.coverage_go`), Jest and Vitest their Istanbul JSON or LCOV reports
+(:mod:`workorder.evidence.coverage_js`); an added line the data marks as executable must have run. Below
 ``diff_coverage.min_percent`` the review gets a MAJOR ``coverage.changed_lines`` naming the path:line
 ranges that never ran (above it, the same finding as a MINOR note). Changed code no probe measured (a
 language without one, or no data came back) is reported as a MINOR ``coverage.not_measured``
